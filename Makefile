@@ -1,0 +1,16 @@
+# The two quick-start commands: `make serve` and `make test`.
+.PHONY: serve test setup lint
+
+serve:
+	scripts/setup.sh
+	.venv/bin/kb serve --build .
+
+test:
+	scripts/setup.sh --test
+	.venv/bin/ruff check kb_tools tests benchmarks
+	.venv/bin/ruff format --check kb_tools tests benchmarks
+	.venv/bin/python -m pytest -q
+
+lint:
+	.venv/bin/ruff check --fix kb_tools tests benchmarks
+	.venv/bin/ruff format kb_tools tests benchmarks

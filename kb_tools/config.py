@@ -1,0 +1,286 @@
+"""The KB's configuration: the ``kb`` plugin's options in ``mkdocs.yml``.
+
+``mkdocs`` and ``kb`` read the same file, so an editor configures the KB in
+one place. This module reads it without importing MkDocs, so ``kb check`` is
+fast and works even where the theme is not installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+import yaml
+
+from .errors import ConfigError
+from .model import Condition
+
+SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
+DEFAULT_ACCEPT = ("journal", "government", "university", "professional", "journalism")
+
+# Strongest first. Syntheses of many studies outrank single studies; a
+# guideline or a regulator's statement is an authority's reading of the
+# evidence, ranked above a single study's design only where it is a synthesis.
+EVIDENCE_LEVELS = (
+    "meta-analysis",
+    "systematic-review",
+    "rct",
+    "cohort",
+    "case-control",
+    "case-series",
+    "guideline",
+    "regulatory",
+    "narrative-review",
+    "expert-opinion",
+    "news",
+)
+
+FINDING_CODES = {
+    "uncited-claim": "error",
+    "unknown-source": "error",
+    "unacceptable-source": "error",
+    "unclassified-source": "error",
+    "bib-syntax": "error",
+    "duplicate-source": "error",
+    "bad-page": "error",
+    "unused-source": "warning",
+    "missing-identifier": "warning",
+    "stale-review": "warning",
+}
+SEVERITIES = ("error", "warning", "ignore")
+
+DEFAULT_CONDITIONS = (
+    Condition(
+        "depression",
+        "Depression",
+        (
+            "depression",
+            "depressive",
+            "treatment-resistant depression",
+            "TRD",
+            "major depressive disorder",
+            "MDD",
+        ),
+    ),
+    Condition(
+        "suicidal-ideation",
+        "Suicidal ideation",
+        ("suicidal ideation", "suicidal thoughts", "suicidality", "suicidal"),
+    ),
+    Condition("anxiety", "Anxiety", ("anxiety", "anxiety disorder", "anxiety disorders", "anxious")),
+    Condition(
+        "ptsd",
+        "PTSD",
+        ("PTSD", "post-traumatic stress disorder", "posttraumatic stress disorder", "post-traumatic stress"),
+    ),
+    Condition(
+        "substance-use",
+        "Substance use disorders",
+        (
+            "substance use disorder",
+            "substance use disorders",
+            "SUD",
+            "addiction",
+            "addictions",
+            "alcohol use disorder",
+            "substance use",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class KbConfig:
+    """Typed, validated ``kb`` options plus the MkDocs settings kb needs."""
+
+    root: Path
+    config_file: Path
+    docs_dir: str = "docs"
+    site_dir: str = "site"
+    bibliography: tuple[str, ...] = ("references/*.bib",)
+    accept: tuple[str, ...] = DEFAULT_ACCEPT
+    severity: dict[str, str] = field(default_factory=lambda: dict(FINDING_CODES))
+    conditions: tuple[Condition, ...] = DEFAULT_CONDITIONS
+    review_max_age_days: int = 365
+    index_dir: str = ".kb/index"
+    cache_dir: str = ".kb/cache"
+    draft_docs: str = ""
+    site_name: str = ""
+
+    @property
+    def docs_path(self) -> Path:
+        return self.root / self.docs_dir
+
+    @property
+    def site_path(self) -> Path:
+        return self.root / self.site_dir
+
+    @property
+    def index_path(self) -> Path:
+        return self.root / self.index_dir
+
+    @property
+    def cache_path(self) -> Path:
+        return self.root / self.cache_dir
+
+    def bib_files(self) -> list[Path]:
+        files: dict[Path, None] = {}
+        for pattern in self.bibliography:
+            for p in sorted(self.root.glob(pattern)):
+                if p.is_file():
+                    files.setdefault(p)
+        return list(files)
+
+    def is_draft(self, page_path: str) -> bool:
+        """True when MkDocs' ``draft_docs`` patterns match this docs-relative path."""
+        if not self.draft_docs:
+            return False
+        return pathspec.PathSpec.from_lines("gitwildmatch", self.draft_docs.splitlines()).match_file(page_path)
+
+    def condition_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.conditions)
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that tolerates MkDocs' ``!ENV`` and ``!!python/name:`` tags."""
+
+
+def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_Loader.add_multi_constructor("!", _any_tag)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
+
+
+def find_config_file(root: Path) -> Path:
+    for name in ("mkdocs.yml", "mkdocs.yaml"):
+        if (root / name).is_file():
+            return root / name
+    raise ConfigError(f"{root}: no mkdocs.yml here; run 'kb init {root}' to start a KB, or name the KB's folder")
+
+
+def load_config(root: Path | str = ".") -> KbConfig:
+    """Read ``mkdocs.yml`` in ``root`` and validate its ``kb`` plugin options."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"{root}: not a folder; name the KB's folder")
+    path = find_config_file(root)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f"{path.name}:{line + 1}" if line is not None else path.name
+        raise ConfigError(f"{where}: mkdocs.yml is not valid YAML ({exc.__class__.__name__}); fix the syntax") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name}:1: mkdocs.yml must be a mapping of settings")
+    return config_from_options(root, path, data, plugin_options(data))
+
+
+def plugin_options(data: dict) -> dict:
+    """The ``kb`` entry of ``plugins:`` (a list of names or one-key mappings, or a mapping)."""
+    plugins = data.get("plugins") or []
+    if isinstance(plugins, dict):
+        plugins = [{k: v} for k, v in plugins.items()]
+    for item in plugins:
+        if item == "kb":
+            return {}
+        if isinstance(item, dict) and "kb" in item:
+            return item["kb"] or {}
+    return {}
+
+
+def config_from_options(root: Path, path: Path, data: dict, options: dict) -> KbConfig:
+    """Validate the plugin options; every error names the option and what to write instead."""
+    where = path.name
+
+    def fail(msg: str) -> ConfigError:
+        return ConfigError(f"{where}: plugins.kb.{msg}")
+
+    if not isinstance(options, dict):
+        raise fail("options must be a mapping")
+    known = {
+        "bibliography", "accept", "severity", "conditions", "review_max_age_days",
+        "index_dir", "cache_dir", "enabled",
+    }  # fmt: skip
+    for key in options:
+        if key not in known:
+            raise fail(f"{key}: unknown option; known options are {', '.join(sorted(known))}")
+
+    bib = options.get("bibliography", ["references/*.bib"])
+    if isinstance(bib, str):
+        bib = [bib]
+    if not isinstance(bib, list) or not all(isinstance(b, str) for b in bib):
+        raise fail("bibliography: give a list of glob patterns such as 'references/*.bib'")
+
+    accept = options.get("accept", list(DEFAULT_ACCEPT))
+    if not isinstance(accept, list) or any(a not in SOURCE_TYPES for a in accept):
+        raise fail(f"accept: give a list of source types from {', '.join(SOURCE_TYPES)}")
+    if "commercial" in accept:
+        raise fail("accept: 'commercial' can never be accepted; commercial marketing is not evidence")
+
+    severity = dict(FINDING_CODES)
+    given = options.get("severity", {}) or {}
+    if not isinstance(given, dict):
+        raise fail("severity: give a mapping of finding code to error, warning or ignore")
+    for code, sev in given.items():
+        if code not in FINDING_CODES:
+            raise fail(f"severity.{code}: unknown finding code; known codes are {', '.join(FINDING_CODES)}")
+        if sev not in SEVERITIES:
+            raise fail(f"severity.{code}: '{sev}' is not one of error, warning, ignore")
+        severity[code] = sev
+
+    conditions = DEFAULT_CONDITIONS
+    if "conditions" in options:
+        conditions = _conditions(options["conditions"], fail)
+
+    age = options.get("review_max_age_days", 365)
+    if not isinstance(age, int) or isinstance(age, bool) or age < 1:
+        raise fail("review_max_age_days: give a whole number of days, at least 1")
+
+    draft = data.get("draft_docs", "") or ""
+    if not isinstance(draft, str):
+        raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
+    return KbConfig(
+        root=root,
+        config_file=path,
+        docs_dir=str(data.get("docs_dir", "docs")),
+        site_dir=str(data.get("site_dir", "site")),
+        bibliography=tuple(bib),
+        accept=tuple(accept),
+        severity=severity,
+        conditions=conditions,
+        review_max_age_days=age,
+        index_dir=str(options.get("index_dir", ".kb/index")),
+        cache_dir=str(options.get("cache_dir", ".kb/cache")),
+        draft_docs=draft,
+        site_name=str(data.get("site_name", "")),
+    )
+
+
+def _conditions(raw: Any, fail) -> tuple[Condition, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise fail("conditions: give a list of {id, name, synonyms} mappings")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise fail(f"conditions[{i}]: each condition needs an 'id' (lower-case, e.g. 'ptsd')")
+        cid = item["id"]
+        if not cid.replace("-", "").isalnum() or cid != cid.lower():
+            raise fail(f"conditions[{i}].id: '{cid}' must be lower-case letters, digits and '-'")
+        syn = item.get("synonyms", []) or []
+        if not isinstance(syn, list) or not all(isinstance(s, str) for s in syn):
+            raise fail(f"conditions[{i}].synonyms: give a list of words or phrases")
+        name = str(item.get("name", cid))
+        out.append(Condition(cid, name, tuple(syn)))
+    ids = [c.id for c in out]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise fail(f"conditions: id {dupes[0]} is defined twice")
+    return tuple(out)

@@ -1,0 +1,173 @@
+"""Records that flow between the stages: sources, citations, claims, pages, findings.
+
+All records are frozen dataclasses so a stage can never change what an
+earlier stage produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in an input file; ``path`` is relative to the KB folder, ``line`` is 1-based."""
+
+    path: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class Person:
+    """One author or editor, split into BibTeX name parts."""
+
+    last: str
+    first: str = ""
+    von: str = ""
+    jr: str = ""
+    literal: bool = False  # a braced corporate name: never abbreviate or split it
+
+    def __str__(self) -> str:
+        if self.literal or not self.first:
+            return " ".join(p for p in (self.von, self.last) if p)
+        return " ".join(p for p in (self.first, self.von, self.last, self.jr) if p)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One BibTeX entry, after LaTeX decoding, macro and crossref resolution."""
+
+    key: str
+    entry_type: str
+    location: Location
+    authors: tuple[Person, ...] = ()
+    title: str = ""
+    year: str = ""
+    date: str = ""  # as precise as the entry allows: YYYY, YYYY-MM or YYYY-MM-DD
+    container: str = ""  # journal, booktitle, publisher or institution
+    publisher: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    url: str = ""
+    sourcetype: str = ""  # "" when unclassified
+    evidence: str = ""  # "" when not given
+    fields: tuple[tuple[str, str], ...] = ()  # every decoded field, lower-case names
+
+    def field(self, name: str) -> str:
+        return dict(self.fields).get(name.lower(), "")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited key inside a citation group."""
+
+    key: str
+    prefix: str = ""
+    suffix: str = ""  # the locator and anything after the key, e.g. ", p. 4"
+    suppress_author: bool = False  # Pandoc's ``[-@key]``
+
+
+@dataclass(frozen=True)
+class CitationGroup:
+    """A bracketed ``[@a; @b]`` group or one in-text ``@a`` / ``@a [p. 4]`` citation.
+
+    ``start``/``end`` are offsets into the string that was scanned, so a renderer
+    can replace ``text[start:end]`` with the formatted citation.
+    """
+
+    citations: tuple[Citation, ...]
+    start: int
+    end: int
+    in_text: bool = False
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.citations)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A paragraph, list item or table row in a page body that states facts."""
+
+    id: str
+    page: str  # page path relative to docs_dir, e.g. "risks.md"
+    location: Location
+    text: str  # plain text, citations kept as written
+    kind: str  # "paragraph", "item" or "row"
+    section: str = ""  # the nearest heading above the claim
+    citations: tuple[Citation, ...] = ()  # its own and those inherited from a lead-in
+    conditions: tuple[str, ...] = ()
+    line_end: int = 0  # last source line of the claim (1-based, inclusive)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for c in self.citations:
+            seen.setdefault(c.key)
+        return tuple(seen)
+
+    @property
+    def cited(self) -> bool:
+        return bool(self.citations)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A topic page: its front matter and the claims in its body."""
+
+    path: str  # relative to docs_dir, with forward slashes
+    location: Location  # relative to the KB folder
+    title: str = ""
+    description: str = ""
+    conditions: tuple[str, ...] = ()
+    reviewed: date | None = None
+    draft: bool = False
+    claims_enabled: bool = True  # front matter ``claims: false`` makes a page claim-free
+    claims: tuple[Claim, ...] = ()
+    not_claims: int = 0  # blocks marked as deliberately not claims
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem an editor must look at."""
+
+    code: str
+    severity: str  # "error" or "warning"
+    location: Location
+    message: str
+    claim: str | None = None
+    source: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity} {self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition readers search by, with the synonyms that name it."""
+
+    id: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything loaded from one KB: the input of check, render and index."""
+
+    sources: tuple[Source, ...]
+    pages: tuple[Page, ...]
+    findings: tuple[Finding, ...] = field(default=())  # load-time findings
+
+    def source_map(self) -> dict[str, Source]:
+        return {s.key: s for s in self.sources}
+
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        return tuple(c for p in self.pages for c in p.claims)
