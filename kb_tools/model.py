@@ -164,6 +164,7 @@ class Catalogue:
     sources: tuple[Source, ...]
     pages: tuple[Page, ...]
     findings: tuple[Finding, ...] = field(default=())  # load-time findings
+    bibtex: str = ""  # the entries that loaded, as BibTeX, for pandoc to format
 
     def source_map(self) -> dict[str, Source]:
         return {s.key: s for s in self.sources}

@@ -1,0 +1,567 @@
+"""Load BibTeX files into ``Source`` records; every problem becomes a ``Finding``, never an exception.
+
+Parsing is bibtexparser 2.x with this parse stack (all in place, one pass each):
+
+1. ``_NormalizeFields`` (ours): lower-case field names; unwrap a ``DuplicateFieldKeyBlock`` back into
+   its entry, keeping each field's *first* value as BibTeX does (reported as a ``bib-syntax`` warning).
+2. ``ResolveStringReferencesMiddleware``, ``RemoveEnclosingMiddleware``: bibtexparser's default stack.
+3. ``_ResolveMacros`` (ours): ``#`` concatenation and the predefined month macros (``jan`` …), which
+   bibtexparser leaves as raw text; and a stash of the verbatim fields (url, doi, …) before LaTeX
+   decoding, because pylatexenc reads the ``%`` in ``a%20b`` as a comment and drops the rest.
+4. ``LatexDecodingMiddleware(keep_braced_groups=True)``, ``SeparateCoAuthors``, ``SplitNameParts``:
+   braces survive decoding, so ``{U.S. Food and Drug Administration}`` stays one (literal) author;
+   we strip the remaining protective braces when building display values.
+
+Decisions worth knowing:
+
+* Duplicate fields in one entry: warning-level ``bib-syntax``; the entry loads with the first value.
+* Duplicate keys (in a file or across files): ``duplicate-source`` at the later one; the first wins.
+* ``crossref`` (one level, BibLaTeX style): the child takes every field it lacks from the parent,
+  except that the parent's ``title``/``subtitle``/``titleaddon`` become ``booktitle``/``booksubtitle``/
+  ``booktitleaddon``, its ``author`` becomes ``bookauthor`` (and also ``author`` for ``@inbook``), and
+  ``crossref``, ``xref``, ``ids``, ``shorttitle`` and ``evidence`` (a property of the work itself)
+  are never inherited. Parents may live in another file.
+* ``@string`` macros are per file, as bibtexparser resolves them per parse.
+* ``and others`` stays as ``Person(last="others")``, BibTeX's convention, so a renderer can print "et al.".
+* An invalid ``sourcetype`` or ``evidence`` is reported and left ``""`` on the ``Source``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.library import Library
+from bibtexparser.middlewares import (
+    BlockMiddleware,
+    LatexDecodingMiddleware,
+    LibraryMiddleware,
+    NameParts,
+    RemoveEnclosingMiddleware,
+    ResolveStringReferencesMiddleware,
+    SeparateCoAuthors,
+    SplitNameParts,
+)
+from bibtexparser.model import (
+    Block,
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    MiddlewareErrorBlock,
+    ParsingFailedBlock,
+    Preamble,
+    String,
+)
+
+from .config import EVIDENCE_LEVELS, SOURCE_TYPES
+from .model import Finding, Location, Person, Source
+
+# bibtexparser logs every syntax error as a warning; we report them as findings instead, so keep
+# Python's last-resort handler from also printing them on stderr.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
+VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "pdf"})
+NAME_FIELDS = ("author", "editor", "translator")
+CONTAINER_FIELDS = ("journal", "journaltitle", "booktitle", "publisher", "institution", "organization", "school")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_NOT_INHERITED = frozenset({"crossref", "xref", "ids", "shorttitle", "evidence", "entryset"})
+_RENAMED_ON_INHERIT = {"title": "booktitle", "subtitle": "booksubtitle", "titleaddon": "booktitleaddon"}
+
+_DUP_FIELDS = "kb_duplicate_fields"
+_CLEAN_RAW = "kb_clean_raw"
+_VERBATIM = "kb_verbatim"
+_UNDEFINED = "kb_undefined_macros"
+_BAD_KEY = re.compile(r"[\s{}(),=\"#%\\]")
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+# Text containing none of these is returned unchanged by pylatexenc (checked in the tests).
+_LATEX_SPECIAL = re.compile(r"[\\{}$%~&]|--|``|''|!`|\?`")
+_BARE_AMPERSAND = re.compile(r"(?<!\\)&")
+_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class BibResult:
+    """What the bibliography stage hands on: sources, load-time findings and pandoc-safe BibTeX."""
+
+    sources: tuple[Source, ...]
+    findings: tuple[Finding, ...]
+    clean_bibtex: str
+
+
+@dataclass
+class _Record:
+    """One entry between parsing and ``Source``: decoded display fields and split names."""
+
+    key: str
+    entry_type: str
+    location: Location
+    fields: dict[str, str]
+    people: dict[str, tuple[Person, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class _Parsed:
+    """One file's kept blocks in order (``record`` is None for @string/@preamble) and its findings."""
+
+    path: str
+    blocks: list[tuple[str, _Record | None]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+# --- public API -------------------------------------------------------------------------------------------
+
+
+def load_sources(files: list[Path], root: Path) -> BibResult:
+    """Load every file (paths shown relative to ``root``); keys must be unique across all of them."""
+    return _finish([_parse_file(Path(f), Path(root)) for f in files])
+
+
+def load_bib_text(text: str, path: str) -> BibResult:
+    """Load one BibTeX text; ``path`` is the KB-relative path used in locations."""
+    return _finish([_parse_text(text, path)])
+
+
+# --- reading and parsing ----------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1, which never fails."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _display_path(file: Path, root: Path) -> str:
+    try:
+        return file.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return file.as_posix()
+
+
+def _parse_file(file: Path, root: Path) -> _Parsed:
+    path = _display_path(file, root)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        msg = f"cannot read this bibliography file ({exc.strerror or exc}); check that it exists and is readable"
+        return _Parsed(path, findings=[_finding("bib-syntax", Location(path, 1), msg)])
+    return _parse_text(decode_bytes(data), path)
+
+
+@cache
+def _parse_stack() -> tuple:
+    return (
+        _NormalizeFields(),
+        ResolveStringReferencesMiddleware(),
+        RemoveEnclosingMiddleware(),
+        _ResolveMacros(),
+        _LatexDecoding(keep_braced_groups=True),
+        SeparateCoAuthors(),
+        SplitNameParts(),
+    )
+
+
+def _parse_text(text: str, path: str) -> _Parsed:
+    # The splitter counts only "\n"; normalise so lines match what editors show.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    parsed = _Parsed(path)
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=list(_parse_stack()))
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the build; report it instead
+        msg = f"bibtexparser could not read this file ({type(exc).__name__}: {exc}); check its syntax"
+        parsed.findings.append(_finding("bib-syntax", Location(path, 1), msg))
+        return parsed
+    for block in library.blocks:
+        try:
+            _take_block(block, parsed)
+        except Exception as exc:  # noqa: BLE001 - one odd entry must not hide the others
+            msg = f"this block could not be loaded ({type(exc).__name__}: {exc}); check its syntax"
+            parsed.findings.append(_finding("bib-syntax", _loc(path, block), msg))
+    return parsed
+
+
+def _take_block(block: Block, parsed: _Parsed) -> None:
+    """Keep a good block (with its raw text for pandoc) or turn a bad one into a finding."""
+    path = parsed.path
+    if isinstance(block, ParsingFailedBlock):
+        parsed.findings.append(_failed_block_finding(block, path))
+    elif isinstance(block, Entry):
+        record = _record(block, path, parsed.findings)
+        if record is not None:
+            parsed.blocks.append((block.get_parser_metadata(_CLEAN_RAW) or block.raw or "", record))
+    elif isinstance(block, String | Preamble) and block.raw:
+        parsed.blocks.append((block.raw, None))
+
+
+def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:
+    loc = _loc(path, block)
+    if isinstance(block, DuplicateBlockKeyBlock):
+        first = _loc(path, block.previous_block)
+        if isinstance(block.previous_block, String):
+            msg = f"@string '{block.key}' is defined again here; the first definition at {first} is used"
+            return _finding("bib-syntax", loc, msg + ", so delete or rename one of them")
+        return _duplicate_finding(block.key, loc, first)
+    if isinstance(block, MiddlewareErrorBlock):
+        what = getattr(block.ignore_error_block, "key", "") or "this block"
+        msg = f"line {loc.line}: '{what}' could not be decoded ({_one_line(block.error)}); it was skipped"
+        return _finding("bib-syntax", loc, msg + ". Fix the name list or LaTeX in it")
+    reason = getattr(block.error, "abort_reason", "") or _one_line(block.error)
+    msg = (
+        f"line {loc.line}: this BibTeX block could not be parsed ({reason.strip()}); it was skipped. "
+        "Look for an unbalanced brace or quote, or a missing comma between fields, in this entry"
+    )
+    return _finding("bib-syntax", loc, msg)
+
+
+# --- middlewares ------------------------------------------------------------------------------------------
+
+
+class _NormalizeFields(BlockMiddleware):
+    """Lower-case field names and keep the first of repeated fields, recording the repeats."""
+
+    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+        return _dedupe_fields(entry, set())
+
+    def transform_failed_block(self, failed_block: ParsingFailedBlock, library: Library) -> Block:
+        if isinstance(failed_block, DuplicateFieldKeyBlock):
+            return _dedupe_fields(failed_block.ignore_error_block, set(failed_block.duplicate_keys))
+        return failed_block
+
+
+def _dedupe_fields(entry: Entry, duplicates: set[str]) -> Entry:
+    kept: dict[str, object] = {}
+    for f in entry.fields:
+        f.key = f.key.lower()
+        if f.key in kept:
+            duplicates.add(f.key)
+        else:
+            kept[f.key] = f
+    if duplicates:
+        entry.fields = list(kept.values())
+        entry.set_parser_metadata(_DUP_FIELDS, sorted({d.lower() for d in duplicates}))
+        # Values are still raw here, so this is valid BibTeX that pandoc reads like we do.
+        body = ",\n".join(f"  {f.key} = {f.value}" for f in entry.fields)
+        entry.set_parser_metadata(_CLEAN_RAW, f"@{entry.entry_type}{{{entry.key},\n{body}\n}}")
+    return entry
+
+
+class _ResolveMacros(LibraryMiddleware):
+    """Evaluate ``#`` concatenation and month macros, and stash verbatim fields before LaTeX decoding."""
+
+    def transform(self, library: Library) -> Library:
+        macros = {m: name for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
+        for string in library.strings:
+            if string.enclosing == "no-enclosing":
+                string.value = _evaluate(string.value, macros, [])
+            macros[string.key.lower()] = string.value
+        for entry in library.entries:
+            undefined: list[str] = []
+            verbatim = {}
+            for f in entry.fields:
+                if f.enclosing == "no-enclosing" and isinstance(f.value, str):
+                    f.value = _evaluate(f.value, macros, undefined)
+                if f.key in VERBATIM_FIELDS and isinstance(f.value, str):
+                    verbatim[f.key] = f.value
+                    f.value = ""  # restored from the stash; spares LaTeX decoding a URL
+            if verbatim:
+                entry.set_parser_metadata(_VERBATIM, verbatim)
+            if undefined:
+                entry.set_parser_metadata(_UNDEFINED, undefined)
+        return library
+
+
+def _evaluate(expr: str, macros: dict[str, str], undefined: list[str]) -> str:
+    """Value of ``a # "b" # {c} # 12``; an undefined macro keeps its name and is recorded."""
+    out = []
+    for part in _split_concat(expr):
+        part = part.strip()
+        if len(part) >= 2 and part[0] + part[-1] in ('""', "{}"):
+            out.append(part[1:-1])
+        elif part.isdigit() or not part:
+            out.append(part)
+        elif part.lower() in macros:
+            out.append(macros[part.lower()])
+        else:
+            undefined.append(part)
+            out.append(part)
+    return "".join(out)
+
+
+def _split_concat(expr: str) -> list[str]:
+    """Split on ``#`` outside braces and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(expr):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(expr[start:i])
+            start = i + 1
+    parts.append(expr[start:])
+    return parts
+
+
+class _LatexDecoding(LatexDecodingMiddleware):
+    """``LatexDecodingMiddleware`` that skips pylatexenc for text it would return unchanged.
+
+    pylatexenc costs ~0.4 ms a value and is most of the load time; plain text is its identity.
+    A bare ``&`` (an alignment tab to LaTeX) would become spaces, so it is read as a literal ``\\&``.
+    """
+
+    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        if not _LATEX_SPECIAL.search(python_string):
+            return python_string, ""
+        return super()._transform_python_value_string(_BARE_AMPERSAND.sub(r"\\&", python_string))
+
+
+# --- entries to records -----------------------------------------------------------------------------------
+
+
+def _record(entry: Entry, path: str, findings: list[Finding]) -> _Record | None:
+    """Decode one entry's fields; None (with a finding) when its key is unusable."""
+    loc = _loc(path, entry)
+    key = entry.key
+    if not key or _BAD_KEY.search(key):
+        msg = f"line {loc.line}: entry key '{key}' is empty or contains spaces, braces, commas or quotes"
+        findings.append(_finding("bib-syntax", loc, msg + "; give it a key such as smith2020"))
+        return None
+    if dups := entry.get_parser_metadata(_DUP_FIELDS):
+        msg = f"'{key}' gives the field(s) {', '.join(dups)} more than once; the first value is used"
+        findings.append(_finding("bib-syntax", loc, msg + ", so delete the other copies", "warning", key))
+    if undefined := entry.get_parser_metadata(_UNDEFINED):
+        names = ", ".join(dict.fromkeys(undefined))
+        msg = f"'{key}' uses undefined @string macro(s) {names}; define them or put the value in braces"
+        findings.append(_finding("bib-syntax", loc, msg, "warning", key))
+    verbatim = entry.get_parser_metadata(_VERBATIM) or {}
+    rec = _Record(key, entry.entry_type.lower(), loc, {})
+    for f in entry.fields:
+        if f.key in rec.fields or f.key in rec.people:
+            continue
+        if f.key in verbatim:
+            rec.fields[f.key] = _verbatim(verbatim[f.key])
+        elif f.key in NAME_FIELDS and isinstance(f.value, list):
+            rec.people[f.key] = tuple(_person(p) for p in f.value if isinstance(p, NameParts))
+            rec.fields[f.key] = " and ".join(_bibtex_name(p) for p in rec.people[f.key])
+        else:
+            rec.fields[f.key] = display(str(f.value))
+    return rec
+
+
+def display(value: str) -> str:
+    """Text for people: protective braces gone, whitespace collapsed, paragraph breaks kept."""
+    value = value.replace("{", "").replace("}", "")
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", value))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _verbatim(value: str) -> str:
+    """A URL-like field as written, minus a ``\\url{}`` wrapper, braces and TeX escapes of ``_%&#$~``."""
+    value = value.strip()
+    if value.startswith("\\url{") and value.endswith("}"):
+        value = value[5:-1]
+    value = re.sub(r"\\([_%&#$~])", r"\1", value)
+    return value.replace("{", "").replace("}", "").strip()
+
+
+def _person(parts: NameParts) -> Person:
+    if not (parts.first or parts.von or parts.jr) and len(parts.last) == 1 and _is_braced(parts.last[0]):
+        return Person(last=display(parts.last[0]), literal=True)
+    return Person(
+        last=display(" ".join(parts.last)),
+        first=display(" ".join(parts.first)),
+        von=display(" ".join(parts.von)),
+        jr=display(" ".join(parts.jr)),
+    )
+
+
+def _is_braced(word: str) -> bool:
+    """True when one brace group spans the whole word, as in ``{World Health Organization}``."""
+    if len(word) < 2 or word[0] != "{" or word[-1] != "}":
+        return False
+    depth = 0
+    for i, ch in enumerate(word):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0 and i < len(word) - 1:
+            return False
+    return True
+
+
+def _bibtex_name(p: Person) -> str:
+    if p.literal or not (p.first or p.jr):
+        return " ".join(x for x in (p.von, p.last) if x)
+    return ", ".join(x for x in (" ".join(y for y in (p.von, p.last) if y), p.jr, p.first) if x)
+
+
+# --- across files: duplicates, crossref, sources ----------------------------------------------------------
+
+
+def _finish(parsed_files: Iterable[_Parsed]) -> BibResult:
+    findings: list[Finding] = []
+    records: list[_Record] = []
+    first_seen: dict[str, Location] = {}
+    pieces: list[str] = []
+    for parsed in parsed_files:
+        findings.extend(parsed.findings)
+        for raw, record in parsed.blocks:
+            if record is not None:
+                if record.key in first_seen:
+                    findings.append(_duplicate_finding(record.key, record.location, first_seen[record.key]))
+                    continue
+                first_seen[record.key] = record.location
+                records.append(record)
+            pieces.append(raw.strip())
+    records = _resolve_crossrefs(records, findings)
+    sources = tuple(_source(r, findings) for r in records)
+    clean = "\n\n".join(pieces) + "\n" if pieces else ""
+    return BibResult(sources, tuple(sorted(findings, key=lambda f: f.location)), clean)
+
+
+def _resolve_crossrefs(records: list[_Record], findings: list[Finding]) -> list[_Record]:
+    by_key = {r.key: r for r in records}
+    out = []
+    for rec in records:
+        parent_key = rec.fields.get("crossref", "")
+        if not parent_key:
+            out.append(rec)
+            continue
+        parent = by_key.get(parent_key)
+        if parent is None or parent is rec:
+            msg = f"'{rec.key}' has crossref '{parent_key}', which is not in the bibliography; add that entry"
+            findings.append(_finding("bib-syntax", rec.location, msg + " or remove the crossref", "warning", rec.key))
+            out.append(rec)
+        else:
+            out.append(_inherit(rec, parent))
+    return out
+
+
+def _inherit(child: _Record, parent: _Record) -> _Record:
+    """The child with the parent's missing fields, BibLaTeX-style (see the module docstring)."""
+    fields, people = dict(child.fields), dict(child.people)
+
+    def give(name: str, value: str, persons: tuple[Person, ...] | None) -> None:
+        if name not in fields:
+            fields[name] = value
+            if persons is not None:
+                people[name] = persons
+
+    for name, value in parent.fields.items():
+        if name in _NOT_INHERITED:
+            continue
+        persons = parent.people.get(name)
+        if name == "author":
+            give("bookauthor", value, persons)
+            if child.entry_type in ("inbook", "bookinbook", "suppbook"):
+                give("author", value, persons)
+        else:
+            give(_RENAMED_ON_INHERIT.get(name, name), value, persons)
+    return _Record(child.key, child.entry_type, child.location, fields, people)
+
+
+def _source(rec: _Record, findings: list[Finding]) -> Source:
+    f = rec.fields
+    year, date = _year_and_date(f)
+    return Source(
+        key=rec.key,
+        entry_type=rec.entry_type,
+        location=rec.location,
+        authors=rec.people.get("author") or rec.people.get("editor") or (),
+        title=f.get("title", ""),
+        year=year,
+        date=date,
+        container=next((f[n] for n in CONTAINER_FIELDS if f.get(n)), ""),
+        publisher=f.get("publisher", ""),
+        volume=f.get("volume", ""),
+        issue=f.get("number") or f.get("issue", ""),
+        pages=f.get("pages", "").replace("--", "–"),
+        doi=_DOI_PREFIX.sub("", f.get("doi", "")).strip(),
+        url=f.get("url", ""),
+        sourcetype=_sourcetype(rec, findings),
+        evidence=_evidence(rec, findings),
+        fields=tuple(f.items()),
+    )
+
+
+def _sourcetype(rec: _Record, findings: list[Finding]) -> str:
+    value = _token(rec.fields.get("sourcetype", ""))
+    if not value:
+        has_journal = rec.fields.get("journal") or rec.fields.get("journaltitle")
+        return "journal" if rec.entry_type == "article" and has_journal else ""
+    if value in SOURCE_TYPES:
+        return value
+    msg = f"'{rec.key}' has sourcetype '{value}', which is not a source type; use one of {', '.join(SOURCE_TYPES)}"
+    findings.append(_finding("unclassified-source", rec.location, msg, source=rec.key))
+    return ""
+
+
+def _evidence(rec: _Record, findings: list[Finding]) -> str:
+    value = _token(rec.fields.get("evidence", ""))
+    if not value or value in EVIDENCE_LEVELS:
+        return value
+    msg = f"'{rec.key}' has evidence '{value}', which is not an evidence level; use one of {', '.join(EVIDENCE_LEVELS)}"
+    findings.append(_finding("bib-syntax", rec.location, msg, source=rec.key))
+    return ""
+
+
+def _token(value: str) -> str:
+    """``Systematic Review`` and ``systematic_review`` both mean ``systematic-review``."""
+    return re.sub(r"[\s_]+", "-", value.strip().lower())
+
+
+def _year_and_date(f: dict[str, str]) -> tuple[str, str]:
+    """Year from ``year`` or ``date``; ISO date from ``date``, else year plus ``month`` (never ``urldate``)."""
+    iso = _ISO_DATE.match(f.get("date", "").strip())
+    year = f.get("year", "").strip() or (iso.group(0)[:4] if iso else "")
+    if iso:
+        return year, iso.group(0)
+    if not re.fullmatch(r"\d{4}", year):
+        return year, ""
+    month = month_number(f.get("month", ""))
+    return year, f"{year}-{month:02d}" if month else year
+
+
+def month_number(value: str) -> int:
+    """1–12 from ``jan``, ``January``, ``Jan.``, ``1`` or ``01``; 0 when unrecognised."""
+    value = value.strip().lower()
+    if value.isdigit():
+        return int(value) if 1 <= int(value) <= 12 else 0
+    return MONTHS.index(value[:3]) + 1 if value[:3] in MONTHS else 0
+
+
+# --- findings ---------------------------------------------------------------------------------------------
+
+
+def _loc(path: str, block: Block | None) -> Location:
+    """bibtexparser's ``start_line`` is 0-based; Locations are 1-based."""
+    line = getattr(block, "start_line", None)
+    return Location(path, line + 1 if isinstance(line, int) and line >= 0 else 1)
+
+
+def _duplicate_finding(key: str, loc: Location, first: Location) -> Finding:
+    msg = f"'{key}' is defined again here; the first definition at {first} is used and this one is ignored"
+    return _finding("duplicate-source", loc, msg + ". Delete one, or give them different keys", source=key)
+
+
+def _finding(
+    code: str, loc: Location, message: str, severity: str = "error", source: str | None = None
+) -> Finding:
+    return Finding(code=code, severity=severity, location=loc, message=message, source=source)
+
+
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())[:300]

@@ -1,0 +1,201 @@
+"""The editorial check: judge every claim and source against the policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, replace
+
+from .bibliography import load_sources
+from .config import EVIDENCE_LEVELS, KbConfig
+from .model import Catalogue, Finding, Location, Page, Source
+from .pages import load_pages
+
+WEB_TYPES = {"online", "misc", "electronic", "www", "webpage"}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a check: what was loaded, and every finding, in file order."""
+
+    catalogue: Catalogue
+    findings: tuple[Finding, ...]
+    draft_findings: tuple[Finding, ...]  # findings on draft pages: reported, never failing
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+
+def load_catalogue(config: KbConfig) -> Catalogue:
+    """Load sources and pages; load-time problems become findings, never exceptions."""
+    bib = load_sources(config.bib_files(), config.root)
+    pages, page_findings = load_pages(config)
+    return Catalogue(
+        sources=bib.sources,
+        pages=tuple(pages),
+        findings=tuple(bib.findings) + tuple(page_findings),
+        bibtex=bib.clean_bibtex,
+    )
+
+
+def evidence_rank(level: str) -> int:
+    """Lower is stronger; unknown levels rank last."""
+    return EVIDENCE_LEVELS.index(level) if level in EVIDENCE_LEVELS else len(EVIDENCE_LEVELS)
+
+
+def claim_evidence(config: KbConfig, keys, sources: dict[str, Source]) -> str:
+    """A claim's evidence level: the strongest among its acceptable sources."""
+    levels = [
+        sources[k].evidence for k in keys if k in sources and sources[k].sourcetype in config.accept and sources[k].evidence
+    ]
+    return min(levels, key=lambda lv: evidence_rank(lv)) if levels else ""
+
+
+def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date | None = None) -> Report:
+    """Run every rule; return findings with the configured severities, in path and line order."""
+    cat = catalogue or load_catalogue(config)
+    today = today or dt.date.today()
+    sources = cat.source_map()
+    raw: list[Finding] = list(cat.findings)
+    raw += _source_findings(config, cat.sources)
+    cited: set[str] = set()
+    draft_paths = {p.location.path for p in cat.pages if p.draft}
+    for page in cat.pages:
+        raw += _page_findings(config, page, today)
+        for claim in page.claims:
+            raw += _claim_findings(config, claim, sources)
+            if not page.draft:
+                cited.update(claim.keys)
+    for s in cat.sources:
+        if s.key not in cited:
+            raw.append(
+                Finding(
+                    "unused-source",
+                    "warning",
+                    s.location,
+                    f"source '{s.key}' is cited by no published claim; cite it or remove the entry",
+                    source=s.key,
+                )
+            )
+    published, drafts = [], []
+    for f in raw:
+        sev = config.severity.get(f.code, f.severity)
+        if sev == "ignore":
+            continue
+        f = replace(f, severity=sev)
+        (drafts if f.location.path in draft_paths else published).append(f)
+    order = lambda f: (f.location.path, f.location.line, f.code, f.message)  # noqa: E731
+    return Report(cat, tuple(sorted(published, key=order)), tuple(sorted(drafts, key=order)))
+
+
+def _source_findings(config: KbConfig, sources) -> list[Finding]:
+    out = []
+    for s in sources:
+        if not s.sourcetype:
+            out.append(
+                Finding(
+                    "unclassified-source",
+                    "error",
+                    s.location,
+                    f"source '{s.key}' has no sourcetype; add sourcetype = {{journal}}, {{government}}, {{university}}, "
+                    "{professional}, {journalism}, {commercial} or {other}",
+                    source=s.key,
+                )
+            )
+        if s.entry_type == "article" and not s.doi:
+            out.append(
+                Finding(
+                    "missing-identifier",
+                    "warning",
+                    s.location,
+                    f"journal article '{s.key}' has no doi; add the DOI from the publisher's page if it has one",
+                    source=s.key,
+                )
+            )
+        elif s.entry_type != "article" and not (s.doi or s.url) and (s.entry_type in WEB_TYPES or s.sourcetype):
+            out.append(
+                Finding(
+                    "missing-identifier",
+                    "warning",
+                    s.location,
+                    f"source '{s.key}' has neither doi nor url; add the address readers can check it at",
+                    source=s.key,
+                )
+            )
+    return out
+
+
+def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding]:
+    if page.reviewed is None:
+        return [
+            Finding(
+                "stale-review",
+                "warning",
+                page.location,
+                "page has no 'reviewed' date; add 'reviewed: YYYY-MM-DD' to its front matter after reviewing it",
+            )
+        ]
+    age = (today - page.reviewed).days
+    if age > config.review_max_age_days:
+        return [
+            Finding(
+                "stale-review",
+                "warning",
+                page.location,
+                f"page was last reviewed {page.reviewed.isoformat()}, {age} days ago (limit "
+                f"{config.review_max_age_days}); review it and update 'reviewed'",
+            )
+        ]
+    return []
+
+
+def _claim_findings(config: KbConfig, claim, sources: dict[str, Source]) -> list[Finding]:
+    loc = Location(claim.location.path, claim.location.line)
+    if not claim.cited:
+        return [
+            Finding(
+                "uncited-claim",
+                "error",
+                loc,
+                f"claim '{_excerpt(claim.text)}' cites no source; add a citation such as [@key], "
+                "or mark deliberate non-claims with <!-- kb: not-a-claim -->",
+                claim=claim.id,
+            )
+        ]
+    out = []
+    known = [k for k in claim.keys if k in sources]
+    for key in claim.keys:
+        if key not in sources:
+            close = difflib.get_close_matches(key, list(sources), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else "; add the entry to a .bib file or fix the key"
+            out.append(
+                Finding("unknown-source", "error", loc, f"cites '{key}', which no .bib file defines{hint}", claim.id, key)
+            )
+    rejected = [k for k in known if sources[k].sourcetype and sources[k].sourcetype not in config.accept]
+    if known and len(rejected) == len(known) and len(known) == len(claim.keys):
+        types = ", ".join(f"{k} ({sources[k].sourcetype})" for k in rejected)
+        out.append(
+            Finding(
+                "unacceptable-source",
+                "error",
+                loc,
+                f"claim '{_excerpt(claim.text)}' rests only on sources the policy does not accept: {types}; "
+                f"cite a source of type {', '.join(config.accept)}",
+                claim.id,
+                rejected[0],
+            )
+        )
+    return out
+
+
+def _excerpt(text: str, n: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[: n - 1].rstrip() + "…"

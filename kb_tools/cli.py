@@ -1,0 +1,68 @@
+"""The ``kb`` command: a thin adapter from the command line to kb_tools' stages.
+
+Exit status: 0 clean; 1 findings or a failed build; 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .commands import build as build_cmd
+from .commands import check as check_cmd
+from .commands import init as init_cmd
+from .errors import BuildError, ConfigError, KbError
+
+
+class KbGroup(click.Group):
+    """Turns kb_tools' errors into one clear line and the documented exit status."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"kb: {exc}", err=True)
+            ctx.exit(2)
+        except (BuildError, KbError) as exc:
+            click.echo(f"kb: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("kb: interrupted; the previous site and index are unchanged", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug in kb itself: say so plainly, no traceback unless asked
+            if os.environ.get("KB_DEBUG"):
+                raise
+            click.echo(f"kb: internal error: {exc.__class__.__name__}: {exc} (set KB_DEBUG=1 for details)", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kb_tools")
+def cli() -> None:
+    """Check, build, search and serve an evidence knowledge base."""
+
+
+cli.add_command(check_cmd.check)
+cli.add_command(init_cmd.init)
+cli.add_command(build_cmd.build)
+
+try:  # search and serve need the index modules; keep `kb check` usable without them
+    from .commands import search as search_cmd
+    from .commands import serve as serve_cmd
+
+    cli.add_command(search_cmd.search)
+    cli.add_command(serve_cmd.serve)
+except ImportError:  # pragma: no cover - only while those modules are being written
+    pass
+
+
+def main() -> None:
+    cli(prog_name="kb")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

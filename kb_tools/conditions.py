@@ -1,0 +1,41 @@
+"""Find the conditions a claim is about from the words it uses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .model import Condition
+
+
+def _pattern(phrase: str) -> str:
+    # "post-traumatic stress" also matches "post traumatic stress" and a line break.
+    words = re.split(r"[-\s]+", phrase.strip())
+    return r"[-\s]+".join(re.escape(w) for w in words if w)
+
+
+class ConditionMatcher:
+    """Matches condition names and synonyms as whole words.
+
+    Acronyms written in capitals (PTSD, TRD, SUD) match only in capitals, so
+    the French "sud" or a word fragment never counts; other phrases match in
+    any case.
+    """
+
+    def __init__(self, conditions: Iterable[Condition]):
+        self._rules: list[tuple[str, re.Pattern[str]]] = []
+        for c in conditions:
+            phrases = {c.name, c.id.replace("-", " "), *c.synonyms}
+            caps = sorted(p for p in phrases if p.isupper())
+            other = sorted((p for p in phrases if not p.isupper()), key=len, reverse=True)
+            parts = []
+            if other:
+                parts.append("(?i:" + "|".join(_pattern(p) for p in other) + ")")
+            if caps:
+                parts.append("|".join(_pattern(p) for p in caps))
+            regex = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+            self._rules.append((c.id, regex))
+
+    def match(self, text: str) -> tuple[str, ...]:
+        """The ids of every condition named in ``text``, in vocabulary order."""
+        return tuple(cid for cid, regex in self._rules if regex.search(text))

@@ -1,0 +1,83 @@
+"""Render a check report as text, JSON or GitHub Actions workflow commands."""
+
+from __future__ import annotations
+
+import json
+
+from .check import Report
+from .model import Finding
+
+
+def summary(report: Report) -> dict:
+    published = [p for p in report.catalogue.pages if not p.draft]
+    claims = [c for p in published for c in p.claims]
+    return {
+        "pages": len(published),
+        "claims": len(claims),
+        "cited_claims": sum(c.cited for c in claims),
+        "sources": len(report.catalogue.sources),
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "not_claims": sum(p.not_claims for p in published),
+        "draft_pages": len(report.catalogue.pages) - len(published),
+    }
+
+
+def _finding_dict(f: Finding) -> dict:
+    return {
+        "severity": f.severity,
+        "code": f.code,
+        "path": f.location.path,
+        "line": f.location.line,
+        "message": f.message,
+        "claim": f.claim,
+        "source": f.source,
+    }
+
+
+def as_json(report: Report) -> str:
+    data = {
+        "summary": summary(report),
+        "findings": [_finding_dict(f) for f in report.findings],
+        "draft_findings": [_finding_dict(f) for f in report.draft_findings],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def as_text(report: Report) -> str:
+    lines = [str(f) for f in report.findings]
+    lines += [f"{f} (draft page: not published)" for f in report.draft_findings]
+    s = summary(report)
+    lines.append(
+        f"{s['pages']} pages, {s['claims']} claims ({s['cited_claims']} cited, {s['not_claims']} marked not-a-claim), "
+        f"{s['sources']} sources: {s['errors']} errors, {s['warnings']} warnings"
+        + (f"; {len(report.draft_findings)} findings on {s['draft_pages']} draft pages" if s["draft_pages"] else "")
+    )
+    return "\n".join(lines)
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def as_github(report: Report) -> str:
+    lines = []
+    for f in report.findings:
+        kind = "error" if f.severity == "error" else "warning"
+        lines.append(
+            f"::{kind} file={_gh_escape(f.location.path, True)},line={f.location.line},"
+            f"title={_gh_escape(f.code, True)}::{_gh_escape(f.message)}"
+        )
+    for f in report.draft_findings:
+        lines.append(
+            f"::notice file={_gh_escape(f.location.path, True)},line={f.location.line},"
+            f"title={_gh_escape(f.code + ' (draft)', True)}::{_gh_escape(f.message)}"
+        )
+    lines.append(as_text(report).splitlines()[-1])
+    return "\n".join(lines)
+
+
+FORMATS = {"text": as_text, "json": as_json, "github": as_github}

@@ -1,0 +1,30 @@
+"""Shared fixtures: fixture KBs copied into a temporary folder so tests never touch tests/fixtures."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+KBS = FIXTURES / "kbs"
+REPO = Path(__file__).parent.parent
+
+
+def make_kb(tmp_path: Path, planted: str | None = None) -> Path:
+    """Copy the base fixture KB, then lay a planted overlay's files over it."""
+    kb = tmp_path / (planted or "base")
+    shutil.copytree(KBS / "base", kb)
+    if planted:
+        for src in (KBS / "planted" / planted).rglob("*"):
+            if src.is_file() and src.name != "expected.json":
+                dest = kb / src.relative_to(KBS / "planted" / planted)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(src, dest)
+    return kb
+
+
+@pytest.fixture
+def base_kb(tmp_path: Path) -> Path:
+    return make_kb(tmp_path)

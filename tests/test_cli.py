@@ -1,0 +1,71 @@
+"""The CLI's exit codes and its messages for people."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from kb_tools.cli import cli
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_missing_mkdocs_yml_exits_2(tmp_path):
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "no mkdocs.yml" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_yaml_exits_2_with_line(tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins: [\n")
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "mkdocs.yml:" in result.output
+
+
+def test_unknown_option_exits_2(tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - kb:\n      acept: [journal]\n")
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "plugins.kb.acept: unknown option" in result.output
+
+
+def test_commercial_can_never_be_accepted(tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - kb:\n      accept: [journal, commercial]\n")
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "commercial" in result.output
+
+
+def test_bad_format_is_a_usage_error(base_kb):
+    assert run("check", str(base_kb), "--format", "xml").exit_code == 2
+
+
+def test_init_scaffolds_a_kb_that_passes_strict(tmp_path):
+    target = tmp_path / "newkb"
+    result = run("init", str(target))
+    assert result.exit_code == 0, result.output
+    check = run("check", str(target), "--strict", "--format", "json")
+    assert check.exit_code == 0, check.output
+    summary = json.loads(check.output)["summary"]
+    assert summary["claims"] >= 1 and summary["errors"] == 0 and summary["warnings"] == 0
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    assert run("init", str(tmp_path)).exit_code == 0
+    again = run("init", str(tmp_path))
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+
+
+def test_severity_can_be_configured(base_kb):
+    cfg = base_kb / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("review_max_age_days: 3650", "review_max_age_days: 1"))
+    assert run("check", str(base_kb)).exit_code == 0  # stale-review is a warning
+    assert run("check", str(base_kb), "--strict").exit_code == 1
+    cfg.write_text(cfg.read_text().replace("review_max_age_days: 1", "review_max_age_days: 1\n      severity:\n        stale-review: error"))
+    assert run("check", str(base_kb)).exit_code == 1

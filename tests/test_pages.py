@@ -1,0 +1,113 @@
+"""Claim extraction: which blocks are claims, what they cite, and their lines, ids and conditions."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb_tools.conditions import ConditionMatcher
+from kb_tools.config import DEFAULT_CONDITIONS, KbConfig
+from kb_tools.pages import claim_id, load_page_text
+
+CONFIG = KbConfig(root=__import__("pathlib").Path("."), config_file=__import__("pathlib").Path("mkdocs.yml"))
+MATCHER = ConditionMatcher(DEFAULT_CONDITIONS)
+
+
+def claims_of(body: str, front: str = "title: T\nreviewed: 2026-01-01"):
+    text = f"---\n{front}\n---\n\n{body}"
+    page, findings = load_page_text(text, "p.md", "docs/p.md", CONFIG, MATCHER)
+    return page, findings
+
+
+# (markdown body, expected [(line, kind, keys)])  -- lines count the 4-line front matter and blank line
+CASES = [
+    ("One claim [@a].\n", [(5, "paragraph", ("a",))]),
+    ("Two lines\nof one claim [@a; @b].\n", [(5, "paragraph", ("a", "b"))]),
+    ("# Heading [@h]\n\nText.\n", [(7, "paragraph", ())]),
+    ("```\ncode [@x]\n```\n\nText `@y` here.\n", [(9, "paragraph", ())]),
+    ("    indented code [@x]\n", []),
+    ("Lead-in [@a]:\n\n- one\n- two [@b]\n", [(5, "paragraph", ("a",)), (7, "item", ("a",)), (8, "item", ("b",))]),
+    ("Lead-in:\n\n- one [@a]\n- two [@b]\n", [(5, "paragraph", ("a", "b")), (7, "item", ("a",)), (8, "item", ("b",))]),
+    ("Lead-in:\n\n- one\n- two [@b]\n", [(5, "paragraph", ()), (7, "item", ()), (8, "item", ("b",))]),
+    ("No colon [@a].\n\n- one\n", [(5, "paragraph", ("a",)), (7, "item", ())]),
+    ("Colon [@a]:\n\nA paragraph, not a list.\n", [(5, "paragraph", ("a",)), (7, "paragraph", ())]),
+    ("- item [@a]:\n  - nested one\n  - nested two\n", [(5, "item", ("a",)), (6, "item", ("a",)), (7, "item", ("a",))]),
+    ("<!-- kb: not-a-claim -->\nNot a claim.\n\nA claim.\n", [(8, "paragraph", ())]),
+    ("<!-- kb: not-a-claim -->\n- a\n- b\n\nAfter [@x].\n", [(9, "paragraph", ("x",))]),
+    ("<!-- other comment -->\nA claim.\n", [(6, "paragraph", ())]),
+    ("| h1 | h2 |\n|----|----|\n| a | b [@x] |\n| c | d |\n", [(7, "row", ("x",)), (8, "row", ())]),
+    ('!!! note "Title"\n    Inside [@a].\n', [(6, "paragraph", ("a",))]),
+    ("> Quoted [@q].\n", [(5, "paragraph", ("q",))]),
+    ("1. first [@a]\n2. second\n", [(5, "item", ("a",)), (6, "item", ())]),
+    ("Mail me at a@b.org, see <https://x.org/@y>.\n", [(5, "paragraph", ())]),
+    ("As @smith2020 [p. 4] found.\n", [(5, "paragraph", ("smith2020",))]),
+]
+
+
+@pytest.mark.parametrize(("body", "want"), CASES, ids=[c[0][:30] for c in CASES])
+def test_claim_table(body, want):
+    page, _ = claims_of(body)
+    got = [(c.location.line, c.kind, c.keys) for c in page.claims]
+    assert got == want
+
+
+def test_not_a_claim_marks_are_counted():
+    page, _ = claims_of("<!-- kb: not-a-claim -->\nA.\n\n<!-- kb: not-a-claim -->\nB.\n\nC [@c].\n")
+    assert page.not_claims == 2
+    assert [c.text for c in page.claims] == ["C [@c]."]
+
+
+def test_claims_false_page_has_no_claims():
+    page, findings = claims_of("Anything.\n", front="title: T\nclaims: false\nreviewed: 2026-01-01")
+    assert page.claims == () and not page.claims_enabled and findings == []
+
+
+def test_ids_are_stable_when_another_claim_changes():
+    before, _ = claims_of("First [@a].\n\nSecond [@b].\n\nThird [@c].\n")
+    after, _ = claims_of("First, edited [@a].\n\nSecond [@b].\n\nThird [@c].\n")
+    assert before.claims[1].id == after.claims[1].id
+    assert before.claims[2].id == after.claims[2].id
+    assert before.claims[0].id != after.claims[0].id
+
+
+def test_ids_ignore_citations_and_disambiguate_repeats():
+    assert claim_id("p.md", "Text [@a].") == claim_id("p.md", "Text [@b].")
+    page, _ = claims_of("Same.\n\nSame.\n")
+    assert page.claims[1].id == page.claims[0].id + "-2"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Helps treatment-resistant depression.", ("depression",)),
+        ("TRD responds.", ("depression",)),
+        ("trd responds.", ()),
+        ("Suicidal thoughts fell.", ("suicidal-ideation",)),
+        ("Post traumatic stress disorder and anxiety.", ("anxiety", "ptsd")),
+        ("People with an addiction.", ("substance-use",)),
+        ("Alcohol use disorder.", ("substance-use",)),
+        ("Nothing here [@ptsd2020].", ()),
+    ],
+)
+def test_conditions_from_words(text, want):
+    page, _ = claims_of(text + "\n")
+    assert page.claims[0].conditions == want
+
+
+def test_front_matter_conditions_apply_to_every_claim():
+    page, _ = claims_of("About depression [@a].\n\nAbout nothing [@b].\n", front="title: T\nconditions: [ptsd]")
+    assert [c.conditions for c in page.claims] == [("ptsd", "depression"), ("ptsd",)]
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "needle"),
+    [
+        ("title: T\nconditions: [migraine]", 3, "unknown condition id 'migraine'"),
+        ("title: T\nreviewed: 2026-13-45", 3, "not a date"),
+        ("title: [unclosed", 2, "not valid YAML"),
+        ("- a list", 2, "must be a mapping"),
+    ],
+)
+def test_bad_front_matter_is_a_finding(front, line, needle):
+    _, findings = claims_of("Text.\n", front=front)
+    assert [(f.code, f.location.line) for f in findings] == [("bad-page", line)]
+    assert needle in findings[0].message
