@@ -1,0 +1,40 @@
+"""Where things live in the built site: one place, so pages, exports and the index agree."""
+
+from __future__ import annotations
+
+from posixpath import dirname, relpath
+
+
+def page_url(path: str, use_directory_urls: bool = True) -> str:
+    """The site-relative URL of a docs-relative Markdown path, as MkDocs computes it."""
+    stem = path[:-3] if path.endswith(".md") else path
+    if not use_directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def claim_url(page_path: str, claim_id: str, use_directory_urls: bool = True) -> str:
+    return f"{page_url(page_path, use_directory_urls)}#{claim_id}"
+
+
+def source_path(key: str) -> str:
+    """Docs-relative path of a source's generated page; keys may hold ``/`` or ``:``, so they are encoded."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else f"~{ord(ch):x}" for ch in key)
+    return f"sources/{safe}.md"
+
+
+def condition_path(condition_id: str) -> str:
+    return f"conditions/{condition_id}.md"
+
+
+def relative(from_page: str, to_page: str, use_directory_urls: bool = True) -> str:
+    """A link from one page to another that works on any host and under any base path."""
+    src = page_url(from_page, use_directory_urls)
+    dst = page_url(to_page, use_directory_urls)
+    base = src if src.endswith("/") or src == "" else dirname(src)
+    rel = relpath(dst or ".", base.rstrip("/") or ".")
+    if dst.endswith("/") and not rel.endswith("/"):
+        rel += "/"
+    return "./" if rel in (".", "./") else rel
