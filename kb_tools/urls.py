@@ -35,6 +35,6 @@ def relative(from_page: str, to_page: str, use_directory_urls: bool = True) -> s
     dst = page_url(to_page, use_directory_urls)
     base = src if src.endswith("/") or src == "" else dirname(src)
     rel = relpath(dst or ".", base.rstrip("/") or ".")
-    if dst.endswith("/") and not rel.endswith("/"):
+    if (dst == "" or dst.endswith("/")) and not rel.endswith("/"):
         rel += "/"
     return "./" if rel in (".", "./") else rel
