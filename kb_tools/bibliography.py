@@ -8,7 +8,8 @@ Parsing is bibtexparser 2.x with this parse stack (all in place, one pass each):
 3. ``_ResolveMacros`` (ours): ``#`` concatenation and the predefined month macros (``jan`` …), which
    bibtexparser leaves as raw text; and a stash of the verbatim fields (url, doi, …) before LaTeX
    decoding, because pylatexenc reads the ``%`` in ``a%20b`` as a comment and drops the rest.
-4. ``LatexDecodingMiddleware(keep_braced_groups=True)``, ``SeparateCoAuthors``, ``SplitNameParts``:
+4. ``LatexDecodingMiddleware(keep_braced_groups=True)`` (as ``_LatexDecoding``, which only adds a
+   fast path for plain text and three Zotero symbols), ``SeparateCoAuthors``, ``SplitNameParts``:
    braces survive decoding, so ``{U.S. Food and Drug Administration}`` stays one (literal) author;
    we strip the remaining protective braces when building display values.
 
@@ -57,6 +58,7 @@ from bibtexparser.model import (
     Preamble,
     String,
 )
+from pylatexenc.latex2text import MacroTextSpec
 
 from .config import EVIDENCE_LEVELS, SOURCE_TYPES
 from .model import Finding, Location, Person, Source
@@ -84,6 +86,7 @@ _BAD_KEY = re.compile(r"[\s{}(),=\"#%\\]")
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 # Text containing none of these is returned unchanged by pylatexenc (checked in the tests).
 _LATEX_SPECIAL = re.compile(r"[\\{}$%~&]|--|``|''|!`|\?`")
+_TEXT_SYMBOLS = {"textless": "<", "textgreater": ">", "textbar": "|"}
 _BARE_AMPERSAND = re.compile(r"(?<!\\)&")
 _ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
@@ -179,14 +182,14 @@ def _parse_text(text: str, path: str) -> _Parsed:
     parsed = _Parsed(path)
     try:
         library = bibtexparser.parse_string(text, parse_stack=list(_parse_stack()))
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the build; report it instead
+    except Exception as exc:  # a parser bug must not stop the build; report it instead
         msg = f"bibtexparser could not read this file ({type(exc).__name__}: {exc}); check its syntax"
         parsed.findings.append(_finding("bib-syntax", Location(path, 1), msg))
         return parsed
     for block in library.blocks:
         try:
             _take_block(block, parsed)
-        except Exception as exc:  # noqa: BLE001 - one odd entry must not hide the others
+        except Exception as exc:  # one odd entry must not hide the others
             msg = f"this block could not be loaded ({type(exc).__name__}: {exc}); check its syntax"
             parsed.findings.append(_finding("bib-syntax", _loc(path, block), msg))
     return parsed
@@ -320,8 +323,20 @@ class _LatexDecoding(LatexDecodingMiddleware):
     """``LatexDecodingMiddleware`` that skips pylatexenc for text it would return unchanged.
 
     pylatexenc costs ~0.4 ms a value and is most of the load time; plain text is its identity.
+    Zotero's ``{\\textless}``, ``{\\textgreater}`` and ``{\\textbar}`` are taught to it (it drops them).
     A bare ``&`` (an alignment tab to LaTeX) would become spaces, so it is read as a literal ``\\&``.
     """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # pylatexenc drops these text-mode symbols, which Zotero writes for < > |.
+        decoder = getattr(self, "_decoder", None)
+        if decoder is not None:
+            decoder.latex_context.add_context_category(
+                "kb-tools-symbols",
+                prepend=True,
+                macros=[MacroTextSpec(name, text) for name, text in _TEXT_SYMBOLS.items()],
+            )
 
     def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
         if not _LATEX_SPECIAL.search(python_string):
@@ -557,9 +572,7 @@ def _duplicate_finding(key: str, loc: Location, first: Location) -> Finding:
     return _finding("duplicate-source", loc, msg + ". Delete one, or give them different keys", source=key)
 
 
-def _finding(
-    code: str, loc: Location, message: str, severity: str = "error", source: str | None = None
-) -> Finding:
+def _finding(code: str, loc: Location, message: str, severity: str = "error", source: str | None = None) -> Finding:
     return Finding(code=code, severity=severity, location=loc, message=message, source=source)
 
 
