@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass, replace
 
+from . import cache
 from .bibliography import load_sources
 from .config import EVIDENCE_LEVELS, KbConfig
 from .model import Catalogue, Finding, Location, Page, Source
@@ -36,8 +37,12 @@ class Report:
 
 def load_catalogue(config: KbConfig) -> Catalogue:
     """Load sources and pages; load-time problems become findings, never exceptions."""
-    bib = load_sources(config.bib_files(), config.root)
-    pages, page_findings = load_pages(config)
+    bib = cache.cached_sources(config, config.bib_files(), load_sources)
+    memo = cache.page_memo(config)
+    before = set(memo)
+    pages, page_findings = load_pages(config, memo)
+    if set(memo) != before:
+        cache.save_page_memo(config, memo)
     return Catalogue(
         sources=bib.sources,
         pages=tuple(pages),

@@ -25,6 +25,7 @@ from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import citations
+from .cache import text_key
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .model import Citation, Claim, Finding, Location, Page
@@ -336,11 +337,16 @@ def read_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def load_pages(config: KbConfig) -> tuple[list[Page], list[Finding]]:
-    """Load every page of the KB."""
+def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], list[Finding]]:
+    """Load every page of the KB.
+
+    ``memo`` (see kb_tools.cache) maps ``(path, text hash)`` to a page's ``(Page, findings)``:
+    unchanged pages are taken from it, and afterwards it holds exactly this run's pages.
+    """
     matcher = ConditionMatcher(config.conditions)
     pages: list[Page] = []
     findings: list[Finding] = []
+    fresh: dict = {}
     for path, rel in page_files(config):
         display = path.relative_to(config.root).as_posix()
         try:
@@ -348,7 +354,14 @@ def load_pages(config: KbConfig) -> tuple[list[Page], list[Finding]]:
         except OSError as exc:
             findings.append(Finding("bad-page", "error", Location(display, 1), f"cannot read the page ({exc.strerror})"))
             continue
-        page, found = load_page_text(text, rel, display, config, matcher)
+        key = text_key(rel, text) if memo is not None else None
+        hit = memo.get(key) if memo is not None else None
+        page, found = hit if hit is not None else load_page_text(text, rel, display, config, matcher)
+        if memo is not None:
+            fresh[key] = (page, found)
         pages.append(page)
         findings.extend(found)
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     return pages, findings

@@ -1,0 +1,121 @@
+"""A small on-disk cache for the load stage, so a second ``kb check`` skips the parsing.
+
+Two entries live under ``config.cache_path`` (default ``.kb/cache``), each one pickle file:
+
+* ``sources.pickle``: the ``BibResult`` of the bibliography files, keyed by a hash of every
+  file's path and bytes;
+* ``pages.pickle``: per page, its ``Page`` and load findings, keyed by the page's path and a
+  hash of its text; unchanged pages are reused, changed ones are parsed again.
+
+Both are also keyed by a *fingerprint*: kb_tools' version, a hash of the source of the modules
+that produce the cached records, and the configuration that shapes them (conditions, draft
+patterns, folders). Any change to those throws the whole entry away.
+
+The cache is an optimisation only: a missing, unreadable, corrupt or stale file is ignored
+and rewritten, a write that fails (read-only folder, full disk) is ignored, and files are
+replaced atomically, so two processes never see half a file. Delete the folder to start cold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import KbConfig
+
+FORMAT = 1
+# Modules whose code decides what a cached record holds; editing one invalidates the cache.
+_PRODUCERS = ("model", "config", "pages", "citations", "conditions", "bibliography", "cache")
+
+
+@cache
+def _code_hash() -> str:
+    h = hashlib.sha256(f"{FORMAT}\n{__version__}\n".encode())
+    here = Path(__file__).parent
+    for name in _PRODUCERS:
+        try:
+            h.update((here / f"{name}.py").read_bytes())
+        except OSError:
+            h.update(name.encode())
+    return h.hexdigest()
+
+
+def fingerprint(config: KbConfig) -> str:
+    """What, besides the input files, a cached record depends on."""
+    parts = [
+        _code_hash(),
+        str(config.root),
+        config.docs_dir,
+        config.draft_docs,
+        repr(config.conditions),
+        repr(config.bibliography),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _read(path: Path) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # missing, truncated, corrupt, or from classes that changed: start over
+        return None
+
+
+def _write(path: Path, value: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        pass  # a cache that cannot be written is only a slower next run
+
+
+def cached_sources(config: KbConfig, files: list[Path], load: Callable[[list[Path], Path], Any]) -> Any:
+    """``load(files, root)``, reused while the files' bytes, the code and the config are unchanged."""
+    h = hashlib.sha256(fingerprint(config).encode())
+    for f in files:
+        h.update(b"\0" + str(f).encode() + b"\0")
+        try:
+            h.update(Path(f).read_bytes())
+        except OSError:
+            return load(files, config.root)  # let the loader report the unreadable file
+    key = h.hexdigest()
+    path = config.cache_path / "sources.pickle"
+    stored = _read(path)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+        return stored[1]
+    result = load(files, config.root)
+    _write(path, (key, result))
+    return result
+
+
+def page_memo(config: KbConfig) -> dict:
+    """The stored ``{(page path, text hash): (page, findings)}`` for this config, or an empty dict."""
+    stored = _read(config.cache_path / "pages.pickle")
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == fingerprint(config):
+        memo = stored[1]
+        if isinstance(memo, dict):
+            return memo
+    return {}
+
+
+def save_page_memo(config: KbConfig, memo: dict) -> None:
+    _write(config.cache_path / "pages.pickle", (fingerprint(config), memo))
+
+
+def text_key(path: str, text: str) -> tuple[str, str]:
+    """The memo key of one page's text."""
+    return path, hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
