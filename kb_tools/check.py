@@ -70,7 +70,8 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
     today = today or dt.date.today()
     sources = cat.source_map()
     raw: list[Finding] = list(cat.findings)
-    raw += _source_findings(config, cat.sources)
+    already = {f.source for f in cat.findings if f.code == "unclassified-source"}
+    raw += [f for f in _source_findings(config, cat.sources) if not (f.code == "unclassified-source" and f.source in already)]
     cited: set[str] = set()
     draft_paths = {p.location.path for p in cat.pages if p.draft}
     for page in cat.pages:

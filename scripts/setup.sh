@@ -19,6 +19,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Real-world BibTeX for the corpus test: TeX Live's bibliographies, unpacked
+# from Debian's package without installing TeX itself.
+if [ "${1:-}" = "--test" ] && [ ! -d .cache/texlive-bib ]; then
+  echo "setup: fetching TeX Live's bibliographies for the corpus test"
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && { apt-get download texlive-bibtex-extra >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get download texlive-bibtex-extra >/dev/null 2>&1; }; }); then
+    dpkg-deb -x "$tmp"/texlive-bibtex-extra_*.deb "$tmp/x"
+    mkdir -p .cache/texlive-bib
+    find "$tmp/x" -name '*.bib' -exec cp --backup=numbered {} .cache/texlive-bib/ \;
+  else
+    echo "setup: could not download texlive-bibtex-extra; the corpus test will be skipped"
+  fi
+  rm -rf "$tmp"
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
