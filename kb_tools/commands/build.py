@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..errors import BuildError
+from ..build import build_site
+from ..config import load_config
+from ..report import as_text
 from .check import KB_ARG
 
 
@@ -12,5 +14,16 @@ from .check import KB_ARG
 @KB_ARG
 @click.option("--strict", is_flag=True, help="Refuse to publish when the check has warnings, too.")
 def build(kb: str, strict: bool) -> None:
-    """Check the KB, then build its site and search index (refuses to publish on errors)."""
-    raise BuildError("the site build is not available yet")
+    """Check the KB, then build its site and search index (refuses to publish on errors).
+
+    The new site replaces site/ only once it is complete; a failed build leaves the previous site as it was.
+    Exit status: 0 built; 1 findings (nothing published) or a failed build; 2 configuration error.
+    """
+    config = load_config(kb)
+    result = build_site(config, strict=strict)
+    click.echo(as_text(result.report))
+    if not result.published:
+        what = "errors" if result.report.errors else "warnings (--strict)"
+        click.echo(f"kb: not published: the check has {what}; fix them and build again", err=True)
+        raise SystemExit(1)
+    click.echo(f"Site built in {result.site}")

@@ -1,0 +1,77 @@
+"""Machine-readable exports in the built site: ``claims.json`` and ``references.json``.
+
+``claims.json`` lists every published claim (draft pages are never exported);
+``references.json`` is CSL-JSON converted by pandoc from the same BibTeX that
+formats the APA entries, so both agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+from . import citations, urls
+from .apa import pandoc_binary
+from .errors import BuildError
+from .sitedata import SiteData
+
+
+def claims_export(site: SiteData, use_directory_urls: bool = True) -> list[dict]:
+    """One record per published claim, in page and line order."""
+    out = []
+    for claim in site.published_claims:
+        out.append(
+            {
+                "id": claim.id,
+                "text": " ".join(citations.strip(claim.text).split()),
+                "page": claim.page,
+                "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
+                "section": claim.section,
+                "conditions": list(claim.conditions),
+                "sources": list(claim.keys),
+                "evidence": site.evidence.get(claim.id, ""),
+            }
+        )
+    return out
+
+
+def csl_json(bibtex: str, cache_dir: Path | None = None) -> list:
+    """CSL-JSON of every entry, from ``pandoc -f bibtex -t csljson`` (cached by content)."""
+    if not bibtex.strip():
+        return []
+    digest = hashlib.sha256(bibtex.encode()).hexdigest()[:32]
+    cache = cache_dir / f"csljson-{digest}.json" if cache_dir else None
+    if cache and cache.is_file():
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))
+        except ValueError:
+            pass  # a damaged cache entry is recomputed
+    proc = subprocess.run(
+        [pandoc_binary(), "-f", "bibtex", "-t", "csljson"],
+        input=bibtex,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
+    if proc.returncode != 0:
+        first = (proc.stderr.strip().splitlines() or ["no message"])[0]
+        raise BuildError(f"pandoc could not convert the bibliography to CSL-JSON: {first}")
+    data = json.loads(proc.stdout or "[]")
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(cache)
+    return data
+
+
+def export_files(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:
+    """The export files' contents by site-relative path."""
+    claims = claims_export(site, use_directory_urls)
+    refs = csl_json(site.report.catalogue.bibtex, site.config.cache_path)
+    return {
+        "claims.json": json.dumps(claims, ensure_ascii=False, indent=1),
+        "references.json": json.dumps(refs, ensure_ascii=False, indent=1),
+    }

@@ -1,0 +1,213 @@
+"""The ``kb`` MkDocs plugin: a thin adapter from MkDocs' events to kb_tools' modules.
+
+Under plain ``mkdocs build`` / ``mkdocs serve``:
+
+* ``on_config`` validates the options with ``config.config_from_options`` (the
+  same rules as ``kb check``), loads and checks the KB once, styles every
+  citation with one pandoc run, and logs findings: errors as MkDocs warnings
+  (``path:line: ...``, so ``mkdocs build --strict`` fails on them), warnings
+  and findings on draft pages as info (they never fail a build);
+* ``on_files`` adds the generated pages, ``claims.json``, ``references.json``
+  and ``kb_tools/assets/*`` (under ``assets/kb/``);
+* ``on_page_markdown`` renders citations, claim anchors, "citation needed"
+  marks, the review date and the page's reference list;
+* ``on_post_build`` writes the search index (if ``kb_tools.index`` is
+  installed) to ``index_dir``; ``write_index`` replaces the old index only once
+  the new one is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
+
+Under ``kb build`` (``kb_tools.build``), the check has already run and passed:
+``kb build`` hands its report to the plugin with ``use_report`` (so the KB is
+not loaded twice) together with a staging folder for the index, which
+``kb build`` swaps in with the site only when both are complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.config_options import ExtraScriptValue
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from . import config as kbconfig
+from .check import Report
+from .errors import KbError
+from .exports import export_files
+from .render import render_page
+from .sitedata import SiteData, prepare
+from .sitepages import generated_pages
+
+log = get_plugin_logger(__name__)
+ASSETS = Path(__file__).parent / "assets"
+OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+
+
+class KbPluginConfig(base.Config):
+    """Loosely typed here on purpose: ``config.config_from_options`` is the one validator."""
+
+    enabled = c.Type(bool, default=True)
+    bibliography = c.Optional(c.Type((str, list)))
+    accept = c.Optional(c.Type(list))
+    severity = c.Optional(c.Type(dict))
+    conditions = c.Optional(c.Type(list))
+    review_max_age_days = c.Optional(c.Type(int))
+    index_dir = c.Optional(c.Type(str))
+    cache_dir = c.Optional(c.Type(str))
+
+
+def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfig:
+    """The KB's typed config from MkDocs' config and this plugin's options (as ``kb check`` reads them)."""
+    path = Path(config.config_file_path).resolve()
+    drafts = config.draft_docs
+    data = {
+        "docs_dir": config.docs_dir,
+        "site_dir": config.site_dir,
+        "site_name": config.site_name,
+        "draft_docs": "\n".join(p.pattern for p in drafts.patterns if p.pattern) if drafts else "",
+    }
+    given = {k: options[k] for k in OPTIONS if options.get(k) is not None}
+    return kbconfig.config_from_options(path.parent, path, data, given)
+
+
+def nav_additions(nav: list, has_search: bool) -> list:
+    """The sections the plugin adds, skipping any page the KB's own nav already lists."""
+    listed = set(_nav_paths(nav))
+    wanted = [
+        ("Conditions", "conditions/index.md"),
+        ("Sources", "sources/index.md"),
+        ("Evidence overview", "evidence.md"),
+        ("Editorial report", "report.md"),
+    ]
+    if has_search:
+        wanted.append(("Search", "search.md"))
+    return [{title: path} for title, path in wanted if path not in listed]
+
+
+def _nav_paths(nav) -> list[str]:
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, dict):
+        return [p for v in nav.values() for p in _nav_paths(v)]
+    if isinstance(nav, list):
+        return [p for item in nav for p in _nav_paths(item)]
+    return []
+
+
+def default_nav(site: SiteData) -> list:
+    """A nav of the KB's own pages when mkdocs.yml has none, so generated source pages stay out of it."""
+    top: list = []
+    sections: dict[str, list] = {}
+    pages = sorted(site.published, key=lambda p: (p.path.count("/") > 0, p.path != "index.md", p.path))
+    for p in pages:
+        if "/" in p.path:
+            sections.setdefault(p.path.split("/", 1)[0], []).append({p.title: p.path})
+        else:
+            top.append({p.title: p.path})
+    return top + [{d.replace("-", " ").capitalize(): items} for d, items in sections.items()]
+
+
+def search_page() -> Any:
+    """``kb_tools.searchpage`` when another part of kb_tools provides it."""
+    if importlib.util.find_spec("kb_tools.searchpage") is None:
+        return None
+    module = importlib.import_module("kb_tools.searchpage")
+    return getattr(module, "search_page_markdown", None)
+
+
+class KbPlugin(BasePlugin[KbPluginConfig]):
+    """Check the KB once per build and publish it as an evidence site."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.site: SiteData | None = None
+        self.command = "build"
+        self._report: Report | None = None
+        self._index_target: Path | None = None
+
+    def use_report(self, report: Report, index_target: Path | None) -> None:
+        """Called by ``kb build``: reuse its check report and write the index to its staging folder."""
+        self._report, self._index_target = report, index_target
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return config
+        try:
+            kb = kb_config(config, dict(self.config))
+            self.site = prepare(kb, self._report)
+        except KbError as exc:
+            raise PluginError(str(exc)) from exc
+        self._log_findings(self.site.report)
+        if config.nav is None:
+            config.nav = default_nav(self.site)
+        config.nav.extend(nav_additions(config.nav, search_page() is not None))
+        for asset in sorted(ASSETS.glob("*")):
+            if asset.suffix == ".css" and f"assets/kb/{asset.name}" not in config.extra_css:
+                config.extra_css.append(f"assets/kb/{asset.name}")
+            elif asset.suffix == ".js":
+                config.extra_javascript.append(ExtraScriptValue(f"assets/kb/{asset.name}"))
+        features = config.theme.get("features")
+        if isinstance(features, list) and "content.tooltips" not in features:
+            features.append("content.tooltips")  # full references on hover and focus
+        return config
+
+    def _log_findings(self, report: Report) -> None:
+        for f in report.findings:
+            (log.warning if f.severity == "error" else log.info)(str(f))
+        for f in report.draft_findings:
+            log.info(f"{f} (draft page: not published)")
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        if self.site is None:
+            return files
+        use_dir = config.use_directory_urls
+        pages = generated_pages(self.site, use_dir)
+        finder = search_page()
+        if finder is not None:
+            pages["search.md"] = finder(self.site.config)
+        for path, markdown in pages.items():
+            self._add(files, File.generated(config, path, content=markdown))
+        for path, content in export_files(self.site, use_dir).items():
+            self._add(files, File.generated(config, path, content=content))
+        for asset in sorted(ASSETS.glob("*")):
+            if asset.is_file():
+                self._add(files, File.generated(config, f"assets/kb/{asset.name}", abs_src_path=str(asset)))
+        return files
+
+    @staticmethod
+    def _add(files: Files, new: File) -> None:
+        if files.get_file_from_path(new.src_uri) is not None:
+            log.info(f"docs/{new.src_uri} exists, so kb does not generate it")
+            return
+        files.append(new)
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if self.site is None or page.file.src_uri not in self.site.pages:
+            return markdown
+        text = page.file.content_string
+        return render_page(self.site, page.file.src_uri, text, markdown, config.use_directory_urls)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.site is None or (self.command == "serve" and self._index_target is None):
+            return
+        if importlib.util.find_spec("kb_tools.index") is None:
+            return
+        write_index = getattr(importlib.import_module("kb_tools.index"), "write_index", None)
+        if write_index is None:
+            return
+        target = self._index_target or self.site.config.index_path
+        try:
+            write_index(self.site.config, self.site.report, self.site.styled, target)
+        except KbError as exc:
+            raise PluginError(f"search index: {exc}") from exc

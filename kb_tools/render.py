@@ -1,0 +1,154 @@
+"""Topic pages: Pandoc citations become APA links, claims get anchors, each page gets its references.
+
+The renderer edits the page's Markdown text, never its HTML: the result is
+still Markdown (with small inline HTML fragments) that MkDocs renders as
+usual. Every edit is placed by offsets from ``sitedata.scan_page``, i.e. only
+inside claim-shaped blocks and never inside code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from . import urls
+from .model import CitationGroup, Claim
+from .pages import Block
+from .sitedata import PageScan, SiteData, mask_code, scan_page
+
+_REF_LINK = re.compile(r'<a href="#ref-([^"]+)" role="doc-biblioref">')
+_MARKER = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\|[ \t]*)?")
+_H1 = re.compile(r"^# \S.*$", re.M)
+
+
+def attr(text: str) -> str:
+    """Text for an HTML attribute inside Markdown: escaped, and no ``|`` to split a table row."""
+    return html.escape(" ".join(text.split()), quote=True).replace("|", "&#124;")
+
+
+def citation_html(site: SiteData, group: CitationGroup, page_path: str, use_directory_urls: bool = True) -> str:
+    """A group's APA in-text citation; each key links to its source page and shows its full reference."""
+    formatted = site.styled.citation_html(group)
+
+    def link(m: re.Match[str]) -> str:
+        key = html.unescape(m.group(1))
+        href = urls.relative(page_path, urls.source_path(key), use_directory_urls)
+        title = site.styled.reference_text(key) or key
+        return f'<a class="kb-cite" href="{attr(href)}" title="{attr(title)}">'
+
+    return f'<span class="kb-citation">{_REF_LINK.sub(link, formatted)}</span>'
+
+
+def claim_anchor(claim: Claim) -> str:
+    return f'<span class="kb-claim" id="{attr(claim.id)}"></span>'
+
+
+CITATION_NEEDED = (
+    '<span class="kb-citation-needed" title="This statement cites no source yet; '
+    'it cannot be published until it does.">[citation needed]</span>'
+)
+
+
+def _anchor_offset(scan: PageScan, block: Block) -> int:
+    """Where the block's own text starts on its first line (after list, quote or table markers)."""
+    start = scan.offset(block.line)
+    line = scan.text[start : scan.offset(block.line + 1)]
+    first = block.text.lstrip().split("\n", 1)[0][:24]
+    at = line.find(first) if first else -1
+    if at < 0:
+        at = _MARKER.match(line).end()
+    return start + at
+
+
+def _end_offset(scan: PageScan, line: int) -> int:
+    """Just after a line's last text; before a table row's closing ``|``."""
+    start, end = scan.offset(line), scan.offset(line + 1)
+    text = scan.text[start:end].rstrip()
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1].rstrip()
+    return start + len(text)
+
+
+def _edits(site: SiteData, path: str, scan: PageScan, use_directory_urls: bool) -> list[tuple[int, int, str]]:
+    edits = [(s.start, s.end, citation_html(site, s.group, path, use_directory_urls)) for s in scan.segments]
+    page = site.pages.get(path)
+    blocks = {b.line: b for b in scan.blocks}
+    for claim in page.claims if page else ():
+        block = blocks.get(claim.location.line)
+        if block is None:
+            continue  # the file changed since it was checked; the next build places it
+        edits.append((_anchor_offset(scan, block), _anchor_offset(scan, block), claim_anchor(claim)))
+        if not claim.cited:
+            at = _end_offset(scan, block.line_end)
+            edits.append((at, at, " " + CITATION_NEEDED))
+    return sorted(edits, key=lambda e: (e[0], e[1]))
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """Apply non-overlapping (start, end, replacement) edits given in order."""
+    out, pos = [], 0
+    for start, end, new in edits:
+        if start < pos:
+            continue  # overlapping edit: keep the text as written rather than garble it
+        out += [text[pos:start], new]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def cited_keys(site: SiteData, path: str, scan: PageScan) -> list[str]:
+    """Keys of the known sources a page cites, in APA reference-list order."""
+    keys = {k for s in scan.segments for k in s.group.keys}
+    page = site.pages.get(path)
+    keys.update(k for c in (page.claims if page else ()) for k in c.keys)
+    order = site.reference_order
+    return sorted((k for k in keys if k in order), key=lambda k: order[k])
+
+
+def references_section(site: SiteData, path: str, keys: list[str], use_directory_urls: bool = True) -> str:
+    """The page's own "References" list: pandoc's APA entries, each linking to its source page."""
+    if not keys:
+        return ""
+    items = []
+    for key in keys:
+        href = urls.relative(path, urls.source_path(key), use_directory_urls)
+        items.append(
+            f'<li class="kb-reference" id="ref-{attr(key)}">{site.styled.reference_html(key)} '
+            f'<a class="kb-source-link" href="{attr(href)}">Source details</a></li>'
+        )
+    return "\n\n## References\n\n" + '<ul class="kb-references">\n' + "\n".join(items) + "\n</ul>\n"
+
+
+def reviewed_html(reviewed: dt.date | None) -> str:
+    if reviewed is None:
+        return '<p class="kb-reviewed">Not yet reviewed.</p>'
+    label = f"{reviewed.day} {reviewed:%B %Y}"
+    return f'<p class="kb-reviewed">Last reviewed <time datetime="{reviewed.isoformat()}">{label}</time></p>'
+
+
+def add_reviewed(body: str, reviewed: dt.date | None) -> str:
+    """Put the review date under the page's title (or at the top when the title is only in front matter)."""
+    line = reviewed_html(reviewed)
+    m = _H1.search(mask_code(body))  # a "# comment" inside a code block is not the title
+    if m is None:
+        return line + "\n\n" + body
+    return body[: m.end()] + "\n\n" + line + "\n" + body[m.end() :]
+
+
+def render_page(site: SiteData, path: str, text: str, markdown: str, use_directory_urls: bool = True) -> str:
+    """The Markdown MkDocs should render for a KB page.
+
+    ``text`` is the page file's full text (front matter included) and ``markdown``
+    what MkDocs passes after removing the front matter; edits are placed in
+    ``text`` by line and offset, then the same front matter is removed again.
+    """
+    scan = site.scans.get(path)
+    if scan is None or scan.text != text:
+        scan = scan_page(text)  # edited since prepare (mkdocs serve): its new citations show as keys until rebuilt
+    full = apply_edits(text, _edits(site, path, scan, use_directory_urls))
+    body = full[len(text) - len(markdown) :] if text.endswith(markdown) else markdown
+    page = site.pages.get(path)
+    if page is not None:
+        body = add_reviewed(body, page.reviewed)
+    return body.rstrip("\n") + "\n" + references_section(site, path, cited_keys(site, path, scan), use_directory_urls)

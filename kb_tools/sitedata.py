@@ -1,0 +1,164 @@
+"""What one site build knows: the check report, every page's citations, and their APA forms.
+
+``prepare`` runs once per build: it loads and checks the KB (unless a report is
+given), finds every citation group in every page, and formats all of them with
+a single pandoc run. Renderers, generated pages, exports and the search index
+all read the resulting ``SiteData``; nothing re-reads the KB.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cached_property
+
+from . import apa, citations
+from .check import Report, check, claim_evidence
+from .config import KbConfig
+from .model import CitationGroup, Claim, Page, Source
+from .pages import Block, parse_page, read_text
+
+_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A citation group at ``text[start:end]`` of a page's full text (front matter included)."""
+
+    start: int
+    end: int
+    group: CitationGroup
+
+
+@dataclass(frozen=True)
+class PageScan:
+    """One page's text, its claim-shaped blocks and the citation groups inside them."""
+
+    text: str
+    blocks: tuple[Block, ...]
+    segments: tuple[Segment, ...]
+    line_starts: tuple[int, ...]  # offset of each line; line n (1-based) starts at line_starts[n - 1]
+
+    def offset(self, line: int) -> int:
+        """Offset of the start of a 1-based line (the end of the text past the last line)."""
+        return self.line_starts[line - 1] if 0 < line <= len(self.line_starts) else len(self.text)
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.line_starts, offset)
+
+
+def mask_code(text: str) -> str:
+    """Blank out fenced code blocks, keeping every offset.
+
+    A claim block's line range can enclose a fence (a list item with code between
+    its paragraphs); ``citations.scan`` itself skips code spans, links and URLs.
+    """
+    out = list(text)
+    pos, fence = 0, ""
+    for line in text.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence or m:
+            out[pos : pos + len(line)] = [c if c == "\n" else " " for c in line]
+            if not fence:
+                fence = m.group(1)
+            elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+        pos += len(line)
+    return "".join(out)
+
+
+def scan_page(text: str) -> PageScan:
+    """Find the citation groups inside the page's blocks, never inside code."""
+    starts = [0]
+    for m in re.finditer("\n", text):
+        starts.append(m.end())
+    if starts[-1] == len(text) and len(starts) > 1:
+        starts.pop()
+    parsed = parse_page(text)
+    scan = PageScan(text, parsed.blocks, (), tuple(starts))
+    masked = mask_code(text)
+    segments: list[Segment] = []
+    for lo, hi in _merged_ranges(parsed.blocks):
+        a, b = scan.offset(lo), scan.offset(hi + 1)
+        for g in citations.scan(masked[a:b]):
+            segments.append(Segment(a + g.start, a + g.end, g))
+    return PageScan(text, parsed.blocks, tuple(segments), tuple(starts))
+
+
+def _merged_ranges(blocks) -> list[tuple[int, int]]:
+    ranges: list[list[int]] = []
+    for lo, hi in sorted((b.line, b.line_end) for b in blocks):
+        if ranges and lo <= ranges[-1][1] + 1:
+            ranges[-1][1] = max(ranges[-1][1], hi)
+        else:
+            ranges.append([lo, hi])
+    return [(lo, hi) for lo, hi in ranges]
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """Everything a build renders from, computed once."""
+
+    config: KbConfig
+    report: Report
+    styled: apa.Styled
+    scans: dict[str, PageScan]  # by docs-relative page path
+
+    @cached_property
+    def pages(self) -> dict[str, Page]:
+        return {p.path: p for p in self.report.catalogue.pages}
+
+    @cached_property
+    def sources(self) -> dict[str, Source]:
+        return self.report.catalogue.source_map()
+
+    @cached_property
+    def published(self) -> tuple[Page, ...]:
+        return tuple(p for p in self.report.catalogue.pages if not p.draft)
+
+    @cached_property
+    def published_claims(self) -> tuple[Claim, ...]:
+        return tuple(c for p in self.published for c in p.claims)
+
+    @cached_property
+    def evidence(self) -> dict[str, str]:
+        """Each published claim's evidence level by claim id ("" when it has none)."""
+        return {c.id: claim_evidence(self.config, c.keys, self.sources) for c in self.published_claims}
+
+    @cached_property
+    def claims_by_source(self) -> dict[str, tuple[Claim, ...]]:
+        out: dict[str, list[Claim]] = {}
+        for c in self.published_claims:
+            for k in c.keys:
+                out.setdefault(k, []).append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def claims_by_condition(self) -> dict[str, tuple[Claim, ...]]:
+        out: dict[str, list[Claim]] = {}
+        for c in self.published_claims:
+            for cid in c.conditions:
+                out.setdefault(cid, []).append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def reference_order(self) -> dict[str, int]:
+        """APA order (pandoc sorts the entries): position of each key."""
+        return {k: n for n, k in enumerate(self.styled.formatted.references)}
+
+
+def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
+    """Load and check the KB (unless ``report`` is given), scan its pages, and style every citation once."""
+    report = report or check(config)
+    cat = report.catalogue
+    scans: dict[str, PageScan] = {}
+    for page in cat.pages:
+        path = config.docs_path / page.path
+        try:
+            scans[page.path] = scan_page(read_text(path))
+        except OSError:
+            continue  # the check already reported an unreadable page
+    groups = [s.group for scan in scans.values() for s in scan.segments]
+    styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], groups, config.cache_path)
+    return SiteData(config, report, styled, scans)

@@ -1,0 +1,268 @@
+"""The generated pages' Markdown: sources, conditions, the evidence overview and the editorial report.
+
+Each page is a Jinja2 template in ``kb_tools/templates/`` rendered to
+Markdown whose body is mostly raw HTML blocks, which Python-Markdown passes
+through untouched (so nothing is rendered twice and pages stay light).
+Autoescaping is on for every template, whatever its extension: text from
+BibTeX fields, claims and front matter is escaped; only pandoc's reference
+HTML and claims rendered by ``claim_html`` (raw HTML disabled) are trusted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from . import citations, urls
+from .apa import html_to_text
+from .check import evidence_rank
+from .config import EVIDENCE_LEVELS
+from .model import Claim, Page
+from .report import summary
+from .sitedata import SiteData
+
+LEVEL_LABELS = {
+    "meta-analysis": "Meta-analysis",
+    "systematic-review": "Systematic review",
+    "rct": "Randomised controlled trial",
+    "cohort": "Cohort study",
+    "case-control": "Case-control study",
+    "case-series": "Case series",
+    "guideline": "Guideline",
+    "regulatory": "Regulatory statement",
+    "narrative-review": "Narrative review",
+    "expert-opinion": "Expert opinion",
+    "news": "News",
+}
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
+_INLINE = MarkdownIt("commonmark", {"html": False})
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    # autoescape=True for all templates: they are ".md.j2", which select_autoescape would not escape.
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kb_tools", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = md_escape  # Jinja's own ``tojson`` is HTML-safe JSON, which is also valid YAML
+    return env
+
+
+def md_escape(text: str) -> Markup:
+    """Text for a Markdown heading: HTML-escaped, and Markdown punctuation backslash-escaped."""
+    return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False)))
+
+
+def claim_html(claim: Claim, styled=None) -> Markup:
+    """A claim's words as safe inline HTML: links removed, raw HTML shown as text.
+
+    With ``styled``, citations read as their APA text ("as Smith & Doe (2022) reports");
+    without, they are removed.
+    """
+    text = claim.text
+    if styled is not None:
+        out, pos = [], 0
+        for g in citations.scan(text):
+            out += [text[pos : g.start], html_to_text(styled.citation_html(g))]
+            pos = g.end
+        text = "".join(out) + text[pos:]
+    else:
+        text = citations.strip(text)
+    text = _LINK.sub(r"\1", text)
+    return Markup(_INLINE.renderInline(" ".join(text.split())).strip())
+
+
+def level_label(level: str) -> str:
+    return LEVEL_LABELS.get(level, level or "not graded")
+
+
+def source_href(doi: str, url: str) -> str:
+    """The address readers check a source at; only web links, never ``javascript:``."""
+    if doi:
+        doi = doi.strip()
+        href = doi if doi.lower().startswith(("http://", "https://")) else f"https://doi.org/{doi}"
+    else:
+        href = url.strip()
+    return href if re.match(r"^https?://", href, re.I) else ""
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Renders templates for one site; ``link`` targets are relative to the page being rendered."""
+
+    site: SiteData
+    use_directory_urls: bool = True
+
+    def render(self, template: str, path: str, **context) -> str:
+        site = self.site
+
+        def link(to: str) -> str:
+            return urls.relative(path, to, self.use_directory_urls)
+
+        return (
+            environment()
+            .get_template(template)
+            .render(
+                link=link,
+                source_path=urls.source_path,
+                condition_path=urls.condition_path,
+                short=site.styled.short,
+                reference_text=site.styled.reference_text,
+                claim_html=lambda c: claim_html(c, site.styled),
+                evidence=lambda c: site.evidence.get(c.id, ""),
+                rank=evidence_rank,
+                label=level_label,
+                levels=EVIDENCE_LEVELS,
+                **context,
+            )
+        )
+
+
+def _by_page(site: SiteData, claims) -> list[tuple[Page, list[Claim]]]:
+    groups: dict[str, list[Claim]] = {}
+    for c in claims:
+        groups.setdefault(c.page, []).append(c)
+    return [(site.pages[p], cs) for p, cs in groups.items()]
+
+
+def source_page(r: Renderer, key: str) -> str:
+    site = r.site
+    s = site.sources[key]
+    path = urls.source_path(key)
+    return r.render(
+        "source.md.j2",
+        path,
+        title=site.styled.short(key).strip("()") or key,
+        source=s,
+        reference_html=Markup(site.styled.reference_html(key)),
+        href=source_href(s.doi, s.url),
+        accepted=s.sourcetype in site.config.accept,
+        groups=_by_page(site, site.claims_by_source.get(key, ())),
+    )
+
+
+def sources_index(r: Renderer) -> str:
+    site = r.site
+    rows = []
+    for key in sorted(site.sources, key=lambda k: site.reference_order.get(k, len(site.sources))):
+        s = site.sources[key]
+        rows.append(
+            {
+                "source": s,
+                "short": site.styled.short(key).strip("()") or key,
+                "reference_html": Markup(site.styled.reference_html(key)),
+                "accepted": s.sourcetype in site.config.accept,
+                "claims": len(site.claims_by_source.get(key, ())),
+            }
+        )
+    return r.render("sources_index.md.j2", "sources/index.md", rows=rows)
+
+
+def _strongest(levels) -> str:
+    levels = [lv for lv in levels if lv]
+    return min(levels, key=evidence_rank) if levels else ""
+
+
+def condition_page(r: Renderer, condition) -> str:
+    site = r.site
+    claims = site.claims_by_condition.get(condition.id, ())
+    return r.render(
+        "condition.md.j2",
+        urls.condition_path(condition.id),
+        condition=condition,
+        total=len(claims),
+        strongest=_strongest(site.evidence.get(c.id, "") for c in claims),
+        groups=_by_page(site, claims),
+    )
+
+
+def conditions_index(r: Renderer) -> str:
+    site = r.site
+    rows = []
+    for cond in site.config.conditions:
+        claims = site.claims_by_condition.get(cond.id, ())
+        rows.append(
+            {
+                "condition": cond,
+                "claims": len(claims),
+                "sources": len({k for c in claims for k in c.keys}),
+                "strongest": _strongest(site.evidence.get(c.id, "") for c in claims),
+            }
+        )
+    return r.render("conditions_index.md.j2", "conditions/index.md", rows=rows)
+
+
+def evidence_page(r: Renderer) -> str:
+    site = r.site
+    conds = site.config.conditions
+    n_levels = len(EVIDENCE_LEVELS)
+    summary_rows = []
+    for cond in conds:
+        counts = [0] * (n_levels + 1)
+        for c in site.claims_by_condition.get(cond.id, ()):
+            counts[evidence_rank(site.evidence.get(c.id, ""))] += 1
+        summary_rows.append({"condition": cond, "counts": counts})
+    matrix = []
+    for key in sorted(site.claims_by_source, key=lambda k: (_source_rank(site, k), site.reference_order.get(k, 0))):
+        if key not in site.sources:
+            continue
+        s = site.sources[key]
+        level = s.evidence if s.sourcetype in site.config.accept else ""
+        cells = []
+        for cond in conds:
+            n = sum(cond.id in c.conditions for c in site.claims_by_source[key])
+            cells.append({"claims": n, "rank": evidence_rank(level), "label": level_label(level)} if n else None)
+        if any(cells):
+            matrix.append({"key": key, "short": site.styled.short(key).strip("()") or key, "cells": cells})
+    return r.render("evidence.md.j2", "evidence.md", conditions=conds, summary=summary_rows, matrix=matrix)
+
+
+def _source_rank(site: SiteData, key: str) -> int:
+    s = site.sources.get(key)
+    return evidence_rank(s.evidence) if s and s.sourcetype in site.config.accept else len(EVIDENCE_LEVELS)
+
+
+def report_page(r: Renderer, today: dt.date | None = None) -> str:
+    site = r.site
+    s = summary(site.report)
+    share = f"{100 * s['cited_claims'] / s['claims']:.0f}%" if s["claims"] else "no claims"
+    types = Counter(src.sourcetype or "unclassified" for src in site.sources.values())
+    levels = Counter(src.evidence or "not graded" for src in site.sources.values())
+    return r.render(
+        "report.md.j2",
+        "report.md",
+        built=(today or dt.date.today()).isoformat(),
+        summary=s,
+        share=share,
+        by_type=[(t, t in site.config.accept, n) for t, n in sorted(types.items())],
+        by_level=[(level_label(lv), n) for lv, n in sorted(levels.items(), key=lambda kv: evidence_rank(kv[0]))],
+        findings=site.report.findings,
+        drafts=site.report.draft_findings,
+    )
+
+
+def generated_pages(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:
+    """Every generated page's Markdown, by docs-relative path."""
+    r = Renderer(site, use_directory_urls)
+    out = {urls.source_path(k): source_page(r, k) for k in site.sources}
+    out["sources/index.md"] = sources_index(r)
+    for cond in site.config.conditions:
+        out[urls.condition_path(cond.id)] = condition_page(r, cond)
+    out["conditions/index.md"] = conditions_index(r)
+    out["evidence.md"] = evidence_page(r)
+    out["report.md"] = report_page(r)
+    return out
