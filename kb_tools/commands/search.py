@@ -1,0 +1,66 @@
+"""``kb search``: find published claims in the KB's search index."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..config import load_config
+from ..errors import ConfigError
+from ..search import MAX_LIMIT, IndexMissing, QueryError, Results, open_engine
+from .check import KB_ARG
+
+
+@click.command()
+@click.argument("query")
+@KB_ARG
+@click.option("--condition", "conditions", multiple=True, metavar="ID", help="Only claims about this condition.")
+@click.option("--source", metavar="KEY", help="Only claims citing this source.")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def search(query: str, kb: str, conditions: tuple[str, ...], source: str | None, limit: int, as_json: bool) -> None:
+    """Search the published claims of the KB in folder KB (default: here) for QUERY.
+
+    All words must match; "quoted phrases" match as phrases, -word excludes, and
+    condition:ID, source:KEY, evidence:LEVEL, year:YYYY and author:NAME filter.
+
+    Exit status: 0 results or none; 1 no index (run kb build first); 2 bad query or unknown condition.
+    """
+    config = load_config(kb)
+    engine = open_engine(config.index_path)
+    try:
+        results = engine.search(query, conditions=conditions, source=source, limit=limit)
+    except IndexMissing as exc:
+        raise IndexMissing(f"{config.index_path}: no search index; run kb build first") from exc
+    except QueryError as exc:
+        raise ConfigError(str(exc)) from exc  # exit 2: the reader can fix the query
+    click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2) if as_json else format_text(results))
+
+
+def format_text(results: Results) -> str:
+    """Ranked claims, each with its page, conditions and sources in APA short form."""
+    lines = []
+    if results.suggestion:
+        lines.append(f"Did you mean: {results.suggestion}")
+    shown = len(results.hits)
+    lines.append(
+        f"{results.total} claim{'s' if results.total != 1 else ''} found"
+        + (f", showing {shown}" if shown < results.total else "")
+    )
+    for n, hit in enumerate(results.hits, 1):
+        lines.append("")
+        lines.append(f"{n}. {hit.text}")
+        lines.append(f"   Page: {hit.page} ({hit.url})")
+        if hit.conditions:
+            lines.append(f"   Conditions: {', '.join(hit.conditions)}")
+        if hit.sources:
+            lines.append("   Sources: " + "; ".join(_source(s) for s in hit.sources))
+        if hit.evidence:
+            lines.append(f"   Evidence: {hit.evidence}")
+    return "\n".join(lines)
+
+
+def _source(s) -> str:
+    kind = ", ".join(x for x in (s.sourcetype, s.evidence) if x)
+    return f"{s.citation} [{kind}]" if kind else s.citation

@@ -1,0 +1,46 @@
+"""``kb serve``: serve the built site and its claim search on this machine."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import load_config
+from ..errors import BuildError, KbError
+from .check import KB_ARG
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@click.command()
+@KB_ARG
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--build", "do_build", is_flag=True, help="Run kb build first.")
+@click.pass_context
+def serve(ctx: click.Context, kb: str, host: str, port: int, workers: int, do_build: bool) -> None:
+    """Serve the KB's built site with claim search at /api/search (GET only)."""
+    config = load_config(kb)
+    if do_build:
+        _build(ctx, kb)
+    if not (config.site_path / "index.html").is_file():
+        raise KbError(f"{config.site_path}: no built site here; run kb build first (or kb serve --build)")
+    if host not in LOCAL_HOSTS:
+        click.echo(f"kb: serving on {host}, reachable from other machines", err=True)
+    from ..serve import run  # starlette and uvicorn load only when serving
+
+    run(config, host=host, port=port, workers=workers)
+
+
+def _build(ctx: click.Context, kb: str) -> None:
+    try:
+        import kb_tools.build  # noqa: F401 - the build module is what `kb build` runs
+    except ImportError as exc:
+        raise BuildError("kb serve --build: the site build (kb_tools.build) is not available yet; build first") from exc
+    from . import build as build_cmd
+
+    try:
+        ctx.invoke(build_cmd.build, kb=kb)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise

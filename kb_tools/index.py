@@ -1,0 +1,222 @@
+"""The claim search index: a Whoosh index of published claims, written atomically.
+
+The index is self-contained: besides the claims it stores, in ``kb-index.json``,
+the condition vocabulary and the lay-term map the query engine expands with, so
+``kb search`` and ``kb serve`` answer from the index alone and a rebuild that
+changes the vocabulary takes effect when the new index is swapped in.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+from whoosh import index as whoosh_index
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from . import citations, urls
+from .check import Report, claim_evidence
+from .config import KbConfig
+from .errors import BuildError
+from .model import Claim, Page, Source
+
+SCHEMA_VERSION = 1
+META_FILE = "kb-index.json"
+LAY_TERMS_FILE = "lay_terms.yml"
+WRITER_LIMIT_MB = 128  # one writer, one commit: the whole KB fits in one segment
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+
+
+def schema() -> Schema:
+    """Fields: analysed ones for matching, stored ones for results."""
+    stem = StemmingAnalyzer()  # lower-case, English stop words, Porter stems: "treatments" finds "treatment"
+    plain = StandardAnalyzer(stoplist=None, minsize=1)  # unstemmed words, for names and spelling suggestions
+    return Schema(
+        id=ID(stored=True, unique=True),
+        text=TEXT(analyzer=stem, stored=True, phrase=True),
+        title=TEXT(analyzer=stem, stored=True),
+        section=TEXT(analyzer=stem, stored=True),
+        conditions=KEYWORD(stored=True, commas=True, scorable=True),
+        sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        authors=TEXT(analyzer=plain),
+        source_titles=TEXT(analyzer=stem),
+        years=KEYWORD(commas=True),
+        evidence=ID(stored=True),
+        page=ID(stored=True),
+        url=STORED(),
+        refs=STORED(),
+        words=TEXT(analyzer=plain),
+        order=NUMERIC(stored=True, sortable=True),
+    )
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A cited source as a search result shows it."""
+
+    key: str
+    citation: str  # APA short form, e.g. "(Alnefeesi et al., 2022)"
+    sourcetype: str
+    evidence: str
+
+
+def plain_text(markdown: str) -> str:
+    """Claim text as readers see it: citations, link targets and emphasis marks removed."""
+    strip = getattr(citations, "strip", None) or _strip_citations
+    text = _LINK.sub(r"\1", strip(markdown))
+    return " ".join(_EMPHASIS.sub("", text).split())
+
+
+def _strip_citations(text: str) -> str:
+    # Fallback until citations.strip lands: cut every citation group out of the text.
+    for g in reversed(citations.scan(text)):
+        text = text[: g.start] + text[g.end :]
+    return re.sub(r"\s+([.,;:!?)])", r"\1", text)
+
+
+def claim_document(config: KbConfig, page: Page, claim: Claim, sources: dict[str, Source], styled, order: int) -> dict:
+    """One claim as a Whoosh document."""
+    cited = [sources[k] for k in claim.keys if k in sources]
+    refs = [asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence)) for s in cited]
+    authors = " ".join(str(a) for s in cited for a in s.authors)
+    text = plain_text(claim.text)
+    names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
+    return {
+        "id": claim.id,
+        "text": text,
+        "title": page.title,
+        "section": claim.section,
+        "conditions": ",".join(claim.conditions),
+        "sources": ",".join(claim.keys),
+        "authors": authors,
+        "source_titles": " ".join(s.title for s in cited),
+        "years": ",".join(sorted({s.year for s in cited if s.year})),
+        "evidence": claim_evidence(config, claim.keys, sources),
+        "page": page.path,
+        "url": urls.claim_url(page.path, claim.id),
+        "refs": refs,
+        "words": " ".join([text, page.title, claim.section, authors, names, *(s.title for s in cited)]),
+        "order": order,
+    }
+
+
+def _short(styled, key: str) -> str:
+    try:
+        return styled.short(key) if styled is not None else key
+    except (KeyError, IndexError, AttributeError):
+        return key
+
+
+def published_claims(report: Report):
+    """(page, claim) for every claim on a published page, in site order."""
+    for page in report.catalogue.pages:
+        if page.draft:
+            continue
+        for claim in page.claims:
+            yield page, claim
+
+
+def load_lay_terms(config: KbConfig | None = None) -> dict:
+    """The packaged lay-term map, with the KB's own ``lay_terms.yml`` laid over it."""
+    data = yaml.safe_load((Path(__file__).parent / LAY_TERMS_FILE).read_text(encoding="utf-8")) or {}
+    stop = [str(w).lower() for w in data.get("stop_words") or []]
+    terms = {str(k).lower(): [str(v) for v in vs or []] for k, vs in (data.get("terms") or {}).items()}
+    local = config.root / LAY_TERMS_FILE if config else None
+    if local and local.is_file():
+        try:
+            extra = yaml.safe_load(local.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise BuildError(f"{LAY_TERMS_FILE}: not valid YAML ({exc.__class__.__name__}); fix the syntax") from exc
+        stop += [str(w).lower() for w in extra.get("stop_words") or []]
+        terms.update({str(k).lower(): [str(v) for v in vs or []] for k, vs in (extra.get("terms") or {}).items()})
+    return {"stop_words": sorted(set(stop)), "terms": terms}
+
+
+def write_index(config: KbConfig, report: Report, styled, target: Path) -> None:
+    """Index the published claims into ``target``, replacing any index there only once the new one is complete."""
+    target = Path(target)
+    sources = report.catalogue.source_map()
+    docs = [claim_document(config, p, c, sources, styled, n) for n, (p, c) in enumerate(published_claims(report))]
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "build_id": uuid.uuid4().hex,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "site_name": config.site_name,
+        "claims": len(docs),
+        "pages": len({d["page"] for d in docs}),
+        "sources": len({r["key"] for d in docs for r in d["refs"]}),
+        "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
+        "lay_terms": load_lay_terms(config),
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    try:
+        ix = whoosh_index.create_in(str(tmp), schema())
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # procs=2 is slower on small machines
+        try:
+            for doc in docs:
+                writer.add_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+        # written last: a folder with this file is a complete index
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        swap_in(tmp, target)
+    except OSError as exc:
+        raise BuildError(f"{target}: could not write the search index ({exc}); the previous index is kept") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Put folder ``new`` at ``target``; afterwards ``new`` holds the old index (or is gone)."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        return
+    # No atomic exchange here: two renames, so for a moment there is no index;
+    # readers keep the index they have open until a complete one is back.
+    old = target.parent / f".{target.name}-old-{uuid.uuid4().hex[:8]}"
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except OSError:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step with Linux's renameat2(RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def read_meta(path: Path) -> dict | None:
+    """The index's metadata, or None when ``path`` holds no complete index."""
+    try:
+        meta = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("schema_version") == SCHEMA_VERSION else None

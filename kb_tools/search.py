@@ -1,0 +1,364 @@
+"""The claim query engine behind ``kb search`` and ``kb serve``.
+
+A query is read by a small, forgiving parser (never Whoosh's QueryParser, whose
+syntax errors readers would see) into AND-ed clauses, each built directly as
+Whoosh query objects:
+
+* words are stemmed and matched in the claim text, page title, section, and
+  the cited sources' titles and authors;
+* condition names and synonyms from the KB's vocabulary also match the claims
+  tagged with that condition ("suicidal thoughts" finds suicidal-ideation claims);
+* lay words ("teenagers", "addictive") also match the terms in ``lay_terms.yml``;
+* question and filler words are dropped;
+* "quoted phrases" match as phrases, ``-word`` excludes, and ``condition:``,
+  ``source:``, ``evidence:``, ``year:`` and ``author:`` filter;
+* when nothing matches, unknown words are corrected against the index's own
+  vocabulary, the corrected query is searched, and it is offered as a suggestion.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
+
+from .errors import KbError
+from .index import META_FILE, SourceRef, read_meta
+from .query import Clause, Parsed, QueryError, Unit, Vocabulary, parse
+
+__all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
+
+MAX_QUERY_CHARS = 300
+MAX_LIMIT = 100
+# How much a match in each field counts; the claim's own words matter most.
+FIELD_BOOSTS = {"text": 3.0, "section": 1.0, "title": 0.6, "authors": 0.8, "source_titles": 0.4}
+CONDITION_BOOST = 2.0
+EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
+
+
+class IndexMissing(KbError):
+    """There is no complete search index to answer from."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching claim, as a result lists it."""
+
+    claim: str
+    text: str
+    highlight: str  # HTML: the escaped claim text with matched words in <mark>
+    url: str
+    page: str  # the page's title
+    conditions: tuple[str, ...]
+    sources: tuple[SourceRef, ...]
+    evidence: str
+    score: float
+
+    def to_json(self) -> dict:
+        return {
+            "claim": self.claim,
+            "text": self.text,
+            "highlight": self.highlight,
+            "url": self.url,
+            "page": self.page,
+            "conditions": list(self.conditions),
+            "sources": [
+                {"key": s.key, "citation": s.citation, "sourcetype": s.sourcetype, "evidence": s.evidence}
+                for s in self.sources
+            ],
+            "evidence": self.evidence,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class Results:
+    """The ranked claims for one query (``total`` counts all matches, not just those listed)."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    suggestion: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "results": [h.to_json() for h in self.hits],
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass
+class _Open:
+    """An open index and what was read from it once, reused by every query until it changes on disk."""
+
+    stamp: tuple[int, int]
+    ix: object
+    searcher: object
+    vocab: Vocabulary
+    meta: dict
+    tokens: dict = field(default_factory=dict)  # (field, text) -> analysed tokens
+
+
+class Engine:
+    """Answers queries from one index folder; reopens it when a rebuild swaps in a new one."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._open: _Open | None = None
+        self._lock = threading.Lock()  # one query at a time per engine: Whoosh searchers are not thread-safe
+
+    # --- index lifecycle ---------------------------------------------------
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path / META_FILE)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def _current(self) -> _Open:
+        stamp = self._stamp()
+        if self._open is not None and (stamp is None or stamp == self._open.stamp):
+            return self._open  # unchanged, or mid-swap: keep answering from the index we have
+        try:
+            fresh = self._load(stamp)
+        except Exception:
+            if self._open is not None:
+                return self._open  # a half-written or unreadable index never replaces a good one
+            raise
+        old, self._open = self._open, fresh
+        if old is not None:
+            old.searcher.close()
+            old.ix.close()
+        return fresh
+
+    def _load(self, stamp) -> _Open:
+        meta = read_meta(self.path) if stamp else None
+        if meta is None:
+            raise IndexMissing(f"{self.path}: no search index here; run kb build first")
+        ix = whoosh_index.open_dir(str(self.path))
+        return _Open(stamp, ix, ix.searcher(), Vocabulary.from_meta(meta), meta)
+
+    def meta(self) -> dict:
+        with self._lock:
+            return dict(self._current().meta)
+
+    def condition_ids(self) -> tuple[str, ...]:
+        with self._lock:
+            return self._current().vocab.condition_ids
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open is not None:
+                self._open.searcher.close()
+                self._open.ix.close()
+                self._open = None
+
+    # --- searching ---------------------------------------------------------
+
+    def search(
+        self, query: str, conditions: tuple[str, ...] = (), source: str | None = None, limit: int = 10
+    ) -> Results:
+        """Ranked claims for ``query``; raises QueryError with a reader-facing message when it cannot be searched."""
+        query = query or ""
+        if len(query) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is too long ({len(query)} characters); keep it under {MAX_QUERY_CHARS}")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        with self._lock:
+            st = self._current()
+            parsed = parse(query, st.vocab)
+            extra = tuple(st.vocab.resolve_condition(c) for c in conditions)
+            filt = _filter_query(parsed, extra, source)
+            if not parsed.clauses and not parsed.negated and filt is None:
+                raise QueryError("type one or more words to search for, e.g. 'ketamine bladder'")
+            return self._run(st, query, parsed, filt, limit)
+
+    def _run(self, st: _Open, query: str, parsed: Parsed, filt: Query | None, limit: int) -> Results:
+        res = self._execute(st, parsed, filt, limit)
+        suggestion = None
+        if res.scored_length() == 0 and parsed.clauses:
+            fixes = self._corrections(st, parsed)
+            if fixes:
+                # search the corrected query as if typed, so a corrected condition name expands too
+                suggestion = _apply_fixes(query, fixes)
+                parsed = parse(suggestion, st.vocab)
+                res = self._execute(st, parsed, filt, limit)
+        marks = self._highlight_terms(st, parsed)
+        scored = bool(parsed.clauses)
+        hits = tuple(_hit(h, st, marks, scored) for h in res)
+        return Results(query, len(res), hits, suggestion)
+
+    def _execute(self, st: _Open, parsed: Parsed, filt, limit: int):
+        parts = [q for q in (self._clause_query(st, c) for c in parsed.clauses) if q is not None]
+        negs = [q for q in (self._unit_query(st, u) for u in parsed.negated) if q is not None]
+        if not parts:
+            main: Query = Every()
+        else:
+            main = parts[0] if len(parts) == 1 else And(parts)
+        if negs:
+            main = And([main, Not(Or(negs))])
+        if not parts:  # filters or exclusions only: list claims in site order
+            return st.searcher.search(main, filter=filt, limit=limit, sortedby="order")
+        return st.searcher.search(main, filter=filt, limit=limit)
+
+    def _clause_query(self, st: _Open, clause: Clause) -> Query | None:
+        qs = [q for q in (self._unit_query(st, u) for u in clause.units) if q is not None]
+        return (qs[0] if len(qs) == 1 else Or(qs)) if qs else None
+
+    def _unit_query(self, st: _Open, unit: Unit) -> Query | None:
+        fields = {unit.field: 1.0} if unit.field else FIELD_BOOSTS
+        alts = [(unit.words, 1.0)] + [(e, EXPANSION_BOOST) for e in unit.expansions]
+        parts: list[Query] = []
+        for words, weight in alts:
+            for fname, boost in fields.items():
+                toks = self._tokens(st, fname, " ".join(words))
+                if len(toks) == 1:
+                    parts.append(Term(fname, toks[0], boost=boost * weight))
+                elif toks:
+                    parts.append(Phrase(fname, toks, boost=boost * weight))
+        if unit.condition:
+            parts.append(Term("conditions", unit.condition, boost=CONDITION_BOOST))
+            # a claim that names the condition in its own words outranks one only tagged with it
+            for words in st.vocab.condition_phrases_of(unit.condition):
+                parts.append(self._text_query(st, words, EXPANSION_BOOST * FIELD_BOOSTS["text"]))
+        parts = [q for q in parts if q is not None]
+        if not parts:
+            return None  # only stop words
+        return parts[0] if len(parts) == 1 else Or(parts)
+
+    def _text_query(self, st: _Open, words: tuple[str, ...], boost: float) -> Query | None:
+        toks = self._tokens(st, "text", " ".join(words))
+        if not toks:
+            return None
+        return Term("text", toks[0], boost=boost) if len(toks) == 1 else Phrase("text", toks, boost=boost)
+
+    def _tokens(self, st: _Open, fname: str, text: str) -> list[str]:
+        key = (fname, text)
+        toks = st.tokens.get(key)
+        if toks is None:
+            toks = [t for t in st.ix.schema[fname].process_text(text, mode="query")]
+            if len(st.tokens) < 50_000:  # a bounded cache: the same words recur across queries
+                st.tokens[key] = toks
+        return toks
+
+    # --- typo tolerance ------------------------------------------------------
+
+    def _known(self, st: _Open, word: str) -> bool:
+        reader = st.searcher.reader()
+        if reader.doc_frequency("words", word):
+            return True
+        return any(reader.doc_frequency(f, t) for f in FIELD_BOOSTS for t in self._tokens(st, f, word))
+
+    def _corrections(self, st: _Open, parsed: Parsed) -> dict[str, str]:
+        """Unknown words mapped to the most frequent indexed word within one or two edits."""
+        reader = st.searcher.reader()
+        fixes = {}
+        for clause in parsed.clauses:
+            for unit in clause.units:
+                if unit.condition or unit.expansions:
+                    continue
+                for word in unit.words:
+                    if len(word) < 4 or word.isdigit() or word in fixes or self._known(st, word):
+                        continue
+                    for dist in (1, 2) if len(word) >= 6 else (1,):
+                        found = [t for t in reader.terms_within("words", word, dist, prefix=1) if t != word]
+                        if found:
+                            fixes[word] = max(found, key=lambda t: (reader.doc_frequency("words", t), t))
+                            break
+        return fixes
+
+    def _highlight_terms(self, st: _Open, parsed: Parsed) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+        """Single stems to mark anywhere, and stem sequences to mark only where they occur together."""
+        phrases: list[tuple[str, ...]] = []
+        for clause in parsed.clauses:
+            for unit in clause.units:
+                if unit.field and unit.field != "text":
+                    continue
+                phrases += [unit.words, *unit.expansions]
+                if unit.condition:
+                    phrases += st.vocab.condition_phrases_of(unit.condition)
+        toks = [tuple(self._tokens(st, "text", " ".join(p))) for p in phrases]
+        return frozenset(t[0] for t in toks if len(t) == 1), frozenset(t for t in toks if len(t) > 1)
+
+
+def _filter_query(parsed: Parsed, conditions: tuple[str, ...], source: str | None) -> Query | None:
+    terms: list[Query] = []
+    conds = tuple(dict.fromkeys(parsed.conditions + conditions))
+    if conds:
+        terms.append(Or([Term("conditions", c) for c in conds]))  # any of the chosen conditions
+    for key in parsed.sources + ((source,) if source else ()):
+        terms.append(Term("sources", key.lower()))
+    for fname, value in parsed.filters:
+        terms.append(Term(fname, value))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else And(terms)
+
+
+def _apply_fixes(query: str, fixes: dict[str, str]) -> str:
+    return re.sub(r"\w+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), query)
+
+
+def highlight(text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]], analyzer) -> str:
+    """Escape ``text`` for HTML, then wrap the matched words (and matched phrases) in <mark>."""
+    singles, phrases = marks
+    toks = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
+    stems = [t[0] for t in toks]
+    hit = [s in singles for s in stems]
+    for p in phrases:
+        for i in range(len(stems) - len(p) + 1):
+            if tuple(stems[i : i + len(p)]) == p:
+                hit[i : i + len(p)] = [True] * len(p)
+    spans: list[list[int]] = []
+    for (_, start, end), on in zip(toks, hit, strict=True):
+        if not on:
+            continue
+        if spans and not text[spans[-1][1] : start].strip(" -\u2010\u2011"):
+            spans[-1][1] = end  # "blood pressure" is one mark, not two
+        else:
+            spans.append([start, end])
+    out, pos = [], 0
+    for start, end in spans:
+        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _hit(hit, st: _Open, marks, scored: bool) -> Hit:
+    f = hit.fields()
+    refs = tuple(SourceRef(**r) for r in f.get("refs") or ())
+    score = hit.score if scored and hit.score is not None else 0.0  # sorted listings have no relevance
+    return Hit(
+        claim=f["id"],
+        text=f["text"],
+        highlight=highlight(f["text"], marks, st.ix.schema["text"].analyzer),
+        url=f["url"],
+        page=f.get("title", ""),
+        conditions=tuple(c for c in (f.get("conditions") or "").split(",") if c),
+        sources=refs,
+        evidence=f.get("evidence", ""),
+        score=round(float(score), 4),
+    )
+
+
+_engines: dict[Path, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def open_engine(path: Path | str) -> Engine:
+    """The shared engine for an index folder: opened once per process, reopened only when the index changes."""
+    key = Path(path).resolve()
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = Engine(key)
+        return _engines[key]

@@ -1,0 +1,179 @@
+"""``kb serve``'s web app: the built site as static files, and ``GET /api/search``.
+
+A Starlette app for uvicorn. It answers GET and HEAD only, puts security
+headers on every response, and gives each HTML page a Content-Security-Policy
+that allows exactly the inline scripts that page holds (MkDocs Material writes
+a few small ones), by hash, so no other inline script can run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .config import KbConfig, load_config
+from .search import MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, QueryError, open_engine
+
+KB_ENV = "KB_SERVE_KB"  # the KB folder, for the app factory uvicorn's worker processes call
+ALLOWED_METHODS = ("GET", "HEAD")
+# Material needs: its own scripts and search worker ('self'), inline style attributes,
+# data: URIs for icons, and Google Fonts unless the theme turns fonts off.
+CSP_BASE = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
+    "font-src 'self' data: https://fonts.gstatic.com; img-src 'self' data:; connect-src 'self'; "
+    "worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
+
+
+def csp(script_hashes: tuple[str, ...] = ()) -> str:
+    scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
+    return f"{CSP_BASE}; script-src {scripts}"
+
+
+def inline_script_hashes(page: str) -> tuple[str, ...]:
+    """sha256 of every inline script a browser would run (not JSON data blocks, not src= scripts)."""
+    out = []
+    for m in _INLINE_SCRIPT.finditer(page):
+        attrs = m.group("attrs").lower()
+        if "src=" in attrs or re.search(r"type=[\"']?application/(ld\+)?json", attrs):
+            continue
+        out.append(base64.b64encode(hashlib.sha256(m.group("body").encode("utf-8")).digest()).decode())
+    return tuple(dict.fromkeys(out))
+
+
+class SiteFiles(StaticFiles):
+    """The built site; HTML pages get a CSP naming their own inline scripts."""
+
+    def __init__(self, directory: Path):
+        super().__init__(directory=str(directory), html=True, check_dir=False, follow_symlink=False)
+        self._hashes: dict[tuple[str, int, int], tuple[str, ...]] = {}
+
+    def file_response(self, full_path, stat_result, scope, status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if str(full_path).endswith(".html"):
+            key = (str(full_path), stat_result.st_mtime_ns, stat_result.st_size)
+            if key not in self._hashes:
+                try:
+                    text = Path(full_path).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    text = ""
+                self._hashes[key] = inline_script_hashes(text)
+            response.headers["content-security-policy"] = csp(self._hashes[key])
+        return response
+
+    async def get_response(self, path: str, scope) -> Response:
+        if not Path(str(self.directory)).is_dir():
+            return JSONResponse({"error": "the site has not been built; run kb build first"}, status_code=503)
+        return await super().get_response(path, scope)
+
+
+class SecurityMiddleware:
+    """Refuses methods other than GET and HEAD, and adds security headers to every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if scope["method"] not in ALLOWED_METHODS:
+            response = JSONResponse(
+                {"error": f"method {scope['method']} is not allowed; use GET"},
+                status_code=405,
+                headers={"allow": ", ".join(ALLOWED_METHODS)},
+            )
+            return await response(scope, receive, self._with_headers(send))
+        return await self.app(scope, receive, self._with_headers(send))
+
+    @staticmethod
+    def _with_headers(send):
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                if b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", csp().encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return wrapped
+
+
+def _error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers={"cache-control": "no-store"})
+
+
+def search_endpoint(config: KbConfig):
+    engine = open_engine(config.index_path)
+
+    async def api_search(request: Request) -> Response:
+        params = request.query_params
+        q = params.get("q", "")
+        if len(q) > MAX_QUERY_CHARS:
+            return _error(f"q is too long ({len(q)} characters); keep it under {MAX_QUERY_CHARS}", 400)
+        try:
+            limit = int(params.get("limit", "10"))
+        except ValueError:
+            return _error(f"limit must be a whole number from 1 to {MAX_LIMIT}", 400)
+        if not 1 <= limit <= MAX_LIMIT:
+            return _error(f"limit must be a whole number from 1 to {MAX_LIMIT}", 400)
+        conditions = tuple(c for c in params.getlist("condition") if c)
+        source = params.get("source") or None
+        try:
+            results = await run_in_threadpool(engine.search, q, conditions, source, limit)
+        except QueryError as exc:
+            return _error(str(exc), 400)
+        except IndexMissing:
+            return _error("the search index has not been built; run kb build first", 503)
+        return JSONResponse(results.to_json(), headers={"cache-control": "no-store"})
+
+    return api_search
+
+
+def create_app(config: KbConfig) -> Starlette:
+    """The app for one KB: /api/search plus the site folder."""
+    routes = [
+        Route("/api/search", search_endpoint(config), methods=["GET"]),  # Starlette answers HEAD for GET routes
+        Mount("/", app=SiteFiles(config.site_path)),
+    ]
+    app = Starlette(routes=routes)
+    app.add_middleware(SecurityMiddleware)
+    return app
+
+
+def app_factory() -> Starlette:
+    """For ``uvicorn --factory`` and worker processes: the KB folder comes from $KB_SERVE_KB."""
+    return create_app(load_config(os.environ.get(KB_ENV, ".")))
+
+
+def run(config: KbConfig, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: str = "info"):
+    """Serve until interrupted; with several workers uvicorn starts processes that rebuild the app from $KB_SERVE_KB."""
+    import uvicorn
+
+    common = {"host": host, "port": port, "log_level": log_level, "server_header": False, "proxy_headers": False}
+    if workers > 1:
+        os.environ[KB_ENV] = str(config.root)
+        uvicorn.run("kb_tools.serve:app_factory", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(config), **common)
