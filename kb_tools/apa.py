@@ -168,7 +168,9 @@ class Styled:
         return self.formatted.reference_text(key)
 
 
-def style_catalogue(bibtex: str, keys: Sequence[str], groups: Sequence[CitationGroup], cache_dir: Path | None) -> Styled:
+def style_catalogue(
+    bibtex: str, keys: Sequence[str], groups: Sequence[CitationGroup], cache_dir: Path | None
+) -> Styled:
     """Format every source and every citation group of a KB in one pandoc run (cached)."""
     wanted: dict[str, None] = {}
     for key in keys:

@@ -59,7 +59,9 @@ def evidence_rank(level: str) -> int:
 def claim_evidence(config: KbConfig, keys, sources: dict[str, Source]) -> str:
     """A claim's evidence level: the strongest among its acceptable sources."""
     levels = [
-        sources[k].evidence for k in keys if k in sources and sources[k].sourcetype in config.accept and sources[k].evidence
+        sources[k].evidence
+        for k in keys
+        if k in sources and sources[k].sourcetype in config.accept and sources[k].evidence
     ]
     return min(levels, key=lambda lv: evidence_rank(lv)) if levels else ""
 
@@ -71,7 +73,11 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
     sources = cat.source_map()
     raw: list[Finding] = list(cat.findings)
     already = {f.source for f in cat.findings if f.code == "unclassified-source"}
-    raw += [f for f in _source_findings(config, cat.sources) if not (f.code == "unclassified-source" and f.source in already)]
+    raw += [
+        f
+        for f in _source_findings(config, cat.sources)
+        if not (f.code == "unclassified-source" and f.source in already)
+    ]
     cited: set[str] = set()
     draft_paths = {p.location.path for p in cat.pages if p.draft}
     for page in cat.pages:
@@ -111,8 +117,8 @@ def _source_findings(config: KbConfig, sources) -> list[Finding]:
                     "unclassified-source",
                     "error",
                     s.location,
-                    f"source '{s.key}' has no sourcetype; add sourcetype = {{journal}}, {{government}}, {{university}}, "
-                    "{professional}, {journalism}, {commercial} or {other}",
+                    f"source '{s.key}' has no sourcetype; add sourcetype = {{journal}}, {{government}}, "
+                    "{university}, {professional}, {journalism}, {commercial} or {other}",
                     source=s.key,
                 )
             )
@@ -183,7 +189,9 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source]) -> list
             close = difflib.get_close_matches(key, list(sources), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else "; add the entry to a .bib file or fix the key"
             out.append(
-                Finding("unknown-source", "error", loc, f"cites '{key}', which no .bib file defines{hint}", claim.id, key)
+                Finding(
+                    "unknown-source", "error", loc, f"cites '{key}', which no .bib file defines{hint}", claim.id, key
+                )
             )
     rejected = [k for k in known if sources[k].sourcetype and sources[k].sourcetype not in config.accept]
     if known and len(rejected) == len(known) and len(known) == len(claim.keys):

@@ -7,6 +7,7 @@ fast and works even where the theme is not installed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,12 +136,17 @@ class KbConfig:
 
     def is_draft(self, page_path: str) -> bool:
         """True when MkDocs' ``draft_docs`` patterns match this docs-relative path."""
-        if not self.draft_docs:
-            return False
-        return pathspec.PathSpec.from_lines("gitwildmatch", self.draft_docs.splitlines()).match_file(page_path)
+        return bool(self.draft_docs) and _draft_spec(self.draft_docs).match_file(page_path)
 
     def condition_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.conditions)
+
+
+@functools.lru_cache(maxsize=8)
+def _draft_spec(patterns: str) -> pathspec.PathSpec:
+    # MkDocs reads draft_docs as .gitignore lines; pathspec >= 0.12 names that style "gitignore".
+    style = "gitignore" if "gitignore" in pathspec.util._registered_patterns else "gitwildmatch"  # noqa: SLF001
+    return pathspec.PathSpec.from_lines(style, patterns.splitlines())
 
 
 class _Loader(yaml.SafeLoader):

@@ -243,6 +243,7 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
 
 def load_page_text(text: str, page_path: str, display: str, config: KbConfig, matcher) -> tuple[Page, list[Finding]]:
     """Parse one page's text into a Page and its bad-page findings."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # count lines as editors' tools do
     parsed = parse_page(text)
     findings: list[Finding] = []
 
@@ -352,7 +353,9 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
         try:
             text = read_text(path)
         except OSError as exc:
-            findings.append(Finding("bad-page", "error", Location(display, 1), f"cannot read the page ({exc.strerror})"))
+            findings.append(
+                Finding("bad-page", "error", Location(display, 1), f"cannot read the page ({exc.strerror})")
+            )
             continue
         key = text_key(rel, text) if memo is not None else None
         hit = memo.get(key) if memo is not None else None

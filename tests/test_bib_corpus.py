@@ -23,6 +23,7 @@ def is_entry(kind: str) -> bool:
     # bibtexparser, like jurabib's @COMMENTED convention, reads any @comment... block as a comment.
     return kind.lower() not in NOT_ENTRIES and not kind.lower().startswith("comment")
 
+
 pytestmark = pytest.mark.skipif(not FILES, reason="run scripts/setup.sh --test to fetch the TeX Live corpus")
 
 

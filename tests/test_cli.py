@@ -67,5 +67,9 @@ def test_severity_can_be_configured(base_kb):
     cfg.write_text(cfg.read_text().replace("review_max_age_days: 3650", "review_max_age_days: 1"))
     assert run("check", str(base_kb)).exit_code == 0  # stale-review is a warning
     assert run("check", str(base_kb), "--strict").exit_code == 1
-    cfg.write_text(cfg.read_text().replace("review_max_age_days: 1", "review_max_age_days: 1\n      severity:\n        stale-review: error"))
+    cfg.write_text(
+        cfg.read_text().replace(
+            "review_max_age_days: 1", "review_max_age_days: 1\n      severity:\n        stale-review: error"
+        )
+    )
     assert run("check", str(base_kb)).exit_code == 1

@@ -13,7 +13,7 @@ MATCHER = ConditionMatcher(DEFAULT_CONDITIONS)
 
 
 def claims_of(body: str, front: str = "title: T\nreviewed: 2026-01-01"):
-    text = f"---\n{front}\n---\n\n{body}"
+    text = f"---\n{front}\n---\n{body}"
     page, findings = load_page_text(text, "p.md", "docs/p.md", CONFIG, MATCHER)
     return page, findings
 

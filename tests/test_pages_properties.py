@@ -30,7 +30,7 @@ FRAGMENTS = st.sampled_from(
 def test_any_page_loads(parts):
     text = "".join(parts)
     page, findings = load_page_text(text, "p.md", "docs/p.md", CONFIG, MATCHER)
-    lines = text.count("\n") + 1
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
     for f in findings:
         assert f.location.path == "docs/p.md"
         assert 1 <= f.location.line <= lines + 1
