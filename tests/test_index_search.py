@@ -1,0 +1,218 @@
+"""The claim index and query engine, on a real Whoosh index over the search fixture KB."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb_tools import apa
+from kb_tools.check import check
+from kb_tools.cli import cli
+from kb_tools.config import load_config
+from kb_tools.index import META_FILE, read_meta, write_index
+from kb_tools.search import Engine, IndexMissing, QueryError
+
+from .conftest import KBS
+
+pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="APA citations need pandoc")
+
+
+def build_index(kb: Path) -> Path:
+    config = load_config(kb)
+    report = check(config)
+    cat = report.catalogue
+    styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], [], config.cache_path)
+    write_index(config, report, styled, config.index_path)
+    return config.index_path
+
+
+@pytest.fixture(scope="module")
+def search_kb(tmp_path_factory) -> Path:
+    kb = tmp_path_factory.mktemp("kbs") / "search"
+    shutil.copytree(KBS / "search", kb)
+    build_index(kb)
+    return kb
+
+
+@pytest.fixture(scope="module")
+def engine(search_kb: Path) -> Engine:
+    return Engine(load_config(search_kb).index_path)
+
+
+def texts(results) -> list[str]:
+    return [h.text for h in results.hits]
+
+
+def first(engine: Engine, query: str, **kw) -> str:
+    res = engine.search(query, **kw)
+    assert res.hits, f"{query!r} found nothing"
+    return res.hits[0].text
+
+
+def test_index_holds_published_claims_only(search_kb, engine):
+    meta = read_meta(load_config(search_kb).index_path)
+    assert meta["claims"] == 13 and meta["pages"] == 3 and meta["schema_version"] == 1
+    assert engine.search("zebracorn").total == 0  # the claim on a draft page is not indexed
+    assert not list(search_kb.joinpath(".kb").glob(".index-*"))  # no temporary folders left behind
+
+
+@pytest.mark.parametrize("query", ["PTSD", "ptsd", "post-traumatic stress disorder", "posttraumatic stress disorder"])
+def test_condition_synonyms_find_the_same_claims(engine, query):
+    assert first(engine, query).startswith("Post-traumatic stress disorder responded")
+
+
+def test_lay_synonym_of_condition(engine):
+    assert first(engine, "suicidal thoughts").startswith("Suicidal ideation fell")
+    assert "suicidal-ideation" in engine.search("suicidal thoughts").hits[0].conditions
+
+
+def test_stemming(engine):
+    res = engine.search("treatments")
+    assert any("during treatment" in t for t in texts(res))
+    assert any("during treatments" in t for t in texts(res))
+
+
+@pytest.mark.parametrize(
+    ("typo", "fixed", "expect"),
+    [("dissocation", "dissociation", "Dissociation and"), ("anxeity", "anxiety", "Anxiety symptoms")],
+)
+def test_typos_are_corrected_with_a_suggestion(engine, typo, fixed, expect):
+    res = engine.search(typo)
+    assert res.suggestion == fixed
+    assert res.hits[0].text.startswith(expect)
+
+
+def test_stem_level_typo_needs_no_correction(engine):
+    res = engine.search("ketamin bladder")
+    assert res.suggestion is None and res.hits[0].text.startswith("Long-term use")
+
+
+def test_all_words_must_match(engine):
+    assert engine.search("bladder").total == 1
+    assert engine.search("bladder hallucinations").total == 0
+
+
+def test_quoted_phrase(engine):
+    assert texts(engine.search('"blood pressure"')) == ["Ketamine can raise blood pressure during treatment."]
+    assert engine.search('"pressure blood"').total == 0
+
+
+def test_field_filters(engine):
+    res = engine.search("condition:ptsd")
+    assert res.total >= 1 and all("ptsd" in h.conditions for h in res.hits)
+    assert all(h.score == 0.0 for h in res.hits)  # a filter-only listing has no relevance order
+    res = engine.search("source:wolfson2023")
+    assert {h.text.split()[0] for h in res.hits} == {"Four", "Involving"}
+    assert engine.search("ketamine", source="WOLFSON2023").total == 2
+    assert engine.search("ketamine", conditions=("depression",)).total >= 1
+    assert engine.search("ketamine -bladder").total == engine.search("ketamine").total - 1
+
+
+def test_plain_language_questions(engine):
+    assert first(engine, "is it addictive").startswith("Ketamine has a potential for abuse")
+    assert first(engine, "can teenagers get it").startswith(("Four adolescents", "Involving the family"))
+    assert first(engine, "bladder").startswith("Long-term use")
+
+
+@pytest.mark.parametrize("query", ["AND", "-", "OR NOT", '""', "   "])
+def test_empty_or_operator_only_queries_are_a_clear_error(engine, query):
+    with pytest.raises(QueryError, match="type one or more words"):
+        engine.search(query)
+
+
+@pytest.mark.parametrize("query", ['"unbalanced quote', "bladder AND", "- bladder", "bladder OR", "((bladder", "a:b"])
+def test_malformed_queries_give_best_effort_results(engine, query):
+    engine.search(query)  # never raises
+
+
+def test_bad_filters_and_long_queries(engine):
+    with pytest.raises(QueryError, match="needs a value"):
+        engine.search("condition:")
+    with pytest.raises(QueryError, match="valid condition ids are: ptsd, suicidal-ideation"):
+        engine.search("condition:flu")
+    with pytest.raises(QueryError, match="too long"):
+        engine.search("x" * 10_000)
+
+
+def test_highlight_escapes_before_marking(engine):
+    hit = engine.search("script alert").hits[0]
+    assert "<script>" not in hit.highlight
+    assert "&lt;<mark>script</mark>&gt;<mark>alert</mark>(1)&lt;/" in hit.highlight
+    assert "<script>alert(1)</script>" in hit.text
+
+
+def test_json_contract(engine):
+    data = json.loads(json.dumps(engine.search("blood pressure").to_json()))
+    assert set(data) == {"query", "total", "results", "suggestion"}
+    r = data["results"][0]
+    assert set(r) == {"claim", "text", "highlight", "url", "page", "conditions", "sources", "evidence", "score"}
+    assert r["url"] == f"topics/safety/#{r['claim']}" and r["page"] == "Safety"
+    assert r["sources"] == [
+        {
+            "key": "fda2023",
+            "citation": "(U.S. Food and Drug Administration, 2023)",
+            "sourcetype": "government",
+            "evidence": "regulatory",
+        }
+    ]
+    assert r["evidence"] == "regulatory" and isinstance(r["score"], float)
+    assert "<mark>blood pressure</mark>" in r["highlight"]
+
+
+def test_rebuild_swaps_in_and_engine_reopens(search_kb, engine, tmp_path):
+    before = engine.search("zebracorn").total
+    page = search_kb / "docs" / "topics" / "extra.md"
+    page.write_text("---\ntitle: Extra\nreviewed: 2026-11-01\n---\n\n# Extra\n\nZebracorn facts [@fda2023].\n")
+    try:
+        build_index(search_kb)
+        assert before == 0 and engine.search("zebracorn").total == 1
+    finally:
+        page.unlink()
+        build_index(search_kb)
+    assert engine.search("zebracorn").total == 0
+
+
+def test_failed_write_keeps_previous_index(search_kb, engine, monkeypatch):
+    import kb_tools.index as index_mod
+
+    config = load_config(search_kb)
+    meta_before = (config.index_path / META_FILE).read_text()
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(index_mod, "swap_in", boom)
+    with pytest.raises(RuntimeError):
+        write_index(config, check(config), None, config.index_path)
+    assert (config.index_path / META_FILE).read_text() == meta_before
+    assert not list(config.index_path.parent.glob(".index-*"))
+    assert engine.search("bladder").total == 1
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexMissing, match="run kb build first"):
+        Engine(tmp_path / "nothing").search("x")
+
+
+def test_cli_text_json_and_errors(search_kb):
+    run = CliRunner().invoke
+    res = run(cli, ["search", "suicidal thoughts", str(search_kb)])
+    assert res.exit_code == 0, res.output
+    assert "Suicidal ideation fell" in res.output and "Page: Conditions studied" in res.output
+    assert "(Alnefeesi et al., 2022)" in res.output
+    res = run(cli, ["search", "bladder", str(search_kb), "--json", "--limit", "1"])
+    data = json.loads(res.output)
+    assert data["total"] == 1 and data["suggestion"] is None and len(data["results"]) == 1
+    res = run(cli, ["search", "ketamine", str(search_kb), "--condition", "flu"])
+    assert res.exit_code == 2 and "ptsd, suicidal-ideation, depression, anxiety" in res.output
+    res = run(cli, ["search", "AND", str(search_kb)])
+    assert res.exit_code == 2
+
+
+def test_cli_missing_index(base_kb):
+    res = CliRunner().invoke(cli, ["search", "ketamine", str(base_kb)])
+    assert res.exit_code == 1 and "run kb build first" in res.output
