@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,10 @@ def test_kap_kb_builds_strict(tmp_path):
     assert not (site / "drafts").exists()
     assert (site / "sources/alnefeesi2022/index.html").is_file()
     assert broken_links(site) == []
+
+
+def test_citation_forms_kb_builds_strict(tmp_path):
+    kb = Path(shutil.copytree(Path(__file__).parent / "golden/kb", tmp_path / "forms"))
+    result = mkdocs_build(kb, "--strict")
+    assert result.returncode == 0, result.stderr
+    assert broken_links(kb / "site") == []

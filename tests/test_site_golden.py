@@ -1,0 +1,116 @@
+"""Golden files for rendered citations and reference entries, and pandoc as the oracle for APA entries.
+
+Regenerate the golden files after an intended change with ``KB_UPDATE_GOLDEN=1 pytest tests/test_site_golden.py``
+and review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kb_tools.apa import csl_path, html_to_text
+from kb_tools.config import load_config
+from kb_tools.render import render_page
+from kb_tools.sitedata import prepare
+
+from .conftest import make_kb
+from .site_helpers import copy_kap
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = bool(os.environ.get("KB_UPDATE_GOLDEN"))
+_CITATION = re.compile(r'<span class="kb-citation">.*?</span>', re.S)
+_REFERENCE = re.compile(r'<li class="kb-reference".*?</li>', re.S)
+
+pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+
+
+def _kb(name: str, tmp_path: Path) -> Path:
+    """A copy of a KB: the fixture ``base``, the citation-forms KB in tests/golden/kb, or the real ``kap``."""
+    if name == "kap":
+        return copy_kap(tmp_path)
+    if name == "forms":
+        return Path(shutil.copytree(GOLDEN / "kb", tmp_path / "forms"))
+    return make_kb(tmp_path)
+
+
+def rendered(kb: Path) -> tuple[list[str], list[str]]:
+    """Every rendered citation and reference entry of every published page, as ``path: html`` lines."""
+    site = prepare(load_config(kb))
+    cites, refs = [], []
+    for page in site.published:
+        text = site.scans[page.path].text
+        body = render_page(site, page.path, text, text)
+        cites += [f"{page.path}: {m}" for m in _CITATION.findall(body)]
+        refs += [f"{page.path}: {m}" for m in _REFERENCE.findall(body)]
+    return cites, refs
+
+
+def check_golden(name: str, lines: list[str]) -> None:
+    path = GOLDEN / name
+    text = "\n".join(lines) + "\n"
+    if UPDATE or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; see the module docstring to regenerate"
+
+
+# Golden files only for KBs whose text is fixed; the KAP KB's pages change as editors work.
+@pytest.mark.parametrize("name", ["base", "forms"])
+def test_rendered_citations_and_references_match_golden(name, tmp_path):
+    cites, refs = rendered(_kb(name, tmp_path))
+    assert cites and refs
+    check_golden(f"{name}_citations.html", cites)
+    check_golden(f"{name}_references.html", refs)
+
+
+def _entries(bib: str) -> dict[str, str]:
+    out = {}
+    for chunk in re.split(r"\n(?=@)", "\n" + bib):
+        m = re.match(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", chunk.strip())
+        if m and m.group(1).lower() not in ("comment", "string", "preamble"):
+            out[m.group(2)] = chunk.strip() + "\n"
+    return out
+
+
+def pandoc_plain(entry: str, key: str, tmp_path: Path) -> str:
+    bib = tmp_path / f"{key.replace('/', '_')}.bib"
+    bib.write_text(entry, encoding="utf-8")
+    doc = f"---\nnocite: '@{key}'\n---\n"
+    cmd = ["pandoc", "--citeproc", f"--csl={csl_path()}", f"--bibliography={bib}", "-t", "plain", "--wrap=none"]
+    out = subprocess.run(cmd, input=doc, capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split())
+
+
+@pytest.mark.parametrize("name", ["base", "forms", "kap"])
+def test_reference_entries_are_pandocs_apa(name, tmp_path):
+    """Each entry on the site reads exactly as pandoc's APA output for that one BibTeX entry."""
+    kb = _kb(name, tmp_path)
+    site = prepare(load_config(kb))
+    entries = {}
+    for bib in sorted((kb / "references").glob("*.bib")):
+        entries.update(_entries(bib.read_text(encoding="utf-8")))
+    assert set(entries) == set(site.sources)
+    for key, entry in entries.items():
+        ours = html_to_text(site.styled.reference_html(key))
+        alone = pandoc_plain(entry, key, tmp_path)
+        if re.search(r"\(\d{4}[a-z]\)", ours):
+            # "2022a": pandoc tells same-author-year sources apart only when it sees all of them
+            ours = re.sub(r"\((\d{4})[a-z]\)", r"(\1)", ours)
+        assert ours == alone, key
+
+
+def test_citation_forms_render_and_code_stays_literal(tmp_path):
+    kb = _kb("forms", tmp_path)
+    site = prepare(load_config(kb))
+    text = site.scans["citations.md"].text
+    body = render_page(site, "citations.md", text, text)
+    assert "`[@smith2022]` stays literal" in body and "[@smith2022] inside a fence is code" in body
+    assert ">Smith &amp; Doe, 2022b</a>, <a" in body and ">2022a</a>)" in body  # disambiguated across the KB
+    assert "(see <a" in body and ">Smith &amp; Doe, 2022b, pp. 101–103</a>)" in body
+    assert ">2022b</a>)</span>" in body  # [-@smith2022]: author suppressed
+    assert body.count("[@") == 2  # only the two literal code examples remain
