@@ -38,6 +38,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import config as kbconfig
+from . import urls
 from .check import Report
 from .errors import KbError
 from .exports import export_files
@@ -77,18 +78,22 @@ def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfi
     return kbconfig.config_from_options(path.parent, path, data, given)
 
 
-def nav_additions(nav: list, has_search: bool) -> list:
-    """The sections the plugin adds, skipping any page the KB's own nav already lists."""
+def nav_additions(nav: list, has_search: bool, conditions=()) -> list:
+    """The sections the plugin adds, skipping any page the KB's own nav already lists.
+
+    Source pages stay out of the nav: with thousands of them, every page's nav would be huge.
+    """
     listed = set(_nav_paths(nav))
+    section = ["conditions/index.md"] + [{c.name: urls.condition_path(c.id)} for c in conditions]
     wanted = [
-        ("Conditions", "conditions/index.md"),
+        ("Conditions", section if "conditions/index.md" not in listed else "conditions/index.md"),
         ("Sources", "sources/index.md"),
         ("Evidence overview", "evidence.md"),
         ("Editorial report", "report.md"),
     ]
     if has_search:
         wanted.append(("Search", "search.md"))
-    return [{title: path} for title, path in wanted if path not in listed]
+    return [{title: item} for title, item in wanted if not (isinstance(item, str) and item in listed)]
 
 
 def _nav_paths(nav) -> list[str]:
@@ -151,7 +156,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._log_findings(self.site.report)
         if config.nav is None:
             config.nav = default_nav(self.site)
-        config.nav.extend(nav_additions(config.nav, search_page() is not None))
+        config.nav.extend(nav_additions(config.nav, search_page() is not None, kb.conditions))
         for asset in sorted(ASSETS.glob("*")):
             if asset.suffix == ".css" and f"assets/kb/{asset.name}" not in config.extra_css:
                 config.extra_css.append(f"assets/kb/{asset.name}")
