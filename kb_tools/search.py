@@ -85,6 +85,7 @@ class Results:
     total: int
     hits: tuple[Hit, ...]
     suggestion: str | None = None
+    relaxed: bool = False  # no claim had every word; these have some of them (not part of the JSON)
 
     def to_json(self) -> dict:
         return {
@@ -184,7 +185,7 @@ class Engine:
 
     def _run(self, st: _Open, query: str, parsed: Parsed, filt: Query | None, limit: int) -> Results:
         res = self._execute(st, parsed, filt, limit)
-        suggestion = None
+        suggestion, relaxed = None, False
         if res.scored_length() == 0 and parsed.clauses:
             fixes = self._corrections(st, parsed)
             if fixes:
@@ -192,18 +193,23 @@ class Engine:
                 suggestion = _apply_fixes(query, fixes)
                 parsed = parse(suggestion, st.vocab)
                 res = self._execute(st, parsed, filt, limit)
+        if res.scored_length() == 0 and len(parsed.clauses) > 1:
+            # No claim has every word: rank claims by how many of the words they have, so a
+            # question like "how does ketamine work in the brain" still finds the brain claim.
+            relaxed = True
+            res = self._execute(st, parsed, filt, limit, require_all=False)
         marks = self._highlight_terms(st, parsed)
         scored = bool(parsed.clauses)
         hits = tuple(_hit(h, st, marks, scored) for h in res)
-        return Results(query, len(res), hits, suggestion)
+        return Results(query, len(res), hits, suggestion, relaxed)
 
-    def _execute(self, st: _Open, parsed: Parsed, filt, limit: int):
+    def _execute(self, st: _Open, parsed: Parsed, filt, limit: int, require_all: bool = True):
         parts = [q for q in (self._clause_query(st, c) for c in parsed.clauses) if q is not None]
         negs = [q for q in (self._unit_query(st, u) for u in parsed.negated) if q is not None]
         if not parts:
             main: Query = Every()
         else:
-            main = parts[0] if len(parts) == 1 else And(parts)
+            main = parts[0] if len(parts) == 1 else (And(parts) if require_all else Or(parts))
         if negs:
             main = And([main, Not(Or(negs))])
         if not parts:  # filters or exclusions only: list claims in site order

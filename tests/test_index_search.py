@@ -93,7 +93,14 @@ def test_stem_level_typo_needs_no_correction(engine):
 
 def test_all_words_must_match(engine):
     assert engine.search("bladder").total == 1
-    assert engine.search("bladder hallucinations").total == 0
+    assert engine.search("ketamine blood").total == 1 and not engine.search("ketamine blood").relaxed
+
+
+def test_when_no_claim_has_every_word_claims_with_some_are_ranked(engine):
+    res = engine.search("bladder hallucinations")
+    assert res.relaxed and res.total == 2
+    res = engine.search("how does ketamine raise the pressure of blood in the brain")
+    assert res.relaxed and res.hits[0].text.startswith("Ketamine can raise blood pressure")
 
 
 def test_quoted_phrase(engine):

@@ -43,6 +43,8 @@ def format_text(results: Results) -> str:
     lines = []
     if results.suggestion:
         lines.append(f"Did you mean: {results.suggestion}")
+    if results.relaxed and results.total:
+        lines.append("No claim has all of the words; these have some of them.")
     shown = len(results.hits)
     lines.append(
         f"{results.total} claim{'s' if results.total != 1 else ''} found"
