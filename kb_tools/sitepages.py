@@ -14,12 +14,11 @@ import datetime as dt
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 
 import jinja2
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import citations, urls
 from .apa import html_to_text
@@ -100,18 +99,21 @@ def source_href(doi: str, url: str) -> str:
     return href if re.match(r"^https?://", href, re.I) else ""
 
 
-@dataclass(frozen=True)
 class Renderer:
     """Renders templates for one site; ``link`` targets are relative to the page being rendered."""
 
-    site: SiteData
-    use_directory_urls: bool = True
+    def __init__(self, site: SiteData, use_directory_urls: bool = True) -> None:
+        self.site = site
+        self.use_directory_urls = use_directory_urls
+        self._items: dict[tuple[str, str], Markup] = {}  # claims repeat across generated pages
 
     def render(self, template: str, path: str, **context) -> str:
         site = self.site
 
         def link(to: str) -> str:
             return urls.relative(path, to, self.use_directory_urls)
+
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
 
         return (
             environment()
@@ -122,14 +124,50 @@ class Renderer:
                 condition_path=urls.condition_path,
                 short=site.styled.short,
                 reference_text=site.styled.reference_text,
-                claim_html=lambda c: claim_html(c, site.styled),
+                claim_item=lambda c: self.claim_item(c, folder),
                 evidence=lambda c: site.evidence.get(c.id, ""),
-                rank=evidence_rank,
+                level_badge=level_badge,
                 label=level_label,
                 levels=EVIDENCE_LEVELS,
                 **context,
             )
         )
+
+    def claim_item(self, claim: Claim, folder: str) -> Markup:
+        """One claim in a list: its words linking to its anchor, its citations and its evidence level.
+
+        Built in Python, not a template macro, and cached: a KB repeats each claim on several generated pages.
+        """
+        cached = self._items.get((claim.id, folder))
+        if cached is None:
+            cached = self._items[(claim.id, folder)] = self._claim_item(claim, folder)
+        return cached
+
+    def _claim_item(self, claim: Claim, folder: str) -> Markup:
+        site, base = self.site, f"{folder}/x.md" if folder else "x.md"
+        href = urls.relative(base, claim.page, self.use_directory_urls) + "#" + claim.id
+        cites = "; ".join(
+            f'<a class="kb-cite" href="{escape(urls.relative(base, urls.source_path(k), self.use_directory_urls))}">'
+            f"{escape(site.styled.short(k))}</a>"
+            for k in claim.keys
+        )
+        level = site.evidence.get(claim.id, "")
+        return Markup(
+            f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
+            f"{claim_html(claim, site.styled)}</a><br>"
+            f'<span class="kb-claim-meta">{cites} · {level_badge(level)}</span></li>'
+        )
+
+
+def level_badge(level: str) -> Markup:
+    """An evidence level as a coloured label that always names the level in text."""
+    if not level:
+        return Markup('<span class="kb-level kb-level-none">no graded evidence</span>')
+    n = evidence_rank(level)
+    return Markup(
+        f'<span class="kb-level kb-level-{n}" title="Evidence level {n + 1} of {len(EVIDENCE_LEVELS)} '
+        f'(1 is strongest)">{escape(level_label(level))}</span>'
+    )
 
 
 def _by_page(site: SiteData, claims) -> list[tuple[Page, list[Claim]]]:
