@@ -3,14 +3,22 @@
 The previous ``site/`` and index stay untouched until a build has completed:
 MkDocs writes into a temporary folder next to ``site/`` (same file system, so
 the swap is a rename), and the search index into one next to ``index_dir``.
-Any failure removes the staging folders and raises ``BuildError``.
+Any failure removes the staging folders and raises ``BuildError``; the site is
+swapped in first and put back if the index then cannot be. A build that was
+killed outright leaves its staging folders behind; the next build removes them
+(holding a lock in ``cache_dir``, so it never removes a running build's).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import shutil
+import signal
 import tempfile
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,20 +42,78 @@ def staging_dir(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
 
 
-def swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new``; the old folder is moved aside first and restored if the rename fails."""
+def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:
+    """Replace ``target`` by ``new``; the old folder is moved aside first and restored if the rename fails.
+
+    With ``keep_old`` the old folder is left aside and returned (None if there was none), so it can be put back.
+    """
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{new.name.rsplit('-', 1)[-1]}")
         target.rename(old)
     try:
         new.rename(target)
-    except OSError:
+    except BaseException:
         if old is not None:
             old.rename(target)
         raise
-    if old is not None:
+    if old is not None and not keep_old:
         shutil.rmtree(old, ignore_errors=True)
+        return None
+    return old
+
+
+def put_back(old: Path | None, target: Path) -> None:
+    """Undo ``swap_in(..., keep_old=True)``: ``target`` is the folder ``old`` was before."""
+    if target.exists():
+        trash = target.with_name(f".{target.name}.old-undo-{uuid.uuid4().hex[:8]}")
+        target.rename(trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    if old is not None:
+        old.rename(target)
+
+
+def clear_leftovers(target: Path) -> None:
+    """Staging and old folders that a killed build left next to ``target`` (an old one goes back if it is missing)."""
+    if not target.parent.is_dir():
+        return
+    olds = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime_ns)
+    if olds and not target.exists():
+        olds.pop().rename(target)  # killed between the two renames of a swap
+    for p in target.parent.iterdir():
+        if p.name.startswith((f".{target.name}.building-", f"..{target.name}.building-", f".{target.name}.old-")):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is done, so a folder is never made or swapped without its cleanup."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is handled here, after the block
+
+
+@contextlib.contextmanager
+def build_lock(config: KbConfig) -> Iterator[bool]:
+    """Hold ``cache_dir/build.lock`` for a build; yields False when another build holds it (it does not wait)."""
+    try:
+        config.cache_path.mkdir(parents=True, exist_ok=True)
+        handle = open(config.cache_path / "build.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except OSError:
+            alone = False
+        yield alone
+    finally:
+        handle.close()  # releases the lock
 
 
 def run_mkdocs(config: KbConfig, report: Report, site_dir: Path, index_dir: Path | None) -> None:
@@ -94,21 +160,40 @@ def build_site(config: KbConfig, strict: bool = False, report: Report | None = N
     if report.failed(strict):
         return BuildResult(report, published=False)
     site = config.site_path
-    staged_site = staging_dir(site)
-    staged_index = staging_dir(config.index_path)
+    with build_lock(config) as alone:
+        if alone:
+            clear_leftovers(site)
+            clear_leftovers(config.index_path)
+        _build_and_swap(config, report, site)
+    return BuildResult(report, published=True, site=site)
+
+
+def _build_and_swap(config: KbConfig, report: Report, site: Path) -> None:
+    staged: list[Path] = []
+    old_site = None
     try:
+        with signals_deferred():
+            staged.append(staging_dir(site))
+            staged.append(staging_dir(config.index_path))
+        staged_site, staged_index = staged
         run_mkdocs(config, report, staged_site, staged_index)
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
             raise BuildError("mkdocs wrote nothing; the previous site is unchanged")
-        swap_in(staged_site, site)
-        if any(staged_index.iterdir()):
-            swap_in(staged_index, config.index_path)
+        with signals_deferred():  # publishing takes two renames; an interrupt waits until both are done or undone
+            old_site = swap_in(staged_site, site, keep_old=True)
+            try:
+                if any(staged_index.iterdir()):
+                    swap_in(staged_index, config.index_path)
+            except BaseException:
+                put_back(old_site, site)  # the new site without its index would answer searches from the old one
+                old_site = None
+                raise
     except BaseException as exc:
-        for d in (staged_site, staged_index):
-            shutil.rmtree(d, ignore_errors=True)
         if isinstance(exc, BuildError | ConfigError | KeyboardInterrupt):
             raise
         raise BuildError(f"the build failed ({exc.__class__.__name__}: {exc}); the previous site is unchanged") from exc
     finally:
-        shutil.rmtree(staged_index, ignore_errors=True)
-    return BuildResult(report, published=True, site=site)
+        for d in staged:  # whatever was not swapped in
+            shutil.rmtree(d, ignore_errors=True)
+        if old_site is not None:
+            shutil.rmtree(old_site, ignore_errors=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+
 import click
 
 from ..build import build_site
@@ -20,10 +24,28 @@ def build(kb: str, strict: bool) -> None:
     Exit status: 0 built; 1 findings (nothing published) or a failed build; 2 configuration error.
     """
     config = load_config(kb)
-    result = build_site(config, strict=strict)
+    with _terminate_as_interrupt():
+        result = build_site(config, strict=strict)
     click.echo(as_text(result.report))
     if not result.published:
         what = "errors" if result.report.errors else "warnings (--strict)"
         click.echo(f"kb: not published: the check has {what}; fix them and build again", err=True)
         raise SystemExit(1)
     click.echo(f"Site built in {result.site}")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (``kill``, a CI timeout) stops a build the way Ctrl-C does, so it removes its staging folders."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
