@@ -12,8 +12,11 @@ killed outright leaves its staging folders behind; the next build removes them
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import fcntl
 import logging
+import os
 import shutil
 import signal
 import tempfile
@@ -42,21 +45,37 @@ def staging_dir(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
 
 
-def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:
-    """Replace ``target`` by ``new``; the old folder is moved aside first and restored if the rename fails.
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where that is not supported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
-    With ``keep_old`` the old folder is left aside and returned (None if there was none), so it can be put back.
+
+def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:
+    """Replace ``target`` by ``new``, in one step where the system can, so ``kb serve`` never finds it missing.
+
+    The old folder ends up next to ``target``; it is removed, or with ``keep_old`` returned (None if there was
+    none) so ``put_back`` can restore it.
     """
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{new.name.rsplit('-', 1)[-1]}")
-        target.rename(old)
-    try:
+        if exchange(new, target):
+            new.rename(old)  # ``new`` holds the previous folder now
+        else:
+            target.rename(old)
+            try:
+                new.rename(target)
+            except BaseException:
+                old.rename(target)
+                raise
+    else:
         new.rename(target)
-    except BaseException:
-        if old is not None:
-            old.rename(target)
-        raise
     if old is not None and not keep_old:
         shutil.rmtree(old, ignore_errors=True)
         return None
@@ -65,12 +84,15 @@ def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:
 
 def put_back(old: Path | None, target: Path) -> None:
     """Undo ``swap_in(..., keep_old=True)``: ``target`` is the folder ``old`` was before."""
-    if target.exists():
-        trash = target.with_name(f".{target.name}.old-undo-{uuid.uuid4().hex[:8]}")
-        target.rename(trash)
-        shutil.rmtree(trash, ignore_errors=True)
-    if old is not None:
-        old.rename(target)
+    trash = target.with_name(f".{target.name}.old-undo-{uuid.uuid4().hex[:8]}")
+    if old is not None and target.exists() and exchange(old, target):
+        old.rename(trash)
+    else:
+        if target.exists():
+            target.rename(trash)
+        if old is not None:
+            old.rename(target)
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def clear_leftovers(target: Path) -> None:

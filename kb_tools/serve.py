@@ -14,10 +14,12 @@ import os
 import re
 from pathlib import Path
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -40,6 +42,8 @@ SECURITY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+MAX_BUFFERED = 8 * 1024 * 1024  # site files up to this size are read in one go (larger ones are streamed)
+SWAP_RETRIES = 5
 _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 
 
@@ -67,22 +71,45 @@ class SiteFiles(StaticFiles):
         self._hashes: dict[tuple[str, int, int], tuple[str, ...]] = {}
 
     def file_response(self, full_path, stat_result, scope, status_code: int = 200) -> Response:
+        # One open for size, validators and bytes: ``kb build`` may swap the site in between, and a
+        # length taken from one file with bytes read from another breaks the response mid-way.
+        data = None
+        try:
+            with open(full_path, "rb") as fh:
+                stat_result = os.fstat(fh.fileno())
+                if stat_result.st_size <= MAX_BUFFERED:
+                    data = fh.read()
+        except FileNotFoundError:
+            raise _SwappedAway from None
         response = super().file_response(full_path, stat_result, scope, status_code)
+        if data is not None and isinstance(response, FileResponse):
+            headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+            response = Response(data, status_code=response.status_code, headers=headers)
         if str(full_path).endswith(".html"):
-            key = (str(full_path), stat_result.st_mtime_ns, stat_result.st_size)
+            key = (str(full_path), stat_result.st_ino, stat_result.st_mtime_ns, stat_result.st_size)
             if key not in self._hashes:
-                try:
-                    text = Path(full_path).read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    text = ""
+                text = data.decode("utf-8", errors="replace") if data is not None else ""
                 self._hashes[key] = inline_script_hashes(text)
             response.headers["content-security-policy"] = csp(self._hashes[key])
         return response
 
     async def get_response(self, path: str, scope) -> Response:
-        if not Path(str(self.directory)).is_dir():
-            return JSONResponse({"error": "the site has not been built; run kb build first"}, status_code=503)
-        return await super().get_response(path, scope)
+        for attempt in range(SWAP_RETRIES + 1):
+            if attempt:
+                await anyio.sleep(0.02)  # a swap is two renames at most; the new site is there right after
+            if not Path(str(self.directory)).is_dir():
+                continue
+            try:
+                return await super().get_response(path, scope)
+            except _SwappedAway:
+                continue
+        if Path(str(self.directory)).is_dir():
+            raise HTTPException(status_code=404)
+        return JSONResponse({"error": "the site has not been built; run kb build first"}, status_code=503)
+
+
+class _SwappedAway(Exception):
+    """The file was found, then gone before it could be opened: a rebuild swapped the site in between."""
 
 
 class SecurityMiddleware:
