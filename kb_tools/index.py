@@ -17,48 +17,53 @@ import re
 import shutil
 import tempfile
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
 from whoosh import index as whoosh_index
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from . import citations, urls
 from .check import Report, claim_evidence
+from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
 from .model import Claim, Page, Source
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 5
 META_FILE = "kb-index.json"
+WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 LAY_TERMS_FILE = "lay_terms.yml"
-WRITER_LIMIT_MB = 128  # one writer, one commit: the whole KB fits in one segment
+WRITER_LIMIT_MB = 256  # one writer, one commit; enough memory that 100,000 claims sort without spilling to disk
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_WORD = re.compile(r"\w+")
 
 
 def schema() -> Schema:
     """Fields: analysed ones for matching, stored ones for results."""
     stem = StemmingAnalyzer()  # lower-case, English stop words, Porter stems: "treatments" finds "treatment"
-    plain = StandardAnalyzer(stoplist=None, minsize=1)  # unstemmed words, for names and spelling suggestions
+    # Few analysed fields, and positions only in the claim text: every extra field is one more
+    # posting list per query word, which is what search time grows with.
     return Schema(
         id=ID(stored=True, unique=True),
         text=TEXT(analyzer=stem, stored=True, phrase=True),
-        title=TEXT(analyzer=stem, stored=True),
-        section=TEXT(analyzer=stem, stored=True),
+        title=STORED(),
+        section=STORED(),
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
+        named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        authors=TEXT(analyzer=plain),
-        source_titles=TEXT(analyzer=stem),
+        # what plain words match: the claim, where it sits, and what it cites (positions only in text)
+        all=TEXT(analyzer=stem, phrase=False),
         years=KEYWORD(commas=True),
         evidence=ID(stored=True),
         page=ID(stored=True),
         url=STORED(),
         refs=STORED(),
-        words=TEXT(analyzer=plain),
         order=NUMERIC(stored=True, sortable=True),
     )
 
@@ -87,7 +92,9 @@ def _strip_citations(text: str) -> str:
     return re.sub(r"\s+([.,;:!?)])", r"\1", text)
 
 
-def claim_document(config: KbConfig, page: Page, claim: Claim, sources: dict[str, Source], styled, order: int) -> dict:
+def claim_document(
+    config: KbConfig, page: Page, claim: Claim, sources: dict[str, Source], styled, order: int, matcher=None
+) -> dict:
     """One claim as a Whoosh document."""
     cited = [sources[k] for k in claim.keys if k in sources]
     refs = [asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence)) for s in cited]
@@ -100,15 +107,15 @@ def claim_document(config: KbConfig, page: Page, claim: Claim, sources: dict[str
         "title": page.title,
         "section": claim.section,
         "conditions": ",".join(claim.conditions),
+        "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
-        "authors": authors,
-        "source_titles": " ".join(s.title for s in cited),
+        "all": " ".join([text, page.title, claim.section, authors, *(s.title for s in cited)]),
         "years": ",".join(sorted({s.year for s in cited if s.year})),
         "evidence": claim_evidence(config, claim.keys, sources),
         "page": page.path,
         "url": urls.claim_url(page.path, claim.id),
         "refs": refs,
-        "words": " ".join([text, page.title, claim.section, authors, names, *(s.title for s in cited)]),
+        "_words": " ".join([text, page.title, claim.section, authors, names, *(s.title for s in cited)]),
         "order": order,
     }
 
@@ -149,7 +156,10 @@ def write_index(config: KbConfig, report: Report, styled, target: Path) -> None:
     """Index the published claims into ``target``, replacing any index there only once the new one is complete."""
     target = Path(target)
     sources = report.catalogue.source_map()
-    docs = [claim_document(config, p, c, sources, styled, n) for n, (p, c) in enumerate(published_claims(report))]
+    matcher = ConditionMatcher(config.conditions)
+    docs = [
+        claim_document(config, p, c, sources, styled, n, matcher) for n, (p, c) in enumerate(published_claims(report))
+    ]
     meta = {
         "schema_version": SCHEMA_VERSION,
         "build_id": uuid.uuid4().hex,
@@ -166,14 +176,17 @@ def write_index(config: KbConfig, report: Report, styled, target: Path) -> None:
     try:
         ix = whoosh_index.create_in(str(tmp), schema())
         writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # procs=2 is slower on small machines
+        vocabulary: Counter[str] = Counter()
         try:
             for doc in docs:
+                vocabulary.update(set(_WORD.findall(doc.pop("_words").lower())))
                 writer.add_document(**doc)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         ix.close()
+        (tmp / WORDS_FILE).write_text(json.dumps(dict(sorted(vocabulary.items()))), encoding="utf-8")
         # written last: a folder with this file is a complete index
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         swap_in(tmp, target)
@@ -220,3 +233,12 @@ def read_meta(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return meta if isinstance(meta, dict) and meta.get("schema_version") == SCHEMA_VERSION else None
+
+
+def read_words(path: Path) -> dict[str, int]:
+    """The index's unstemmed vocabulary: word -> number of claims it occurs in."""
+    try:
+        data = json.loads((Path(path) / WORDS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -22,9 +22,10 @@ FIELDS = {
     "source": ("source", "sources"),
     "evidence": ("filter", "evidence"),
     "year": ("filter", "years"),
-    "author": ("unit", "authors"),
-    "title": ("unit", "title"),
-    "section": ("unit", "section"),
+    # words that must match as typed, without synonyms or lay terms (all words share one field)
+    "author": ("unit", "all"),
+    "title": ("unit", "all"),
+    "section": ("unit", "all"),
 }
 
 

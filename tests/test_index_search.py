@@ -13,7 +13,7 @@ from kb_tools import apa
 from kb_tools.check import check
 from kb_tools.cli import cli
 from kb_tools.config import load_config
-from kb_tools.index import META_FILE, read_meta, write_index
+from kb_tools.index import META_FILE, SCHEMA_VERSION, read_meta, write_index
 from kb_tools.search import Engine, IndexMissing, QueryError
 
 from .conftest import KBS
@@ -55,7 +55,7 @@ def first(engine: Engine, query: str, **kw) -> str:
 
 def test_index_holds_published_claims_only(search_kb, engine):
     meta = read_meta(load_config(search_kb).index_path)
-    assert meta["claims"] == 13 and meta["pages"] == 3 and meta["schema_version"] == 1
+    assert meta["claims"] == 13 and meta["pages"] == 3 and meta["schema_version"] == SCHEMA_VERSION
     assert engine.search("zebracorn").total == 0  # the claim on a draft page is not indexed
     assert not list(search_kb.joinpath(".kb").glob(".index-*"))  # no temporary folders left behind
 
@@ -131,9 +131,19 @@ def test_empty_or_operator_only_queries_are_a_clear_error(engine, query):
         engine.search(query)
 
 
-@pytest.mark.parametrize("query", ['"unbalanced quote', "bladder AND", "- bladder", "bladder OR", "((bladder", "a:b"])
+@pytest.mark.parametrize(
+    "query", ['"unbalanced quote', "bladder AND", "- bladder", "bladder OR", "((bladder", "note:bladder"]
+)
 def test_malformed_queries_give_best_effort_results(engine, query):
     engine.search(query)  # never raises
+
+
+def test_only_common_words_is_a_clear_error(engine):
+    with pytest.raises(QueryError, match="type one or more words"):
+        engine.search("what is it")
+    with pytest.raises(QueryError, match="only common words"):
+        engine.search("x y")
+    assert engine.search("what is it", conditions=("ptsd",)).total >= 1  # the filter alone still lists claims
 
 
 def test_bad_filters_and_long_queries(engine):
