@@ -23,6 +23,7 @@ not loaded twice) together with a staging folder for the index, which
 
 from __future__ import annotations
 
+import html
 import importlib
 import importlib.util
 from pathlib import Path
@@ -84,7 +85,7 @@ def nav_additions(nav: list, has_search: bool, conditions=()) -> list:
     Source pages stay out of the nav: with thousands of them, every page's nav would be huge.
     """
     listed = set(_nav_paths(nav))
-    section = ["conditions/index.md"] + [{c.name: urls.condition_path(c.id)} for c in conditions]
+    section = ["conditions/index.md"] + [{html.escape(c.name): urls.condition_path(c.id)} for c in conditions]
     wanted = [
         ("Conditions", section if "conditions/index.md" not in listed else "conditions/index.md"),
         ("Sources", "sources/index.md"),
@@ -113,9 +114,9 @@ def default_nav(site: SiteData) -> list:
     pages = sorted(site.published, key=lambda p: (p.path.count("/") > 0, p.path != "index.md", p.path))
     for p in pages:
         if "/" in p.path:
-            sections.setdefault(p.path.split("/", 1)[0], []).append({p.title: p.path})
+            sections.setdefault(p.path.split("/", 1)[0], []).append({html.escape(p.title): p.path})
         else:
-            top.append({p.title: p.path})
+            top.append({html.escape(p.title): p.path})
     return top + [{d.replace("-", " ").capitalize(): items} for d, items in sections.items()]
 
 
@@ -125,6 +126,15 @@ def search_page() -> Any:
         return None
     module = importlib.import_module("kb_tools.searchpage")
     return getattr(module, "search_page_markdown", None)
+
+
+def escape_meta(page: Page) -> None:
+    """Front matter ``title`` and ``description`` as text: MkDocs writes them into the HTML (title, nav,
+    meta tags) as they are, so a ``<script>`` in them, or in a condition name, would run on every page."""
+    for key in ("title", "description"):
+        value = page.meta.get(key)
+        if isinstance(value, str):
+            page.meta[key] = html.escape(value, quote=True)
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
@@ -198,6 +208,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         files.append(new)
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        escape_meta(page)
         if self.site is None or page.file.src_uri not in self.site.pages:
             return markdown
         text = page.file.content_string

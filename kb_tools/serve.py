@@ -53,7 +53,15 @@ def csp(script_hashes: tuple[str, ...] = ()) -> str:
 
 
 def inline_script_hashes(page: str) -> tuple[str, ...]:
-    """sha256 of every inline script a browser would run (not JSON data blocks, not src= scripts)."""
+    """sha256 of every inline script of the theme a browser would run (not JSON data blocks, not src= scripts).
+
+    Scripts in the page's content (the raw HTML an editor's Markdown may hold, inside Material's
+    ``<article class="md-content__inner">``) are left out, so the CSP refuses them.
+    """
+    start = page.find('<article class="md-content__inner')
+    end = page.rfind("</article>")
+    if 0 <= start < end:
+        page = page[:start] + page[end:]
     out = []
     for m in _INLINE_SCRIPT.finditer(page):
         attrs = m.group("attrs").lower()
