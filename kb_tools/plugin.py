@@ -10,7 +10,10 @@ Under plain ``mkdocs build`` / ``mkdocs serve``:
 * ``on_files`` adds the generated pages, ``claims.json``, ``references.json``
   and ``kb_tools/assets/*`` (under ``assets/kb/``);
 * ``on_page_markdown`` renders citations, claim anchors, "citation needed"
-  marks, the review date and the page's reference list;
+  marks, the review date and the page's reference list; large HTML fragments
+  (citations, generated pages' lists and tables) travel as placeholders that
+  ``on_page_content`` replaces, so Python-Markdown never parses them;
+* ``on_page_context`` gives source pages a shorter nav when the KB's is long;
 * ``on_post_build`` writes the search index (if ``kb_tools.index`` is
   installed) to ``index_dir``; ``write_index`` replaces the old index only once
   the new one is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
@@ -36,6 +39,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from . import config as kbconfig
@@ -45,10 +49,11 @@ from .errors import KbError
 from .exports import export_files
 from .render import render_page
 from .sitedata import SiteData, prepare
-from .sitepages import generated_pages
+from .sitepages import generated_pages, restore_html, stash_html
 
 log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent / "assets"
+LIGHT_NAV_OVER = 60  # pages in the nav above which source pages show only its top level
 OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
 
 
@@ -120,6 +125,12 @@ def default_nav(site: SiteData) -> list:
     return top + [{d.replace("-", " ").capitalize(): items} for d, items in sections.items()]
 
 
+def light_nav(nav: Navigation) -> Navigation:
+    """The nav's top-level pages and small sections only: sections of many pages are left out."""
+    items = [i for i in nav.items if not getattr(i, "children", None) or len(i.children) <= 20]
+    return Navigation(items, nav.pages)
+
+
 def search_page() -> Any:
     """``kb_tools.searchpage`` when another part of kb_tools provides it."""
     if importlib.util.find_spec("kb_tools.searchpage") is None:
@@ -147,6 +158,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.command = "build"
         self._report: Report | None = None
         self._index_target: Path | None = None
+        self._stash: dict[str, list[str]] = {}  # HTML kept out of Python-Markdown, by page path
 
     def use_report(self, report: Report, index_target: Path | None) -> None:
         """Called by ``kb build``: reuse its check report and write the index to its staging folder."""
@@ -191,7 +203,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         finder = search_page()
         if finder is not None:
             pages["search.md"] = finder(self.site.config)
+        self._stash = {}
         for path, markdown in pages.items():
+            if path != "search.md":  # another module's page: leave its Markdown as it is
+                markdown = stash_html(markdown, self._stash.setdefault(path, []))
             self._add(files, File.generated(config, path, content=markdown))
         for path, content in export_files(self.site, use_dir).items():
             self._add(files, File.generated(config, path, content=content))
@@ -212,7 +227,18 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.site is None or page.file.src_uri not in self.site.pages:
             return markdown
         text = page.file.content_string
-        return render_page(self.site, page.file.src_uri, text, markdown, config.use_directory_urls)
+        stash = self._stash[page.file.src_uri] = []
+        return render_page(self.site, page.file.src_uri, text, markdown, config.use_directory_urls, stash)
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        stash = self._stash.get(page.file.src_uri)
+        return restore_html(html, stash) if stash else html
+
+    def on_page_context(self, context, /, *, page: Page, config: MkDocsConfig, nav: Navigation):
+        """Source pages get a short nav when the KB's nav is long: rendering it on thousands of pages is slow."""
+        if page.file.src_uri.startswith("sources/") and len(nav.pages) > LIGHT_NAV_OVER and self.site is not None:
+            context["nav"] = light_nav(nav)
+        return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.site is None or (self.command == "serve" and self._index_target is None):

@@ -16,6 +16,7 @@ from . import urls
 from .model import CitationGroup, Claim
 from .pages import Block
 from .sitedata import PageScan, SiteData, mask_code, scan_page
+from .sitepages import placeholder
 
 _REF_LINK = re.compile(r'<a href="#ref-([^"]+)" role="doc-biblioref">')
 _MARKER = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\|[ \t]*)?")
@@ -70,8 +71,14 @@ def _end_offset(scan: PageScan, line: int) -> int:
     return start + len(text)
 
 
-def _edits(site: SiteData, path: str, scan: PageScan, use_directory_urls: bool) -> list[tuple[int, int, str]]:
-    edits = [(s.start, s.end, citation_html(site, s.group, path, use_directory_urls)) for s in scan.segments]
+def _edits(site: SiteData, path: str, scan: PageScan, use_directory_urls: bool, stash) -> list[tuple[int, int, str]]:
+    edits = []
+    for s in scan.segments:
+        html_ = citation_html(site, s.group, path, use_directory_urls)
+        if stash is not None:  # the plugin restores it after Python-Markdown, which need not parse it
+            stash.append(html_)
+            html_ = placeholder(len(stash) - 1, inline=True)
+        edits.append((s.start, s.end, html_))
     page = site.pages.get(path)
     blocks = {b.line: b for b in scan.blocks}
     for claim in page.claims if page else ():
@@ -136,17 +143,21 @@ def add_reviewed(body: str, reviewed: dt.date | None) -> str:
     return body[: m.end()] + "\n\n" + line + "\n" + body[m.end() :]
 
 
-def render_page(site: SiteData, path: str, text: str, markdown: str, use_directory_urls: bool = True) -> str:
+def render_page(
+    site: SiteData, path: str, text: str, markdown: str, use_directory_urls: bool = True, stash: list[str] | None = None
+) -> str:
     """The Markdown MkDocs should render for a KB page.
 
     ``text`` is the page file's full text (front matter included) and ``markdown``
     what MkDocs passes after removing the front matter; edits are placed in
     ``text`` by line and offset, then the same front matter is removed again.
+    With ``stash``, citations become placeholders whose HTML is appended to it
+    (``sitepages.restore_html`` puts them back into the page's HTML).
     """
     scan = site.scans.get(path)
     if scan is None or scan.text != text:
         scan = scan_page(text)  # edited since prepare (mkdocs serve): its new citations show as keys until rebuilt
-    full = apply_edits(text, _edits(site, path, scan, use_directory_urls))
+    full = apply_edits(text, _edits(site, path, scan, use_directory_urls, stash))
     body = full[len(text) - len(markdown) :] if text.endswith(markdown) else markdown
     page = site.pages.get(path)
     if page is not None:

@@ -68,22 +68,31 @@ def mask_code(text: str) -> str:
     return "".join(out)
 
 
-def scan_page(text: str) -> PageScan:
-    """Find the citation groups inside the page's blocks, never inside code."""
+def scan_page(text: str, page: Page | None = None) -> PageScan:
+    """Find the citation groups inside the page's blocks, never inside code.
+
+    When every block of ``page`` is a claim (claims on, nothing marked not-a-claim),
+    its claims already are its blocks and the page is not parsed a second time.
+    """
     starts = [0]
     for m in re.finditer("\n", text):
         starts.append(m.end())
     if starts[-1] == len(text) and len(starts) > 1:
         starts.pop()
-    parsed = parse_page(text)
-    scan = PageScan(text, parsed.blocks, (), tuple(starts))
+    if page is not None and page.claims_enabled and not page.not_claims:
+        blocks = tuple(
+            Block(c.kind, c.location.line, c.line_end or c.location.line, c.text, c.section, False) for c in page.claims
+        )
+    else:
+        blocks = parse_page(text).blocks
+    scan = PageScan(text, blocks, (), tuple(starts))
     masked = mask_code(text)
     segments: list[Segment] = []
-    for lo, hi in _merged_ranges(parsed.blocks):
+    for lo, hi in _merged_ranges(blocks):
         a, b = scan.offset(lo), scan.offset(hi + 1)
         for g in citations.scan(masked[a:b]):
             segments.append(Segment(a + g.start, a + g.end, g))
-    return PageScan(text, parsed.blocks, tuple(segments), tuple(starts))
+    return PageScan(text, blocks, tuple(segments), tuple(starts))
 
 
 def _merged_ranges(blocks) -> list[tuple[int, int]]:
@@ -156,7 +165,7 @@ def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
     for page in cat.pages:
         path = config.docs_path / page.path
         try:
-            scans[page.path] = scan_page(read_text(path))
+            scans[page.path] = scan_page(read_text(path), page)
         except OSError:
             continue  # the check already reported an unreadable page
     groups = [s.group for scan in scans.values() for s in scan.segments]

@@ -106,6 +106,8 @@ class Renderer:
         self.site = site
         self.use_directory_urls = use_directory_urls
         self._items: dict[tuple[str, str], Markup] = {}  # claims repeat across generated pages
+        self._claims: dict[str, Markup] = {}
+        self._links: dict[tuple[str, str], str] = {}
 
     def render(self, template: str, path: str, **context) -> str:
         site = self.site
@@ -143,18 +145,29 @@ class Renderer:
             cached = self._items[(claim.id, folder)] = self._claim_item(claim, folder)
         return cached
 
+    def _link(self, folder: str, to: str) -> str:
+        """A relative link from any page in ``folder`` (all generated pages of a kind share one)."""
+        got = self._links.get((folder, to))
+        if got is None:
+            base = f"{folder}/x.md" if folder else "x.md"
+            got = self._links[(folder, to)] = urls.relative(base, to, self.use_directory_urls)
+        return got
+
     def _claim_item(self, claim: Claim, folder: str) -> Markup:
-        site, base = self.site, f"{folder}/x.md" if folder else "x.md"
-        href = urls.relative(base, claim.page, self.use_directory_urls) + "#" + claim.id
+        site = self.site
+        href = self._link(folder, claim.page) + "#" + claim.id
         cites = "; ".join(
-            f'<a class="kb-cite" href="{escape(urls.relative(base, urls.source_path(k), self.use_directory_urls))}">'
+            f'<a class="kb-cite" href="{escape(self._link(folder, urls.source_path(k)))}">'
             f"{escape(site.styled.short(k))}</a>"
             for k in claim.keys
         )
         level = site.evidence.get(claim.id, "")
+        words = self._claims.get(claim.id)
+        if words is None:
+            words = self._claims[claim.id] = claim_html(claim, site.styled)
         return Markup(
             f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
-            f"{claim_html(claim, site.styled)}</a><br>"
+            f"{words}</a><br>"
             f'<span class="kb-claim-meta">{cites} · {level_badge(level)}</span></li>'
         )
 
@@ -291,6 +304,34 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
         findings=site.report.findings,
         drafts=site.report.draft_findings,
     )
+
+
+def stash_html(markdown: str, stash: list[str]) -> str:
+    """Swap each raw HTML block (a paragraph starting with ``<``) for a placeholder paragraph.
+
+    Python-Markdown would only parse these blocks to pass them through unchanged; with
+    thousands of source pages that parse is most of the build. The plugin puts the HTML
+    back in ``on_page_content`` (``restore_html``).
+    """
+    parts = markdown.split("\n\n")
+    for n, part in enumerate(parts):
+        if part.startswith("<") and not part.startswith("<!--"):
+            stash.append(part)
+            parts[n] = placeholder(len(stash) - 1)
+    return "\n\n".join(parts)
+
+
+def placeholder(n: int, inline: bool = False) -> str:
+    """Letters and digits only, so Markdown leaves it alone; a block one becomes its own paragraph."""
+    return f"KBCITE{n:06d}KB" if inline else f"KBRAW{n:06d}KB"
+
+
+_PLACEHOLDER = re.compile(r"<p>KBRAW(\d{6})KB</p>|KBCITE(\d{6})KB")
+
+
+def restore_html(html_text: str, stash: list[str]) -> str:
+    """Put stashed HTML back in place of its placeholders."""
+    return _PLACEHOLDER.sub(lambda m: stash[int(m.group(1) or m.group(2))], html_text)
 
 
 def generated_pages(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:
