@@ -198,7 +198,11 @@ def _front_matter(tok: Token) -> tuple[dict, str, int]:
 
 def claim_id(page_path: str, text: str) -> str:
     """A stable id: it depends only on the page and the claim's own words, not its citations."""
-    norm = " ".join(citations.strip(text).lower().split())
+    return _claim_id_of_plain(page_path, citations.strip(text))
+
+
+def _claim_id_of_plain(page_path: str, plain: str) -> str:
+    norm = " ".join(plain.lower().split())
     return "c-" + hashlib.sha1(f"{page_path}\n{norm}".encode()).hexdigest()[:10]
 
 
@@ -219,11 +223,11 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
             items = [m for m, x in enumerate(parsed.blocks) if x.lead_in == n]
             if items and all(own[m] for m in items):
                 cites = tuple(c for m in items for c in own[m])
-        cid = claim_id(page_path, b.text)
+        plain = citations.strip(b.text)  # once per block: scanning citations is the costly part
+        cid = _claim_id_of_plain(page_path, plain)
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        plain = citations.strip(b.text)
         conds = tuple(dict.fromkeys(page_conditions + matcher.match(plain)))
         claims.append(
             Claim(
