@@ -117,15 +117,19 @@ def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None
     workers = max(1, min(len(plan), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:  # threads only wait on pandoc processes
         results = list(pool.map(run, plan))
-    references: dict[str, str] = {}
+    ordered: list[tuple[str, int, str, str]] = []
     cites = [""] * len(groups)
+    owned_keys = {k for chunk in plan for k in chunk.owned}
+    for result in results:
+        # pandoc's own order within a run; across runs, APA's alphabetical order of the entries
+        for pos, (key, entry_html) in enumerate(result.references.items()):
+            if key in owned_keys:
+                ordered.append((html_to_text(entry_html).casefold(), pos, key, entry_html))
+        owned_keys -= set(result.references)
     for chunk, result in zip(plan, results, strict=True):
-        for key in chunk.owned:
-            if key in result.references:
-                references[key] = result.references[key]
         for n, html_ in zip(chunk.group_index, result.citations, strict=True):
             cites[n] = html_
-    return Formatted(references, tuple(cites))
+    return Formatted({key: entry for *_, key, entry in sorted(ordered)}, tuple(cites))
 
 
 CHUNK_ENTRIES = 500
