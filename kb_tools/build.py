@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import incremental
 from .check import Report, check
 from .config import KbConfig
 from .errors import BuildError, ConfigError
@@ -152,6 +153,7 @@ def run_mkdocs(config: KbConfig, report: Report, site_dir: Path, index_dir: Path
     if plugin is None:
         raise ConfigError(f"{config.config_file.name}: add the kb plugin under 'plugins:' so kb can build the site")
     plugin.use_report(report, index_dir)
+    plugin.reuse_site(config.site_path, config.cache_path)
     handler = _console_handler()
     cfg.plugins.on_startup(command="build", dirty=False)
     try:
@@ -194,6 +196,8 @@ def _build_and_swap(config: KbConfig, report: Report, site: Path) -> None:
     staged: list[Path] = []
     old_site = None
     try:
+        with contextlib.suppress(OSError):  # a pending manifest of a build that failed describes no site
+            (config.cache_path / (incremental.MANIFEST + ".pending")).unlink()
         with signals_deferred():
             staged.append(staging_dir(site))
             staged.append(staging_dir(config.index_path))
@@ -202,6 +206,7 @@ def _build_and_swap(config: KbConfig, report: Report, site: Path) -> None:
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
             raise BuildError("mkdocs wrote nothing; the previous site is unchanged")
         with signals_deferred():  # publishing takes two renames; an interrupt waits until both are done or undone
+            incremental.before_swap(config.cache_path)  # the live site is about to change
             old_site = swap_in(staged_site, site, keep_old=True)
             try:
                 if any(staged_index.iterdir()):
@@ -210,6 +215,7 @@ def _build_and_swap(config: KbConfig, report: Report, site: Path) -> None:
                 put_back(old_site, site)  # the new site without its index would answer searches from the old one
                 old_site = None
                 raise
+            incremental.commit(config.cache_path)  # the new site's manifest, only now that it is live
     except BaseException as exc:
         if isinstance(exc, BuildError | ConfigError | KeyboardInterrupt):
             raise

@@ -32,6 +32,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.config_options import ExtraScriptValue
@@ -41,9 +42,10 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from . import config as kbconfig
-from . import urls
+from . import incremental, urls
 from .check import Report
 from .errors import KbError
 from .exports import export_files
@@ -159,10 +161,19 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._report: Report | None = None
         self._index_target: Path | None = None
         self._stash: dict[str, list[str]] = {}  # HTML kept out of Python-Markdown, by page path
+        self._reuse_from: tuple[Path, Path] | None = None  # (live site, manifest folder), set by ``kb build``
+        self._reuse: incremental.Reuse | None = None
+        self._hashes: dict[str, str] = {}
+        self._nav: Navigation | None = None
+        self._seen = 0  # search entries already recorded
 
     def use_report(self, report: Report, index_target: Path | None) -> None:
         """Called by ``kb build``: reuse its check report and write the index to its staging folder."""
         self._report, self._index_target = report, index_target
+
+    def reuse_site(self, live_site: Path, manifest_dir: Path) -> None:
+        """Called by ``kb build``: copy unchanged pages from ``live_site`` (see ``kb_tools.incremental``)."""
+        self._reuse_from = (live_site, manifest_dir)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -187,6 +198,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         features = config.theme.get("features")
         if isinstance(features, list) and "content.tooltips" not in features:
             features.append("content.tooltips")  # full references on hover and focus
+        self._reuse, self._hashes, self._seen = None, {}, 0
+        known_search = "search" not in config.plugins or _search_entries(config) is not None
+        if self._reuse_from is not None and self.command == "build" and incremental.supported(config) and known_search:
+            self._reuse = incremental.Reuse(*self._reuse_from)
+            self._reuse.load(incremental.site_key(config))
         return config
 
     def _log_findings(self, report: Report) -> None:
@@ -224,11 +240,70 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         escape_meta(page)
-        if self.site is None or page.file.src_uri not in self.site.pages:
+        if self.site is None:
             return markdown
-        text = page.file.content_string
-        stash = self._stash[page.file.src_uri] = []
-        return render_page(self.site, page.file.src_uri, text, markdown, config.use_directory_urls, stash)
+        if page.file.src_uri in self.site.pages:
+            text = page.file.content_string
+            stash = self._stash[page.file.src_uri] = []
+            markdown = render_page(self.site, page.file.src_uri, text, markdown, config.use_directory_urls, stash)
+        if self._reuse is not None:
+            self._offer(page, markdown)
+        return markdown
+
+    def _offer(self, page: Page, markdown: str) -> None:
+        """Hash what determines the page; if the live site has it, skip converting it (decided in ``on_env``)."""
+        src = page.file.src_uri
+        digest = self._hashes[src] = incremental.page_hash(self._reuse.key, page, markdown, self._stash.get(src))
+        entry = self._reuse.offer(src, digest, page.file.dest_uri)
+        if entry is None:
+            return
+
+        def render(config: MkDocsConfig, files: Files) -> None:
+            page.content, page.toc = "", get_toc([])
+            page._title_from_render = entry.get("title")
+            page.present_anchor_ids = None
+
+        page.render = render  # type: ignore[method-assign]
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+        self._nav = nav
+        return nav
+
+    def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files):
+        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({incremental.SKIP_TEMPLATE: ""}), env.loader])
+        reuse = self._reuse
+        if reuse is None or self._nav is None:
+            return env
+        reuse.nav = incremental.nav_key(self._nav, files)
+        for src in reuse.candidates:
+            page = files.get_file_from_path(src).page
+            if reuse.nav != reuse.previous_nav:  # a title or the nav changed: every page shows it
+                del page.render  # the class's own render again
+                page.render(config, files)
+                page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+            else:
+                page.meta["template"] = incremental.SKIP_TEMPLATE
+                page.meta["search"] = {"exclude": True}  # its entries are replayed from the manifest
+                reuse.reused[src] = reuse.candidates[src]
+        return env
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        reuse = self._reuse
+        if reuse is None:
+            return output
+        src = page.file.src_uri
+        entries = _search_entries(config)
+        if src in reuse.reused:
+            entry = reuse.reused[src]
+            if entries is not None:
+                entries.extend(entry.get("search", []))
+            reuse.record[src] = {k: entry[k] for k in ("hash", "dest", "title", "search") if k in entry}
+        elif src in self._hashes:
+            new = entries[self._seen :] if entries is not None else []
+            reuse.record[src] = {"hash": self._hashes[src], "dest": page.file.dest_uri, "title": page.title}
+            reuse.record[src]["search"] = new
+        self._seen = len(entries) if entries is not None else 0
+        return output
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         stash = self._stash.get(page.file.src_uri)
@@ -241,6 +316,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self._reuse is not None:
+            self._reuse.copy_reused(Path(config.site_dir))
+            self._reuse.write_pending(Path(config.site_dir))
         if self.site is None or (self.command == "serve" and self._index_target is None):
             return
         if importlib.util.find_spec("kb_tools.index") is None:
@@ -253,3 +331,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             write_index(self.site.config, self.site.report, self.site.styled, target)
         except KbError as exc:
             raise PluginError(f"search index: {exc}") from exc
+
+
+def _search_entries(config: MkDocsConfig) -> list | None:
+    """Material's search index entries (a list it appends each page's sections to), if that is the search plugin."""
+    plugin = config.plugins.get("search") or config.plugins.get("material/search")
+    entries = getattr(getattr(plugin, "search_index", None), "entries", None)
+    return entries if isinstance(entries, list) else None
