@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from pathlib import Path
 import yaml
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from . import citations, urls
 from .check import Report, claim_evidence
@@ -33,10 +34,13 @@ from .config import KbConfig
 from .errors import BuildError
 from .model import Claim, Page, Source
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
+DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
 LAY_TERMS_FILE = "lay_terms.yml"
+MAX_STALE = 0.2  # rebuild from scratch once a fifth of the documents were replaced or removed by updates
+MIN_STALE = 1000  # ... and more than this many: below it, deleted documents cost searches next to nothing
 WRITER_LIMIT_MB = 256  # one writer, one commit; enough memory that 100,000 claims sort without spilling to disk
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -50,13 +54,12 @@ def schema() -> Schema:
     # Few analysed fields, and positions only in the claim text: every extra field is one more
     # posting list per query word, which is what search time grows with.
     return Schema(
-        id=ID(stored=True, unique=True),
         text=TEXT(analyzer=stem, stored=True, phrase=True),
         title=STORED(),
         section=STORED(),
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
-        sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        sources=KEYWORD(stored=True, commas=True, lowercase=True),  # filters only: no lengths to write
         # what plain words match: the claim, where it sits, and what it cites (positions only in text)
         all=TEXT(analyzer=stem, phrase=False),
         years=KEYWORD(commas=True),
@@ -64,7 +67,9 @@ def schema() -> Schema:
         page=ID(stored=True),
         url=STORED(),
         refs=STORED(),
-        order=NUMERIC(stored=True, sortable=True),
+        # site order for listings without words is in kb-docs.json, by id: an update then rewrites only
+        # the claims that changed, not every claim after an inserted one
+        id=ID(stored=True, unique=True, sortable=True),
     )
 
 
@@ -152,14 +157,28 @@ def load_lay_terms(config: KbConfig | None = None) -> dict:
     return {"stop_words": sorted(set(stop)), "terms": terms}
 
 
-def write_index(config: KbConfig, report: Report, styled, target: Path) -> None:
-    """Index the published claims into ``target``, replacing any index there only once the new one is complete."""
+def write_index(config: KbConfig, report: Report, styled, target: Path, *, previous: Path | None = None) -> None:
+    """Index the published claims into ``target``, replacing any index there only once the new one is complete.
+
+    When ``previous`` (by default ``target`` itself) holds a complete index written with the same schema,
+    code, configuration and vocabulary, it is updated instead of rebuilt: a copy of it in the staging folder
+    gets the changed and removed claims deleted by id and the changed and new ones added, so a one-page edit
+    costs a few documents, not the whole index. Anything else (or too many changes) is a full rebuild.
+    """
     target = Path(target)
+    previous = target if previous is None else Path(previous)
     sources = report.catalogue.source_map()
     matcher = ConditionMatcher(config.conditions)
     docs = [
         claim_document(config, p, c, sources, styled, n, matcher) for n, (p, c) in enumerate(published_claims(report))
     ]
+    vocabulary: Counter[str] = Counter()
+    prints: dict[str, str] = {}
+    orders: dict[str, int] = {}
+    for doc in docs:
+        vocabulary.update(set(_WORD.findall(doc.pop("_words").lower())))
+        orders[doc["id"]] = doc.pop("order")
+        prints[doc["id"]] = _fingerprint(doc)
     meta = {
         "schema_version": SCHEMA_VERSION,
         "build_id": uuid.uuid4().hex,
@@ -171,22 +190,34 @@ def write_index(config: KbConfig, report: Report, styled, target: Path) -> None:
         "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
         "lay_terms": load_lay_terms(config),
     }
+    meta["config_key"] = _config_key(config, meta)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
     try:
-        ix = whoosh_index.create_in(str(tmp), schema())
+        plan = _update_plan(previous, meta, prints)
+        if plan is not None:
+            shutil.rmtree(tmp)
+            shutil.copytree(previous, tmp, ignore=shutil.ignore_patterns(META_FILE, "*.lock", "*_LOCK"))
+            ix = whoosh_index.open_dir(str(tmp))
+            changed, delete = plan
+            add = [d for d in docs if d["id"] in changed]
+        else:
+            ix = whoosh_index.create_in(str(tmp), schema())
+            delete, add = set(), docs
         writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # procs=2 is slower on small machines
-        vocabulary: Counter[str] = Counter()
         try:
-            for doc in docs:
-                vocabulary.update(set(_WORD.findall(doc.pop("_words").lower())))
+            for cid in sorted(delete):
+                writer.delete_by_term("id", cid)
+            for doc in add:
                 writer.add_document(**doc)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         ix.close()
+        meta["update"] = {"incremental": plan is not None, "added": len(add), "deleted": len(delete)}
         (tmp / WORDS_FILE).write_text(json.dumps(dict(sorted(vocabulary.items()))), encoding="utf-8")
+        (tmp / DOCS_FILE).write_text(json.dumps({"prints": prints, "order": orders}), encoding="utf-8")
         # written last: a folder with this file is a complete index
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         swap_in(tmp, target)
@@ -194,6 +225,41 @@ def write_index(config: KbConfig, report: Report, styled, target: Path) -> None:
         raise BuildError(f"{target}: could not write the search index ({exc}); the previous index is kept") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _fingerprint(doc: dict) -> str:
+    return hashlib.blake2b(json.dumps(doc, sort_keys=True).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _config_key(config: KbConfig, meta: dict) -> str:
+    """What every document depends on besides its own claim: schema, this module's code, config, vocabulary."""
+    parts = [
+        str(SCHEMA_VERSION),
+        Path(__file__).read_text(encoding="utf-8"),
+        repr(config),
+        json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
+    ]
+    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _update_plan(previous: Path, meta: dict, prints: dict[str, str]) -> tuple[set[str], set[str]] | None:
+    """(changed or new ids to add, ids to delete) to update ``previous`` with, or None for a full rebuild."""
+    old_meta = read_meta(previous)
+    if not old_meta or old_meta.get("config_key") != meta["config_key"]:
+        return None
+    try:
+        old = json.loads((previous / DOCS_FILE).read_text(encoding="utf-8"))["prints"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    changed = {cid for cid, fp in prints.items() if old.get(cid) != fp}
+    removed = set(old) - set(prints)
+    # deleted documents stay in the postings until their segment is rewritten: rebuild once they pile up
+    delete = (changed & set(old)) | removed
+    stale = int(old_meta.get("stale", 0)) + len(delete)
+    if stale > max(MAX_STALE * len(prints), MIN_STALE):
+        return None
+    meta["stale"] = stale
+    return changed, delete
 
 
 def swap_in(new: Path, target: Path) -> None:
@@ -240,5 +306,14 @@ def read_words(path: Path) -> dict[str, int]:
     try:
         data = json.loads((Path(path) / WORDS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_orders(path: Path) -> dict[str, int]:
+    """Claim id -> its place in site order, for listings without words."""
+    try:
+        data = json.loads((Path(path) / DOCS_FILE).read_text(encoding="utf-8"))["order"]
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -18,10 +18,12 @@ Whoosh query objects:
 
 from __future__ import annotations
 
+import heapq
 import html
 import os
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
 from whoosh.spelling import ListCorrector
 
 from .errors import KbError
-from .index import META_FILE, SourceRef, read_meta, read_words
+from .index import META_FILE, SourceRef, read_meta, read_orders, read_words
 from .query import Clause, Parsed, QueryError, Unit, Vocabulary, parse
 
 __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
@@ -43,6 +45,8 @@ MAX_LIMIT = 100
 MATCH_FIELD = "all"
 CONDITION_BOOST = 2.0
 EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
+DOCSET_CACHE_IDS = 4_000_000  # document numbers kept in the per-index cache of term/phrase matches (~150 MiB max)
+HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
 
 
 class IndexMissing(KbError):
@@ -110,7 +114,13 @@ class _Open:
     meta: dict
     words: dict[str, int]  # unstemmed vocabulary -> claim count, for spelling suggestions
     corrector: ListCorrector
+    schema: object = None  # ix.schema reads the index's TOC from disk on every access: read it once
     tokens: dict = field(default_factory=dict)  # (field, text) -> analysed tokens
+    docsets: OrderedDict = field(default_factory=OrderedDict)  # (kind, field, words) -> frozenset of docnums, LRU
+    docset_ids: int = 0  # docnums held in ``docsets``, to bound its memory
+    all_docs: set | None = None
+    orders: list | None = None  # docnum -> site order, for listings without words
+    spans: dict = field(default_factory=dict)  # claim text -> (stem, start, end) tokens, for highlighting
 
 
 class Engine:
@@ -152,7 +162,9 @@ class Engine:
             raise IndexMissing(f"{self.path}: no search index here; run kb build first")
         ix = whoosh_index.open_dir(str(self.path))
         words = read_words(self.path)
-        return _Open(stamp, ix, ix.searcher(), Vocabulary.from_meta(meta), meta, words, ListCorrector(sorted(words)))
+        return _Open(
+            stamp, ix, ix.searcher(), Vocabulary.from_meta(meta), meta, words, ListCorrector(sorted(words)), ix.schema
+        )
 
     def meta(self) -> dict:
         with self._lock:
@@ -192,26 +204,41 @@ class Engine:
             return self._run(st, query, parsed, filt, limit)
 
     def _run(self, st: _Open, query: str, parsed: Parsed, filt: Query | None, limit: int) -> Results:
-        res = self._execute(st, parsed, filt, limit)
+        # The matching claims are counted as sets of document numbers (one cached set per term, phrase and
+        # filter), so the total is exact without Whoosh counting every match, and an empty result needs
+        # no scoring at all; Whoosh then only scores the top ``limit`` with its block-skipping collector.
+        allow = self._docset(st, filt) if filt is not None else None
+        main, scored = self._main_query(st, parsed)
+        matched = self._matches(st, main, allow)
         suggestion, relaxed = None, False
-        if res.scored_length() == 0 and parsed.clauses:
+        if not matched and parsed.clauses:
             fixes = self._corrections(st, parsed)
             if fixes:
                 # search the corrected query as if typed, so a corrected condition name expands too
                 suggestion = _apply_fixes(query, fixes)
                 parsed = parse(suggestion, st.vocab)
-                res = self._execute(st, parsed, filt, limit)
-        if res.scored_length() == 0 and len(parsed.clauses) > 1:
+                main, scored = self._main_query(st, parsed)
+                matched = self._matches(st, main, allow)
+        if not matched and len(parsed.clauses) > 1:
             # No claim has every word: rank claims by how many of the words they have, so a
             # question like "how does ketamine work in the brain" still finds the brain claim.
             relaxed = True
-            res = self._execute(st, parsed, filt, limit, require_all=False)
-        marks = self._highlight_terms(st, parsed)
-        scored = bool(parsed.clauses)
-        hits = tuple(_hit(h, st, marks, scored) for h in res)
-        return Results(query, len(res), hits, suggestion, relaxed)
+            main, scored = self._main_query(st, parsed, require_all=False)
+            matched = self._matches(st, main, allow)
+        hits: tuple[Hit, ...] = ()
+        if matched:
+            marks = self._highlight_terms(st, parsed)
+            if scored:
+                res = st.searcher.search(main, filter=allow, limit=limit)
+                hits = tuple(_hit(h.fields(), h.score, st, marks, True) for h in res)
+            else:  # filters or exclusions only: list claims in site order
+                order = self._orders(st)
+                docs = heapq.nsmallest(limit, matched, key=order.__getitem__)
+                hits = tuple(_hit(st.searcher.stored_fields(d), 0.0, st, marks, False) for d in docs)
+        return Results(query, len(matched), hits, suggestion, relaxed)
 
-    def _execute(self, st: _Open, parsed: Parsed, filt, limit: int, require_all: bool = True):
+    def _main_query(self, st: _Open, parsed: Parsed, require_all: bool = True) -> tuple[Query, bool]:
+        """The query to match and whether it ranks by relevance (False: only filters and exclusions)."""
         parts = [q for q in (self._clause_query(st, c) for c in parsed.clauses) if q is not None]
         negs = [q for q in (self._unit_query(st, u) for u in parsed.negated) if q is not None]
         if not parts:
@@ -220,9 +247,56 @@ class Engine:
             main = parts[0] if len(parts) == 1 else (And(parts) if require_all else Or(parts))
         if negs:
             main = And([main, Not(Or(negs))])
-        if not parts:  # filters or exclusions only: list claims in site order
-            return st.searcher.search(main, filter=filt, limit=limit, sortedby="order")
-        return st.searcher.search(main, filter=filt, limit=limit)
+        return main, bool(parts)
+
+    def _matches(self, st: _Open, main: Query, allow: set | None) -> set:
+        found = self._docset(st, main)
+        return found & allow if allow is not None else found
+
+    def _docset(self, st: _Open, q: Query) -> set:
+        """The document numbers ``q`` matches (never modified: callers combine them into new sets)."""
+        if isinstance(q, And):
+            subs = [c for c in q.subqueries if not isinstance(c, Not)]
+            sets = sorted((self._docset(st, c) for c in subs), key=len) if subs else [self._all_docs(st)]
+            out = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+            for c in q.subqueries:
+                if isinstance(c, Not):
+                    out = out - self._docset(st, c.query)
+            return out
+        if isinstance(q, Or):
+            sets = [self._docset(st, c) for c in q.subqueries]
+            return sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
+        if isinstance(q, Every):
+            return self._all_docs(st)
+        if isinstance(q, Term):
+            key: tuple = ("t", q.fieldname, q.text)
+        elif isinstance(q, Phrase):
+            key = ("p", q.fieldname, tuple(q.words), q.slop)
+        else:  # pragma: no cover - the engine builds only the queries above
+            return set(st.searcher.docs_for_query(q))
+        found = st.docsets.get(key)
+        if found is not None:
+            st.docsets.move_to_end(key)
+            return found
+        found = set(st.searcher.docs_for_query(q))
+        st.docsets[key] = found
+        st.docset_ids += len(found) + 1
+        while st.docset_ids > DOCSET_CACHE_IDS and len(st.docsets) > 1:
+            _, dropped = st.docsets.popitem(last=False)
+            st.docset_ids -= len(dropped) + 1
+        return found
+
+    def _all_docs(self, st: _Open) -> set:
+        if st.all_docs is None:
+            st.all_docs = set(st.searcher.reader().all_doc_ids())
+        return st.all_docs
+
+    def _orders(self, st: _Open) -> list:
+        if st.orders is None:
+            by_id = read_orders(self.path)
+            last = len(by_id)
+            st.orders = [by_id.get(cid, last) for cid in st.searcher.reader().column_reader("id")]
+        return st.orders
 
     def _clause_query(self, st: _Open, clause: Clause) -> Query | None:
         qs = [q for q in (self._unit_query(st, u) for u in clause.units) if q is not None]
@@ -254,7 +328,7 @@ class Engine:
         key = (fname, text)
         toks = st.tokens.get(key)
         if toks is None:
-            toks = [t for t in st.ix.schema[fname].process_text(text, mode="query")]
+            toks = [t for t in st.schema[fname].process_text(text, mode="query")]
             if len(st.tokens) < 50_000:  # a bounded cache: the same words recur across queries
                 st.tokens[key] = toks
         return toks
@@ -316,10 +390,16 @@ def _apply_fixes(query: str, fixes: dict[str, str]) -> str:
     return re.sub(r"\w+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), query)
 
 
-def highlight(text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]], analyzer) -> str:
+def highlight(
+    text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]], analyzer, cache: dict | None = None
+) -> str:
     """Escape ``text`` for HTML, then wrap the matched words (and matched phrases) in <mark>."""
     singles, phrases = marks
-    toks = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
+    toks = cache.get(text) if cache is not None else None
+    if toks is None:
+        toks = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
+        if cache is not None and len(cache) < HIGHLIGHT_CACHE:
+            cache[text] = toks
     stems = [t[0] for t in toks]
     hit = [s in singles for s in stems]
     for p in phrases:
@@ -342,14 +422,13 @@ def highlight(text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]
     return "".join(out)
 
 
-def _hit(hit, st: _Open, marks, scored: bool) -> Hit:
-    f = hit.fields()
+def _hit(f: dict, score, st: _Open, marks, scored: bool) -> Hit:
     refs = tuple(SourceRef(**r) for r in f.get("refs") or ())
-    score = hit.score if scored and hit.score is not None else 0.0  # sorted listings have no relevance
+    score = score if scored and score is not None else 0.0  # sorted listings have no relevance
     return Hit(
         claim=f["id"],
         text=f["text"],
-        highlight=highlight(f["text"], marks, st.ix.schema["text"].analyzer),
+        highlight=highlight(f["text"], marks, st.schema["text"].analyzer, st.spans),
         url=f["url"],
         page=f.get("title", ""),
         conditions=tuple(c for c in (f.get("conditions") or "").split(",") if c),

@@ -233,3 +233,102 @@ def test_cli_text_json_and_errors(search_kb):
 def test_cli_missing_index(base_kb):
     res = CliRunner().invoke(cli, ["search", "ketamine", str(base_kb)])
     assert res.exit_code == 1 and "run kb build first" in res.output
+
+
+# --- incremental index updates ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def update_kb(tmp_path) -> Path:
+    kb = tmp_path / "search"
+    shutil.copytree(KBS / "search", kb)
+    build_index(kb)
+    return kb
+
+
+def _rebuild(kb: Path) -> dict:
+    build_index(kb)
+    return read_meta(load_config(kb).index_path)
+
+
+def _page_with(kb: Path, phrase: str) -> Path:
+    return next(p for p in sorted((kb / "docs").rglob("*.md")) if phrase in p.read_text(encoding="utf-8"))
+
+
+def test_unchanged_rebuild_is_an_empty_update(update_kb):
+    meta = _rebuild(update_kb)
+    assert meta["update"] == {"incremental": True, "added": 0, "deleted": 0}
+
+
+def test_edited_claim_is_found_with_its_new_text_not_its_old_one(update_kb):
+    page = _page_with(update_kb, "bladder")
+    text = page.read_text(encoding="utf-8")
+    assert "bladder" in text
+    page.write_text(text.replace("bladder", "kidneyquux"), encoding="utf-8")
+    meta = _rebuild(update_kb)
+    assert meta["update"]["incremental"] and 1 <= meta["update"]["added"] < meta["claims"]
+    engine = Engine(load_config(update_kb).index_path)
+    assert engine.search("bladder").total == 0
+    res = engine.search("kidneyquux")
+    assert res.total == 1 and "kidneyquux" in res.hits[0].text
+    assert engine.search("ketamine").total == Engine(load_config(update_kb).index_path).search("ketamine").total
+    full = update_kb.parent / "full"
+    write_index(load_config(update_kb), check(load_config(update_kb)), None, full, previous=full / "none")
+    fresh = Engine(full)
+    for q in ("ketamine", "condition:ptsd", "blood pressure", "kidneyquux", "treatments"):
+        a, b = engine.search(q), fresh.search(q)
+        assert a.total == b.total, q
+        assert [h.claim for h in a.hits] == [h.claim for h in b.hits], q  # same ranking, same listing order
+
+
+def test_removed_page_claims_are_gone(update_kb):
+    page = _page_with(update_kb, "bladder")
+    before = read_meta(load_config(update_kb).index_path)["claims"]
+    page.unlink()
+    meta = _rebuild(update_kb)
+    assert meta["update"]["incremental"] and meta["update"]["added"] == 0 and meta["update"]["deleted"] >= 1
+    assert meta["claims"] == before - meta["update"]["deleted"]
+    engine = Engine(load_config(update_kb).index_path)
+    assert engine.search("bladder").total == 0
+    assert engine.search("condition:ptsd").total >= 1
+
+
+def test_new_page_is_added_by_update(update_kb):
+    page = update_kb / "docs" / "topics" / "extra.md"
+    page.write_text("---\ntitle: Extra\nreviewed: 2026-11-01\n---\n\n# Extra\n\nZebracorn facts [@fda2023].\n")
+    meta = _rebuild(update_kb)
+    assert meta["update"] == {"incremental": True, "added": 1, "deleted": 0}
+    assert Engine(load_config(update_kb).index_path).search("zebracorn").total == 1
+
+
+def test_config_change_forces_a_full_rebuild(update_kb):
+    cfg = update_kb / "mkdocs.yml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("site_name:", "site_name: Renamed", 1), encoding="utf-8")
+    meta = _rebuild(update_kb)
+    assert meta["update"]["incremental"] is False and meta["update"]["added"] == meta["claims"]
+
+
+def test_lay_terms_change_forces_a_full_rebuild(update_kb):
+    (update_kb / "lay_terms.yml").write_text("terms:\n  quuxy: [ketamine]\n", encoding="utf-8")
+    meta = _rebuild(update_kb)
+    assert meta["update"]["incremental"] is False
+    assert Engine(load_config(update_kb).index_path).search("quuxy").total >= 1
+
+
+def test_failed_update_keeps_previous_index(update_kb, monkeypatch):
+    import kb_tools.index as index_mod
+
+    config = load_config(update_kb)
+    page = _page_with(update_kb, "bladder")
+    page.write_text(page.read_text(encoding="utf-8").replace("bladder", "kidneyquux"), encoding="utf-8")
+    files_before = {p.name: p.read_bytes() for p in config.index_path.iterdir()}
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(index_mod, "swap_in", boom)
+    with pytest.raises(RuntimeError):
+        write_index(config, check(config), None, config.index_path)
+    assert {p.name: p.read_bytes() for p in config.index_path.iterdir()} == files_before
+    assert not list(config.index_path.parent.glob(".index-*"))
+    assert Engine(config.index_path).search("bladder").total == 1
