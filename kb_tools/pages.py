@@ -145,7 +145,7 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
                 if tokens[j].type == "inline":
                     cells.append(tokens[j].content.strip())
                 j += 1
-            blocks.append(Block("row", tok.map[0] + 1, tok.map[1], " | ".join(cells), section, exempt))
+            blocks.append(Block("row", tok.map[0] + 1, tok.map[1], _row_text(cells), section, exempt))
 
         if tok.nesting == -1 and exempt_level is not None and tok.level == exempt_level:
             exempt_level = None
@@ -164,6 +164,16 @@ def _reindex(before: list[Block], kept: tuple[Block, ...]) -> tuple[Block, ...]:
             b = replace(b, lead_in=new_index.get(id(before[b.lead_in])))
         out.append(b)
     return tuple(out)
+
+
+def _row_text(cells: list[str]) -> str:
+    """A table row as one claim: its cells in order, cells holding only citations moved to the end.
+
+    A "Source" column of bare citations would otherwise leave the plain text starting with "| ".
+    """
+    words = [c for c in cells if citations.strip(c)]
+    cites = [c for c in cells if c and not citations.strip(c)]
+    return " | ".join(words) + (" " + " ".join(cites) if cites and words else " ".join(cites))
 
 
 def _in_tbody(tokens: list[Token], i: int) -> bool:

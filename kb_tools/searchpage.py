@@ -23,7 +23,7 @@ def search_page_markdown(config: KbConfig, use_directory_urls: bool = True) -> s
     html = f"""<div id="kb-search" class="kb-search" data-root="{escape(root)}">
 <form class="kb-search__form" role="search" action="" method="get">
 <label for="kb-search-q">Words to look for</label>
-<input id="kb-search-q" name="q" type="search" maxlength="{MAX_QUERY_CHARS}" autocomplete="off"
+<input id="kb-search-q" name="query" type="search" maxlength="{MAX_QUERY_CHARS}" autocomplete="off"
  placeholder="e.g. bladder, PTSD, is it addictive" spellcheck="true">
 <label for="kb-search-condition">Condition</label>
 <select id="kb-search-condition" name="condition"><option value="">All conditions</option>{options}</select>

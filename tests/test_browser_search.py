@@ -90,7 +90,7 @@ def test_type_filter_and_follow_a_result(page, server):  # noqa: F811
 
 
 def test_highlight_is_not_markup(page, server):  # noqa: F811
-    page.goto(f"http://{server}/search/?q=script+alert")
+    page.goto(f"http://{server}/search/?query=script+alert")
     text = page.locator(".kb-search__result .kb-search__text").first
     text.wait_for()
     assert "<script>alert(1)</script>" in text.inner_text()
@@ -98,7 +98,7 @@ def test_highlight_is_not_markup(page, server):  # noqa: F811
 
 
 def test_did_you_mean(page, server):  # noqa: F811
-    page.goto(f"http://{server}/search/?q=dissocation")
+    page.goto(f"http://{server}/search/?query=dissocation")
     page.locator(".kb-search__suggestion", has_text="dissociation").wait_for()
 
 

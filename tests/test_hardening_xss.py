@@ -204,16 +204,16 @@ def test_search_page_with_malicious_queries(browser, request, host):
     v = Visit(browser)
     try:
         for q in QUERIES:
-            v.goto(f"http://{base}/search/?q={quote(q)}")
+            v.goto(f"http://{base}/search/?query={quote(q)}")
             v.page.locator(".kb-search__status").filter(has_text=re.compile(r"\S")).wait_for(timeout=10_000)
-            v.assert_clean(f"?q={q}")
+            v.assert_clean(f"?query={q}")
             v.page.fill("#kb-search-q", "")
             v.page.type("#kb-search-q", q)
             v.page.wait_for_timeout(400)
             v.assert_clean(f"typed {q}")
             assert v.page.locator(".kb-search__results script, .kb-search__results img").count() == 0
         # results that carry the payloads: claims, page title, condition name, citations
-        v.goto(f"http://{base}/search/?q=evil")
+        v.goto(f"http://{base}/search/?query=evil")
         v.page.locator(".kb-search__result").first.wait_for(timeout=10_000)
         text = v.page.locator(".kb-search__results").inner_text()
         assert "<script>window.__xss=1</script>" in text  # shown as text

@@ -35,6 +35,7 @@ CASES = [
     ("<!-- kb: not-a-claim -->\n- a\n- b\n\nAfter [@x].\n", [(9, "paragraph", ("x",))]),
     ("<!-- other comment -->\nA claim.\n", [(6, "paragraph", ())]),
     ("| h1 | h2 |\n|----|----|\n| a | b [@x] |\n| c | d |\n", [(7, "row", ("x",)), (8, "row", ())]),
+    ("| S | F |\n|---|---|\n| @x | found |\n", [(7, "row", ("x",))]),
     ('!!! note "Title"\n    Inside [@a].\n', [(6, "paragraph", ("a",))]),
     ("> Quoted [@q].\n", [(5, "paragraph", ("q",))]),
     ("1. first [@a]\n2. second\n", [(5, "item", ("a",)), (6, "item", ())]),
@@ -111,3 +112,8 @@ def test_bad_front_matter_is_a_finding(front, line, needle):
     _, findings = claims_of("Text.\n", front=front)
     assert [(f.code, f.location.line) for f in findings] == [("bad-page", line)]
     assert needle in findings[0].message
+
+
+def test_row_text_moves_citation_only_cells_to_the_end():
+    page, _ = claims_of("| Source | Design | Finding |\n|---|---|---|\n| @x | case series | all improved |\n")
+    assert page.claims[0].text == "case series | all improved @x"

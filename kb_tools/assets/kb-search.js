@@ -43,7 +43,7 @@
     this.root = root;
     this.base = siteRoot(root);
     this.form = root.querySelector("form");
-    this.input = root.querySelector("input[name=q]");
+    this.input = root.querySelector("input[name=query]");
     this.select = root.querySelector("select[name=condition]");
     this.status = root.querySelector(".kb-search__status");
     this.notice = root.querySelector(".kb-search__notice");
@@ -58,7 +58,7 @@
   Search.prototype.start = function () {
     var self = this, timer = null;
     var params = new URLSearchParams(location.search);
-    this.input.value = params.get("q") || "";
+    this.input.value = params.get("query") || "";
     this.select.value = params.get("condition") || "";
     this.form.addEventListener("submit", function (ev) { ev.preventDefault(); self.run(); });
     this.input.addEventListener("input", function () {
@@ -72,7 +72,7 @@
   Search.prototype.run = function () {
     var q = this.input.value.trim(), cond = this.select.value, seq = ++this.seq, self = this;
     var params = new URLSearchParams();
-    if (q) params.set("q", q);
+    if (q) params.set("query", q);
     if (cond) params.set("condition", cond);
     history.replaceState(null, "", "?" + params.toString() + location.hash);
     if (!q && !cond) { this.show([], 0, null, ""); return; }
