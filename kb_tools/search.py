@@ -228,7 +228,10 @@ class Engine:
         hits: tuple[Hit, ...] = ()
         if matched:
             marks = self._highlight_terms(st, parsed)
-            if scored:
+            top = self._top(st, main, matched, limit) if scored else None
+            if top is not None:
+                hits = tuple(_hit(st.searcher.stored_fields(d), score, st, marks, True) for d, score in top)
+            elif scored:  # pragma: no cover - a query shape the engine does not build
                 res = st.searcher.search(main, filter=allow, limit=limit)
                 hits = tuple(_hit(h.fields(), h.score, st, marks, True) for h in res)
             else:  # filters or exclusions only: list claims in site order
@@ -279,12 +282,77 @@ class Engine:
             st.docsets.move_to_end(key)
             return found
         found = set(st.searcher.docs_for_query(q))
-        st.docsets[key] = found
-        st.docset_ids += len(found) + 1
+        self._remember(st, key, found)
+        return found
+
+    def _top(self, st: _Open, main: Query, matched: set, limit: int) -> list[tuple[int, float]] | None:
+        """The ``limit`` best (docnum, score) among ``matched``, ranked exactly as Whoosh ranks them.
+
+        Whoosh's score of a claim is the sum of its matching leaves' scores (BM25F per term or phrase, times
+        the leaf's boost), and the engine's queries have no AND below an OR, so a matched claim's score is
+        the sum over every leaf it contains. Each leaf's scores are read once per index and cached, so a
+        query costs dictionary look-ups instead of Whoosh stepping its matchers through every match.
+        Ties go to the lower document number, as in Whoosh. None for a query shape this does not cover.
+        """
+        leaves: list[tuple[dict, float]] = []
+        if not self._leaves(st, main, leaves, top=True):
+            return None
+        if len(leaves) == 1:
+            scores, boost = leaves[0]
+            pairs = scores.items() if len(matched) == len(scores) else ((d, scores[d]) for d in matched)
+            best = heapq.nlargest(limit, pairs, key=lambda p: (p[1], -p[0]))
+            return [(d, v * boost) for d, v in best]
+        total: dict[int, float] = {}
+        get = total.get
+        for scores, boost in leaves:
+            if len(scores) <= len(matched):
+                for d, v in scores.items():
+                    if d in matched:
+                        total[d] = get(d, 0.0) + v * boost
+            else:
+                for d in matched:
+                    v = scores.get(d)
+                    if v is not None:
+                        total[d] = get(d, 0.0) + v * boost
+        return heapq.nlargest(limit, total.items(), key=lambda p: (p[1], -p[0]))
+
+    def _leaves(self, st: _Open, q: Query, out: list, top: bool = False) -> bool:
+        """Collect (scores, boost) for every scoring leaf of ``q``; False if ``q`` has an AND below an OR."""
+        if isinstance(q, And):
+            if not top:
+                return False
+            return all(self._leaves(st, c, out, top=True) for c in q.subqueries if not isinstance(c, Not))
+        if isinstance(q, Or):
+            return all(self._leaves(st, c, out) for c in q.subqueries)
+        if isinstance(q, (Term, Phrase)):
+            out.append((self._leaf_scores(st, q), q.boost))
+            return True
+        return False
+
+    def _leaf_scores(self, st: _Open, q: Query) -> dict:
+        """docnum -> the unboosted Whoosh score of a term or phrase, for every claim it matches (LRU-cached)."""
+        key = ("s", q.fieldname, q.text if isinstance(q, Term) else tuple(q.words))
+        found = st.docsets.get(key)
+        if found is not None:
+            st.docsets.move_to_end(key)
+            return found
+        plain = Term(q.fieldname, q.text) if isinstance(q, Term) else Phrase(q.fieldname, q.words, slop=q.slop)
+        context = st.searcher.context()
+        found = {}
+        for sub, offset in st.searcher.leaf_searchers():
+            m = plain.matcher(sub, context)
+            while m.is_active():
+                found[m.id() + offset] = m.score()
+                m.next()
+        self._remember(st, key, found)
+        return found
+
+    def _remember(self, st: _Open, key: tuple, value) -> None:
+        st.docsets[key] = value
+        st.docset_ids += len(value) + 1
         while st.docset_ids > DOCSET_CACHE_IDS and len(st.docsets) > 1:
             _, dropped = st.docsets.popitem(last=False)
             st.docset_ids -= len(dropped) + 1
-        return found
 
     def _all_docs(self, st: _Open) -> set:
         if st.all_docs is None:
