@@ -46,6 +46,7 @@ MATCH_FIELD = "all"
 CONDITION_BOOST = 2.0
 EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
 DOCSET_CACHE_IDS = 4_000_000  # document numbers kept in the per-index cache of term/phrase matches (~150 MiB max)
+SCORED_FIELDS = (MATCH_FIELD, "text", "named")  # fields whose terms are only ever scored, never filtered on
 HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
 
 
@@ -281,7 +282,10 @@ class Engine:
         if found is not None:
             st.docsets.move_to_end(key)
             return found
-        found = set(st.searcher.docs_for_query(q))
+        if isinstance(q, Phrase) or q.fieldname in SCORED_FIELDS:
+            found = set(self._leaf_scores(st, q))  # one pass over the postings gives both
+        else:
+            found = set(st.searcher.docs_for_query(q))
         self._remember(st, key, found)
         return found
 
