@@ -285,6 +285,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 page.meta["template"] = incremental.SKIP_TEMPLATE
                 page.meta["search"] = {"exclude": True}  # its entries are replayed from the manifest
                 reuse.reused[src] = reuse.candidates[src]
+        changed = " (the nav changed: every page is rendered)" if reuse.nav != reuse.previous_nav else ""
+        log.info(f"{len(reuse.reused)} unchanged pages copied from the previous site{changed}")
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
