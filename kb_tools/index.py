@@ -98,14 +98,22 @@ def _strip_citations(text: str) -> str:
 
 
 def claim_document(
-    config: KbConfig, page: Page, claim: Claim, sources: dict[str, Source], styled, order: int, matcher=None
+    config: KbConfig,
+    page: Page,
+    claim: Claim,
+    sources: dict[str, Source],
+    styled,
+    order: int,
+    matcher=None,
+    cited_cache: dict | None = None,
 ) -> dict:
-    """One claim as a Whoosh document."""
-    cited = [sources[k] for k in claim.keys if k in sources]
-    refs = [asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence)) for s in cited]
-    authors = " ".join(str(a) for s in cited for a in s.authors)
+    """One claim as a Whoosh document (``cited_cache`` keeps each source's parts across a KB's claims)."""
+    cache = {} if cited_cache is None else cited_cache
+    cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
+    authors = " ".join(c[1] for c in cited if c[1])
     text = plain_text(claim.text)
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
+    titles = [c[2] for c in cited]
     return {
         "id": claim.id,
         "text": text,
@@ -114,15 +122,24 @@ def claim_document(
         "conditions": ",".join(claim.conditions),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
-        "all": " ".join([text, page.title, claim.section, authors, *(s.title for s in cited)]),
-        "years": ",".join(sorted({s.year for s in cited if s.year})),
+        "all": " ".join([text, page.title, claim.section, authors, *titles]),
+        "years": ",".join(sorted({c[3] for c in cited if c[3]})),
         "evidence": claim_evidence(config, claim.keys, sources),
         "page": page.path,
         "url": urls.claim_url(page.path, claim.id),
-        "refs": refs,
-        "_words": " ".join([text, page.title, claim.section, authors, names, *(s.title for s in cited)]),
+        "refs": [dict(c[0]) for c in cited],
+        "_words": " ".join([text, page.title, claim.section, authors, names, *titles]),
         "order": order,
     }
+
+
+def _cited(cache: dict, s: Source, styled) -> tuple:
+    """(result ref, authors, title, year) of a cited source, worked out once per source."""
+    got = cache.get(s.key)
+    if got is None:
+        ref = asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence))
+        got = cache[s.key] = (ref, " ".join(str(a) for a in s.authors), s.title, s.year)
+    return got
 
 
 def _short(styled, key: str) -> str:
@@ -169,8 +186,10 @@ def write_index(config: KbConfig, report: Report, styled, target: Path, *, previ
     previous = target if previous is None else Path(previous)
     sources = report.catalogue.source_map()
     matcher = ConditionMatcher(config.conditions)
+    cited: dict = {}
     docs = [
-        claim_document(config, p, c, sources, styled, n, matcher) for n, (p, c) in enumerate(published_claims(report))
+        claim_document(config, p, c, sources, styled, n, matcher, cited)
+        for n, (p, c) in enumerate(published_claims(report))
     ]
     vocabulary: Counter[str] = Counter()
     prints: dict[str, str] = {}
