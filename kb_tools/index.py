@@ -53,16 +53,16 @@ def schema() -> Schema:
     stem = StemmingAnalyzer()  # lower-case, English stop words, Porter stems: "treatments" finds "treatment"
     # Few analysed fields, and positions only in the claim text: every extra field is one more
     # posting list per query word, which is what search time grows with.
-    return Schema(
+    fields = Schema(
         text=TEXT(analyzer=stem, stored=True, phrase=True),
         title=STORED(),
         section=STORED(),
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
-        sources=KEYWORD(stored=True, commas=True, lowercase=True),  # filters only: no lengths to write
+        sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         # what plain words match: the claim, where it sits, and what it cites (positions only in text)
         all=TEXT(analyzer=stem, phrase=False),
-        years=KEYWORD(commas=True),
+        years=KEYWORD(commas=True, scorable=True),
         evidence=ID(stored=True),
         page=ID(stored=True),
         url=STORED(),
@@ -71,6 +71,11 @@ def schema() -> Schema:
         # the claims that changed, not every claim after an inserted one
         id=ID(stored=True, unique=True, sortable=True),
     )
+    # Filter-only fields are "scorable" too: Whoosh then keeps their lengths in a column, where for a
+    # field without one its segment writer asks the file system for that column at every posting.
+    for name in ("id", "evidence", "page"):
+        fields[name].scorable = True
+    return fields
 
 
 @dataclass(frozen=True)
