@@ -45,7 +45,8 @@ MAX_LIMIT = 100
 MATCH_FIELD = "all"
 CONDITION_BOOST = 2.0
 EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
-DOCSET_CACHE_IDS = 4_000_000  # document numbers kept in the per-index cache of term/phrase matches (~150 MiB max)
+# claim numbers kept in the per-index cache of match sets and per-word scores (LRU): at most ~200 MiB
+DOCSET_CACHE_IDS = 2_000_000
 SCORED_FIELDS = (MATCH_FIELD, "text", "named")  # fields whose terms are only ever scored, never filtered on
 HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
 
@@ -87,7 +88,11 @@ class Hit:
 
 @dataclass(frozen=True)
 class Results:
-    """The ranked claims for one query (``total`` counts all matches, not just those listed)."""
+    """The ranked claims for one query.
+
+    ``total`` is the exact number of matching claims, not just those listed: the engine counts matches on
+    cached sets of claim numbers (per word, phrase and filter), never by walking Whoosh's matchers.
+    """
 
     query: str
     total: int
@@ -125,7 +130,11 @@ class _Open:
 
 
 class Engine:
-    """Answers queries from one index folder; reopens it when a rebuild swaps in a new one."""
+    """Answers queries from one index folder; reopens it when a rebuild swaps in a new one.
+
+    Per open index it caches, least recently used first out, each word's and phrase's matching claims
+    with their BM25F scores and each filter term's claims, so a query is set and dictionary work.
+    """
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
