@@ -269,8 +269,8 @@ def _config_key(config: KbConfig, meta: dict) -> str:
 def _update_plan(previous: Path, meta: dict, prints: dict[str, str]) -> tuple[set[str], set[str]] | None:
     """(changed or new ids to add, ids to delete) to update ``previous`` with, or None for a full rebuild."""
     old_meta = read_meta(previous)
-    if not old_meta or old_meta.get("config_key") != meta["config_key"]:
-        return None
+    if not old_meta or old_meta.get("config_key") != meta["config_key"] or len(prints) != meta["claims"]:
+        return None  # (claims sharing an id cannot be told apart by id: rebuild)
     try:
         old = json.loads((previous / DOCS_FILE).read_text(encoding="utf-8"))["prints"]
     except (OSError, ValueError, KeyError, TypeError):
