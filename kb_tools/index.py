@@ -43,6 +43,7 @@ MAX_STALE = 0.2  # rebuild from scratch once a fifth of the documents were repla
 MIN_STALE = 1000  # ... and more than this many: below it, deleted documents cost searches next to nothing
 WRITER_LIMIT_MB = 256  # one writer, one commit; enough memory that 100,000 claims sort without spilling to disk
 
+_CODE = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()  # this module as imported
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _WORD = re.compile(r"\w+")
@@ -259,7 +260,7 @@ def _config_key(config: KbConfig, meta: dict) -> str:
     """What every document depends on besides its own claim: schema, this module's code, config, vocabulary."""
     parts = [
         str(SCHEMA_VERSION),
-        Path(__file__).read_text(encoding="utf-8"),
+        _CODE,
         repr(config),
         json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
     ]
