@@ -44,14 +44,17 @@ def as_json(report: Report) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def as_text(report: Report) -> str:
+def as_text(report: Report, drafts: bool = True) -> str:
+    """One line per finding, then a summary; ``drafts=False`` leaves draft pages' findings to ``kb check``."""
     lines = [str(f) for f in report.findings]
-    lines += [f"{f} (draft page: not published)" for f in report.draft_findings]
+    if drafts:
+        lines += [f"{f} (draft page: not published)" for f in report.draft_findings]
     s = summary(report)
     lines.append(
         f"{s['pages']} pages, {s['claims']} claims ({s['cited_claims']} cited, {s['not_claims']} marked not-a-claim), "
         f"{s['sources']} sources: {s['errors']} errors, {s['warnings']} warnings"
         + (f"; {len(report.draft_findings)} findings on {s['draft_pages']} draft pages" if s["draft_pages"] else "")
+        + ("" if drafts or not report.draft_findings else " (run kb check to list them)")
     )
     return "\n".join(lines)
 

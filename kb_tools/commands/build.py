@@ -26,7 +26,7 @@ def build(kb: str, strict: bool) -> None:
     config = load_config(kb)
     with _terminate_as_interrupt():
         result = build_site(config, strict=strict)
-    click.echo(as_text(result.report))
+    click.echo(as_text(result.report, drafts=False))  # drafts are never published; kb check lists them
     if not result.published:
         what = "errors" if result.report.errors else "warnings (--strict)"
         click.echo(f"kb: not published: the check has {what}; fix them and build again", err=True)
