@@ -73,3 +73,25 @@ def test_severity_can_be_configured(base_kb):
         )
     )
     assert run("check", str(base_kb)).exit_code == 1
+
+
+def test_draft_findings_are_reported_but_never_fail(base_kb):
+    cfg = base_kb / "mkdocs.yml"
+    cfg.write_text(cfg.read_text() + "draft_docs: |\n  drafts/\n")
+    (base_kb / "docs" / "drafts").mkdir()
+    (base_kb / "docs" / "drafts" / "wip.md").write_text("---\ntitle: WIP\nreviewed: 2026-11-01\n---\n\nUncited.\n")
+    result = run("check", str(base_kb), "--strict", "--format", "json")
+    data = json.loads(result.output)
+    assert result.exit_code == 0
+    assert [(f["code"], f["path"], f["line"]) for f in data["draft_findings"]] == [
+        ("uncited-claim", "docs/drafts/wip.md", 6)
+    ]
+    assert data["summary"]["draft_pages"] == 1 and data["summary"]["errors"] == 0
+    from kb_tools.check import check
+    from kb_tools.config import load_config
+    from kb_tools.report import as_text
+
+    report = check(load_config(base_kb))
+    assert "drafts/wip.md:6" in as_text(report)
+    short = as_text(report, drafts=False)
+    assert "drafts/wip.md" not in short and "1 findings on 1 draft pages (run kb check to list them)" in short
