@@ -2,13 +2,13 @@
 
 Parsing is bibtexparser 2.x with this parse stack (all in place, one pass each):
 
-1. ``_NormalizeFields`` (ours): lower-case field names; unwrap a ``DuplicateFieldKeyBlock`` back into
+1. ``bibmiddleware.NormalizeFields`` (ours): lower-case field names; unwrap a ``DuplicateFieldKeyBlock`` back into
    its entry, keeping each field's *first* value as BibTeX does (reported as a ``bib-syntax`` warning).
 2. ``ResolveStringReferencesMiddleware``, ``RemoveEnclosingMiddleware``: bibtexparser's default stack.
-3. ``_ResolveMacros`` (ours): ``#`` concatenation and the predefined month macros (``jan`` …), which
+3. ``bibmiddleware.ResolveMacros`` (ours): ``#`` concatenation and the predefined month macros (``jan`` …), which
    bibtexparser leaves as raw text; and a stash of the verbatim fields (url, doi, …) before LaTeX
    decoding, because pylatexenc reads the ``%`` in ``a%20b`` as a comment and drops the rest.
-4. ``LatexDecodingMiddleware(keep_braced_groups=True)`` (as ``_LatexDecoding``, which only adds a
+4. ``LatexDecodingMiddleware(keep_braced_groups=True)`` (as ``bibmiddleware.LatexDecoding``, which only adds a
    fast path for plain text and three Zotero symbols), ``SeparateCoAuthors``, ``SplitNameParts``:
    braces survive decoding, so ``{U.S. Food and Drug Administration}`` stays one (literal) author;
    we strip the remaining protective braces when building display values.
@@ -37,11 +37,7 @@ from functools import cache
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser.library import Library
 from bibtexparser.middlewares import (
-    BlockMiddleware,
-    LatexDecodingMiddleware,
-    LibraryMiddleware,
     NameParts,
     RemoveEnclosingMiddleware,
     ResolveStringReferencesMiddleware,
@@ -51,15 +47,23 @@ from bibtexparser.middlewares import (
 from bibtexparser.model import (
     Block,
     DuplicateBlockKeyBlock,
-    DuplicateFieldKeyBlock,
     Entry,
     MiddlewareErrorBlock,
     ParsingFailedBlock,
     Preamble,
     String,
 )
-from pylatexenc.latex2text import MacroTextSpec
 
+from .bibmiddleware import (
+    _CLEAN_RAW,
+    _DUP_FIELDS,
+    _UNDEFINED,
+    _VERBATIM,
+    MONTHS,
+    LatexDecoding,
+    NormalizeFields,
+    ResolveMacros,
+)
 from .config import EVIDENCE_LEVELS, SOURCE_TYPES
 from .model import Finding, Location, Person, Source
 
@@ -67,27 +71,13 @@ from .model import Finding, Location, Person, Source
 # Python's last-resort handler from also printing them on stderr.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
-VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "pdf"})
 NAME_FIELDS = ("author", "editor", "translator")
 CONTAINER_FIELDS = ("journal", "journaltitle", "booktitle", "publisher", "institution", "organization", "school")
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _NOT_INHERITED = frozenset({"crossref", "xref", "ids", "shorttitle", "evidence", "entryset"})
 _RENAMED_ON_INHERIT = {"title": "booktitle", "subtitle": "booksubtitle", "titleaddon": "booktitleaddon"}
 
-_DUP_FIELDS = "kb_duplicate_fields"
-_CLEAN_RAW = "kb_clean_raw"
-_VERBATIM = "kb_verbatim"
-_UNDEFINED = "kb_undefined_macros"
 _BAD_KEY = re.compile(r"[\s{}(),=\"#%\\]")
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-# Text containing none of these is returned unchanged by pylatexenc (checked in the tests).
-_LATEX_SPECIAL = re.compile(r"[\\{}$%~&]|--|``|''|!`|\?`")
-_TEXT_SYMBOLS = {"textless": "<", "textgreater": ">", "textbar": "|"}
-_BARE_AMPERSAND = re.compile(r"(?<!\\)&")
 _ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 
@@ -166,11 +156,11 @@ def _parse_file(file: Path, root: Path) -> _Parsed:
 @cache
 def _parse_stack() -> tuple:
     return (
-        _NormalizeFields(),
+        NormalizeFields(),
         ResolveStringReferencesMiddleware(),
         RemoveEnclosingMiddleware(),
-        _ResolveMacros(),
-        _LatexDecoding(keep_braced_groups=True),
+        ResolveMacros(),
+        LatexDecoding(keep_braced_groups=True),
         SeparateCoAuthors(),
         SplitNameParts(),
     )
@@ -249,122 +239,6 @@ def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:
         "Look for an unbalanced brace or quote, or a missing comma between fields, in this entry"
     )
     return _finding("bib-syntax", loc, msg)
-
-
-# --- middlewares ------------------------------------------------------------------------------------------
-
-
-class _NormalizeFields(BlockMiddleware):
-    """Lower-case field names and keep the first of repeated fields, recording the repeats."""
-
-    def transform_entry(self, entry: Entry, library: Library) -> Entry:
-        return _dedupe_fields(entry, set())
-
-    def transform_failed_block(self, failed_block: ParsingFailedBlock, library: Library) -> Block:
-        if isinstance(failed_block, DuplicateFieldKeyBlock):
-            return _dedupe_fields(failed_block.ignore_error_block, set(failed_block.duplicate_keys))
-        return failed_block
-
-
-def _dedupe_fields(entry: Entry, duplicates: set[str]) -> Entry:
-    kept: dict[str, object] = {}
-    for f in entry.fields:
-        f.key = f.key.lower()
-        if f.key in kept:
-            duplicates.add(f.key)
-        else:
-            kept[f.key] = f
-    if duplicates:
-        entry.fields = list(kept.values())
-        entry.set_parser_metadata(_DUP_FIELDS, sorted({d.lower() for d in duplicates}))
-        # Values are still raw here, so this is valid BibTeX that pandoc reads like we do.
-        body = ",\n".join(f"  {f.key} = {f.value}" for f in entry.fields)
-        entry.set_parser_metadata(_CLEAN_RAW, f"@{entry.entry_type}{{{entry.key},\n{body}\n}}")
-    return entry
-
-
-class _ResolveMacros(LibraryMiddleware):
-    """Evaluate ``#`` concatenation and month macros, and stash verbatim fields before LaTeX decoding."""
-
-    def transform(self, library: Library) -> Library:
-        macros = {m: name for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
-        for string in library.strings:
-            if string.enclosing == "no-enclosing":
-                string.value = _evaluate(string.value, macros, [])
-            macros[string.key.lower()] = string.value
-        for entry in library.entries:
-            undefined: list[str] = []
-            verbatim = {}
-            for f in entry.fields:
-                if f.enclosing == "no-enclosing" and isinstance(f.value, str):
-                    f.value = _evaluate(f.value, macros, undefined)
-                if f.key in VERBATIM_FIELDS and isinstance(f.value, str):
-                    verbatim[f.key] = f.value
-                    f.value = ""  # restored from the stash; spares LaTeX decoding a URL
-            if verbatim:
-                entry.set_parser_metadata(_VERBATIM, verbatim)
-            if undefined:
-                entry.set_parser_metadata(_UNDEFINED, undefined)
-        return library
-
-
-def _evaluate(expr: str, macros: dict[str, str], undefined: list[str]) -> str:
-    """Value of ``a # "b" # {c} # 12``; an undefined macro keeps its name and is recorded."""
-    out = []
-    for part in _split_concat(expr):
-        part = part.strip()
-        if len(part) >= 2 and part[0] + part[-1] in ('""', "{}"):
-            out.append(part[1:-1])
-        elif part.isdigit() or not part:
-            out.append(part)
-        elif part.lower() in macros:
-            out.append(macros[part.lower()])
-        else:
-            undefined.append(part)
-            out.append(part)
-    return "".join(out)
-
-
-def _split_concat(expr: str) -> list[str]:
-    """Split on ``#`` outside braces and quotes."""
-    parts, depth, quoted, start = [], 0, False, 0
-    for i, ch in enumerate(expr):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth = max(depth - 1, 0)
-        elif ch == '"' and depth == 0:
-            quoted = not quoted
-        elif ch == "#" and depth == 0 and not quoted:
-            parts.append(expr[start:i])
-            start = i + 1
-    parts.append(expr[start:])
-    return parts
-
-
-class _LatexDecoding(LatexDecodingMiddleware):
-    """``LatexDecodingMiddleware`` that skips pylatexenc for text it would return unchanged.
-
-    pylatexenc costs ~0.4 ms a value and is most of the load time; plain text is its identity.
-    Zotero's ``{\\textless}``, ``{\\textgreater}`` and ``{\\textbar}`` are taught to it (it drops them).
-    A bare ``&`` (an alignment tab to LaTeX) would become spaces, so it is read as a literal ``\\&``.
-    """
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        # pylatexenc drops these text-mode symbols, which Zotero writes for < > |.
-        decoder = getattr(self, "_decoder", None)
-        if decoder is not None:
-            decoder.latex_context.add_context_category(
-                "kb-tools-symbols",
-                prepend=True,
-                macros=[MacroTextSpec(name, text) for name, text in _TEXT_SYMBOLS.items()],
-            )
-
-    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
-        if not _LATEX_SPECIAL.search(python_string):
-            return python_string, ""
-        return super()._transform_python_value_string(_BARE_AMPERSAND.sub(r"\\&", python_string))
 
 
 # --- entries to records -----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from .config import KbConfig
 
 FORMAT = 1
 # Modules whose code decides what a cached record holds; editing one invalidates the cache.
-_PRODUCERS = ("model", "config", "pages", "citations", "conditions", "bibliography", "cache")
+_PRODUCERS = ("model", "config", "pages", "citations", "conditions", "bibliography", "bibmiddleware", "cache")
 
 
 @cache
