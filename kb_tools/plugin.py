@@ -13,7 +13,10 @@ Under plain ``mkdocs build`` / ``mkdocs serve``:
   marks, the review date and the page's reference list; large HTML fragments
   (citations, generated pages' lists and tables) travel as placeholders that
   ``on_page_content`` replaces, so Python-Markdown never parses them;
-* ``on_page_context`` gives source pages a shorter nav when the KB's is long;
+* ``on_env`` adds ``kb-light.html``, the template of generated source pages: the theme's
+  ``main.html`` without the site nav (rendering it on thousands of source pages was most of
+  a large build), and ``on_page_context`` gives it its short sidebar (Home, Sources, the
+  pages citing the source);
 * ``on_post_build`` writes the search index (if ``kb_tools.index`` is
   installed) to ``index_dir``; ``write_index`` replaces the old index only once
   the new one is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
@@ -55,7 +58,8 @@ from .sitepages import generated_pages, restore_html, stash_html
 
 log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent / "assets"
-LIGHT_NAV_OVER = 60  # pages in the nav above which source pages show only its top level
+THEME = Path(__file__).parent / "templates" / "theme"  # kb-light.html, the generated source pages' template
+LIGHT_TEMPLATE = "kb-light.html"
 OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
 
 
@@ -127,10 +131,20 @@ def default_nav(site: SiteData) -> list:
     return top + [{d.replace("-", " ").capitalize(): items} for d, items in sections.items()]
 
 
-def light_nav(nav: Navigation) -> Navigation:
-    """The nav's top-level pages and small sections only: sections of many pages are left out."""
-    items = [i for i in nav.items if not getattr(i, "children", None) or len(i.children) <= 20]
-    return Navigation(items, nav.pages)
+def light_links(site: SiteData, key: str, path: str, files: Files, use_dir: bool) -> list[tuple[str, str]]:
+    """A source page's short sidebar: (label as HTML, page-relative link) for Home, Sources and each citing page.
+
+    A citing page is labelled with its MkDocs title, as the nav shows it (already HTML-escaped: ``escape_meta``
+    and the nav the plugin writes escape titles; Material prints them as they are).
+    """
+    links = [("Home", "index.md")] if files.get_file_from_path("index.md") is not None else []
+    links.append(("Sources", "sources/index.md"))
+    for p in dict.fromkeys(claim.page for claim in site.claims_by_source.get(key, ())):
+        file = files.get_file_from_path(p)
+        title = file.page.title if file is not None and file.page is not None else None
+        if file is not None:
+            links.append((title or html.escape(site.pages[p].title if p in site.pages else p), p))
+    return [(label, urls.relative(path, to, use_dir)) for label, to in links]
 
 
 def search_page() -> Any:
@@ -166,6 +180,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._hashes: dict[str, str] = {}
         self._nav: Navigation | None = None
         self._seen = 0  # search entries already recorded
+        self._source_keys: dict[str, str] = {}  # generated source page path -> BibTeX key
+        self._files: Files | None = None
 
     def use_report(self, report: Report, index_target: Path | None) -> None:
         """Called by ``kb build``: reuse its check report and write the index to its staging folder."""
@@ -220,6 +236,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if finder is not None:
             pages["search.md"] = finder(self.site.config)
         self._stash = {}
+        self._source_keys = {urls.source_path(k): k for k in self.site.sources}
         for path, markdown in pages.items():
             if path != "search.md":  # another module's page: leave its Markdown as it is
                 markdown = stash_html(markdown, self._stash.setdefault(path, []))
@@ -270,7 +287,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return nav
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files):
-        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({incremental.SKIP_TEMPLATE: ""}), env.loader])
+        self._files = files
+        skip = jinja2.DictLoader({incremental.SKIP_TEMPLATE: ""})
+        env.loader = jinja2.ChoiceLoader([skip, env.loader, jinja2.FileSystemLoader(str(THEME))])
         reuse = self._reuse
         if reuse is None or self._nav is None:
             return env
@@ -312,9 +331,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return restore_html(html, stash) if stash else html
 
     def on_page_context(self, context, /, *, page: Page, config: MkDocsConfig, nav: Navigation):
-        """Source pages get a short nav when the KB's nav is long: rendering it on thousands of pages is slow."""
-        if page.file.src_uri.startswith("sources/") and len(nav.pages) > LIGHT_NAV_OVER and self.site is not None:
-            context["nav"] = light_nav(nav)
+        """Generated source pages (template ``kb-light.html``) get their short sidebar's links."""
+        key, path = self._source_keys.get(page.file.src_uri), page.file.src_uri
+        if key is None or self.site is None or self._files is None or page.meta.get("template") != LIGHT_TEMPLATE:
+            return context
+        context["kb_light_links"] = light_links(self.site, key, path, self._files, config.use_directory_urls)
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
