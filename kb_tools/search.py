@@ -45,8 +45,9 @@ MAX_LIMIT = 100
 MATCH_FIELD = "all"
 CONDITION_BOOST = 2.0
 EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
-# claim numbers kept in the per-index cache of match sets and per-word scores (LRU): at most ~200 MiB
-DOCSET_CACHE_IDS = 2_000_000
+# Size of the per-index LRU cache of match sets and per-word scores, in claim numbers (a score counts twice):
+# ~250 MiB at most. At 100,000 claims a common word matches 30,000 or more; a smaller cache thrashes.
+DOCSET_CACHE_IDS = 6_000_000
 SCORED_FIELDS = (MATCH_FIELD, "text", "named")  # fields whose terms are only ever scored, never filtered on
 HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
 
@@ -362,10 +363,10 @@ class Engine:
 
     def _remember(self, st: _Open, key: tuple, value) -> None:
         st.docsets[key] = value
-        st.docset_ids += len(value) + 1
+        st.docset_ids += _weight(value)
         while st.docset_ids > DOCSET_CACHE_IDS and len(st.docsets) > 1:
             _, dropped = st.docsets.popitem(last=False)
-            st.docset_ids -= len(dropped) + 1
+            st.docset_ids -= _weight(dropped)
 
     def _all_docs(self, st: _Open) -> set:
         if st.all_docs is None:
@@ -451,6 +452,10 @@ class Engine:
                     phrases += st.vocab.condition_phrases_of(unit.condition)
         toks = [tuple(self._tokens(st, "text", " ".join(p))) for p in phrases]
         return frozenset(t[0] for t in toks if len(t) == 1), frozenset(t for t in toks if len(t) > 1)
+
+
+def _weight(cached) -> int:
+    return (2 if isinstance(cached, dict) else 1) * len(cached) + 1
 
 
 def _filter_query(parsed: Parsed, conditions: tuple[str, ...], source: str | None) -> Query | None:
