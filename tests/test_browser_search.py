@@ -6,22 +6,14 @@ import functools
 import http.server
 import re
 import threading
-from pathlib import Path
 
 import pytest
 
+from benchmarks.chromium import CHROMIUM
+from benchmarks.chromium import CHROMIUM_ARGS as ARGS
+
 from .test_serve import built_kb, server  # noqa: F401 - shared session fixtures
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),

@@ -22,9 +22,11 @@ from urllib.parse import quote
 
 import pytest
 
+from benchmarks.chromium import CHROMIUM
+from benchmarks.chromium import CHROMIUM_ARGS as ARGS
+
 from .conftest import KBS
 from .site_helpers import mkdocs_build
-from .test_browser_search import ARGS, CHROMIUM
 from .test_hardening_serve import Served
 
 pytestmark = [
