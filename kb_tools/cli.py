@@ -13,6 +13,8 @@ import click
 from .commands import build as build_cmd
 from .commands import check as check_cmd
 from .commands import init as init_cmd
+from .commands import search as search_cmd
+from .commands import serve as serve_cmd
 from .errors import BuildError, ConfigError, KbError
 
 
@@ -46,18 +48,8 @@ def cli() -> None:
     """Check, build, search and serve an evidence knowledge base."""
 
 
-cli.add_command(check_cmd.check)
-cli.add_command(init_cmd.init)
-cli.add_command(build_cmd.build)
-
-try:  # search and serve need the index modules; keep `kb check` usable without them
-    from .commands import search as search_cmd
-    from .commands import serve as serve_cmd
-
-    cli.add_command(search_cmd.search)
-    cli.add_command(serve_cmd.serve)
-except ImportError:  # pragma: no cover - only while those modules are being written
-    pass
+for command in (check_cmd.check, init_cmd.init, build_cmd.build, search_cmd.search, serve_cmd.serve):
+    cli.add_command(command)
 
 
 def main() -> None:
