@@ -12,11 +12,8 @@ killed outright leaves its staging folders behind; the next build removes them
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
 import logging
-import os
 import shutil
 import signal
 import tempfile
@@ -29,6 +26,7 @@ from . import incremental
 from .check import Report, check
 from .config import KbConfig
 from .errors import BuildError, ConfigError
+from .folders import exchange
 
 
 @dataclass(frozen=True)
@@ -44,17 +42,6 @@ def staging_dir(target: Path) -> Path:
     """An empty folder next to ``target``, so swapping it in is a rename on the same file system."""
     target.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where that is not supported."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:

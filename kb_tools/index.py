@@ -8,8 +8,6 @@ changes the vocabulary takes effect when the new index is swapped in.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
 import hashlib
 import json
@@ -32,6 +30,7 @@ from .check import Report, claim_evidence
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
+from .folders import exchange
 from .model import Claim, Page, Source
 
 SCHEMA_VERSION = 6
@@ -292,7 +291,7 @@ def swap_in(new: Path, target: Path) -> None:
     if not target.exists():
         os.rename(new, target)
         return
-    if _exchange(new, target):
+    if exchange(new, target):
         return
     # No atomic exchange here: two renames, so for a moment there is no index;
     # readers keep the index they have open until a complete one is back.
@@ -304,17 +303,6 @@ def swap_in(new: Path, target: Path) -> None:
         os.rename(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step with Linux's renameat2(RENAME_EXCHANGE); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def read_meta(path: Path) -> dict | None:
