@@ -256,11 +256,13 @@ def _fingerprint(doc: dict) -> str:
 
 
 def _config_key(config: KbConfig, meta: dict) -> str:
-    """What every document depends on besides its own claim: schema, this module's code, config, vocabulary."""
+    """What the index depends on besides its documents (each has its own fingerprint): schema, this
+    module's code, the policy and the vocabulary. Not the whole config: ``kb build`` points ``site_dir``
+    at a new staging folder every time, which would make every build a full rebuild."""
     parts = [
         str(SCHEMA_VERSION),
         _CODE,
-        repr(config),
+        repr((config.accept, config.severity, config.conditions)),
         json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
     ]
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()

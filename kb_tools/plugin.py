@@ -17,9 +17,9 @@ Under plain ``mkdocs build`` / ``mkdocs serve``:
   ``main.html`` without the site nav (rendering it on thousands of source pages was most of
   a large build), and ``on_page_context`` gives it its short sidebar (Home, Sources, the
   pages citing the source);
-* ``on_post_build`` writes the search index (if ``kb_tools.index`` is
-  installed) to ``index_dir``; ``write_index`` replaces the old index only once
-  the new one is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
+* ``on_post_build`` writes the search index to ``index_dir``, updating the live
+  index when it can; ``write_index`` replaces the old index only once the new one
+  is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
 
 Under ``kb build`` (``kb_tools.build``), the check has already run and passed:
 ``kb build`` hands its report to the plugin with ``use_report`` (so the KB is
@@ -30,8 +30,6 @@ not loaded twice) together with a staging folder for the index, which
 from __future__ import annotations
 
 import html
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +50,9 @@ from . import incremental, urls
 from .check import Report
 from .errors import KbError
 from .exports import export_files
+from .index import write_index
 from .render import render_page
+from .searchpage import search_page_markdown
 from .sitedata import SiteData, prepare
 from .sitepages import generated_pages, restore_html, stash_html
 
@@ -147,14 +147,6 @@ def light_links(site: SiteData, key: str, path: str, files: Files, use_dir: bool
     return [(label, urls.relative(path, to, use_dir)) for label, to in links]
 
 
-def search_page() -> Any:
-    """``kb_tools.searchpage`` when another part of kb_tools provides it."""
-    if importlib.util.find_spec("kb_tools.searchpage") is None:
-        return None
-    module = importlib.import_module("kb_tools.searchpage")
-    return getattr(module, "search_page_markdown", None)
-
-
 def escape_meta(page: Page) -> None:
     """Front matter ``title`` and ``description`` as text: MkDocs writes them into the HTML (title, nav,
     meta tags) as they are, so a ``<script>`` in them, or in a condition name, would run on every page."""
@@ -205,7 +197,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._log_findings(self.site.report)
         if config.nav is None:
             config.nav = default_nav(self.site)
-        config.nav.extend(nav_additions(config.nav, search_page() is not None, kb.conditions))
+        config.nav.extend(nav_additions(config.nav, True, kb.conditions))
         for asset in sorted(ASSETS.glob("*")):
             if asset.suffix == ".css" and f"assets/kb/{asset.name}" not in config.extra_css:
                 config.extra_css.append(f"assets/kb/{asset.name}")
@@ -232,9 +224,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return files
         use_dir = config.use_directory_urls
         pages = generated_pages(self.site, use_dir)
-        finder = search_page()
-        if finder is not None:
-            pages["search.md"] = finder(self.site.config)
+        pages["search.md"] = search_page_markdown(self.site.config)
         self._stash = {}
         self._source_keys = {urls.source_path(k): k for k in self.site.sources}
         for path, markdown in pages.items():
@@ -344,14 +334,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self._reuse.write_pending(Path(config.site_dir))
         if self.site is None or (self.command == "serve" and self._index_target is None):
             return
-        if importlib.util.find_spec("kb_tools.index") is None:
-            return
-        write_index = getattr(importlib.import_module("kb_tools.index"), "write_index", None)
-        if write_index is None:
-            return
-        target = self._index_target or self.site.config.index_path
+        live = self.site.config.index_path
+        target = self._index_target or live
         try:
-            write_index(self.site.config, self.site.report, self.site.styled, target)
+            # under ``kb build`` the target is an empty staging folder: update a copy of the live index
+            write_index(self.site.config, self.site.report, self.site.styled, target, previous=live)
         except KbError as exc:
             raise PluginError(f"search index: {exc}") from exc
 

@@ -138,3 +138,27 @@ def test_failed_swap_leaves_no_manifest_for_the_new_site(kb, monkeypatch):
     assert not (load_config(kb).cache_path / incremental.MANIFEST).exists()  # next build is a full one
     _build(kb)
     assert "in several pooled trials" in (kb / "site/conditions/depression/index.html").read_text()
+
+
+def _index_update(kb: Path) -> dict:
+    from kb_tools.index import read_meta
+
+    return read_meta(load_config(kb).index_path)["update"]
+
+
+def test_unchanged_build_updates_the_live_index_instead_of_rewriting_it(kb):
+    assert _index_update(kb)["incremental"] is False  # the first build writes it
+    _build(kb)
+    assert _index_update(kb) == {"incremental": True, "added": 0, "deleted": 0}
+
+
+def test_edited_claim_replaces_only_its_index_document(kb):
+    from kb_tools.search import open_engine
+
+    topic = kb / "docs/topic.md"
+    topic.write_text(topic.read_text().replace("in pooled studies", "in several pooled trials"))
+    _build(kb)
+    assert _index_update(kb) == {"incremental": True, "added": 1, "deleted": 1}
+    engine = open_engine(load_config(kb).index_path)
+    assert engine.search('"several pooled trials"').total == 1
+    assert engine.search('"in pooled studies"').total == 0
