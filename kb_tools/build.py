@@ -146,7 +146,7 @@ def run_mkdocs(config: KbConfig, report: Report, site_dir: Path, index_dir: Path
     try:
         mkdocs_build(cfg)
     except (MkDocsException, SystemExit) as exc:
-        raise BuildError(f"mkdocs could not build the site: {exc}") from exc
+        raise BuildError(f"mkdocs could not build the site: {plugin.error or exc}") from exc
     finally:
         cfg.plugins.on_shutdown()
         if handler is not None:

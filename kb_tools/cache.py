@@ -60,7 +60,7 @@ def fingerprint(config: KbConfig) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _read(path: Path) -> Any:
+def read_pickle(path: Path) -> Any:
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
@@ -68,7 +68,7 @@ def _read(path: Path) -> Any:
         return None
 
 
-def _write(path: Path, value: Any) -> None:
+def write_pickle(path: Path, value: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
@@ -94,17 +94,17 @@ def cached_sources(config: KbConfig, files: list[Path], load: Callable[[list[Pat
             return load(files, config.root)  # let the loader report the unreadable file
     key = h.hexdigest()
     path = config.cache_path / "sources.pickle"
-    stored = _read(path)
+    stored = read_pickle(path)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
         return stored[1]
     result = load(files, config.root)
-    _write(path, (key, result))
+    write_pickle(path, (key, result))
     return result
 
 
 def page_memo(config: KbConfig) -> dict:
     """The stored ``{(page path, text hash): (page, findings)}`` for this config, or an empty dict."""
-    stored = _read(config.cache_path / "pages.pickle")
+    stored = read_pickle(config.cache_path / "pages.pickle")
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == fingerprint(config):
         memo = stored[1]
         if isinstance(memo, dict):
@@ -113,7 +113,7 @@ def page_memo(config: KbConfig) -> dict:
 
 
 def save_page_memo(config: KbConfig, memo: dict) -> None:
-    _write(config.cache_path / "pages.pickle", (fingerprint(config), memo))
+    write_pickle(config.cache_path / "pages.pickle", (fingerprint(config), memo))
 
 
 def text_key(path: str, text: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from functools import lru_cache
 
 from .model import Citation, CitationGroup
@@ -430,10 +431,10 @@ def scan(text: str) -> list[CitationGroup]:
     return groups
 
 
-def strip(text: str) -> str:
-    """``text`` without its citation groups, on one line with tidy spacing."""
+def strip(text: str, groups: Sequence[CitationGroup] | None = None) -> str:
+    """``text`` without its citation groups (``scan(text)`` unless given), on one line with tidy spacing."""
     pieces, pos = [], 0
-    for group in scan(text):
+    for group in scan(text) if groups is None else groups:
         pieces.append(text[pos : group.start])
         pos = group.end
     pieces.append(text[pos:])

@@ -12,7 +12,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from . import citations, urls
+from . import urls
 from .apa import pandoc_binary
 from .errors import BuildError
 from .sitedata import SiteData
@@ -25,7 +25,7 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> list[dict]
         out.append(
             {
                 "id": claim.id,
-                "text": " ".join(citations.strip(claim.text).split()),
+                "text": " ".join(claim.plain.split()),
                 "page": claim.page,
                 "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
                 "section": claim.section,

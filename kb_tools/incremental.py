@@ -29,12 +29,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .memo import code_key
+
 MANIFEST = "site-manifest.json"
 SKIP_TEMPLATE = "kb-reused-page.html"  # renders nothing: the page's file is copied from the live site
 SAFE_PLUGINS = {"search", "material/search", "kb"}
 UNSAFE_EXTENSIONS = ("snippets", "include")  # Markdown extensions that read other files into a page
 _VERSION = 1
-_CODE = Path(__file__).parent
 
 
 def _digest(*parts: Any) -> str:
@@ -42,15 +43,6 @@ def _digest(*parts: Any) -> str:
     for p in parts:
         h.update(p if isinstance(p, bytes) else str(p).encode("utf-8", "surrogatepass"))
         h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_key() -> str:
-    """kb_tools' own code, templates and assets: a new kb_tools renders every page again."""
-    h = hashlib.sha256()
-    for p in sorted(_CODE.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(_CODE)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -88,18 +88,10 @@ class SourceRef:
     evidence: str
 
 
-def plain_text(markdown: str) -> str:
-    """Claim text as readers see it: citations, link targets and emphasis marks removed."""
-    strip = getattr(citations, "strip", None) or _strip_citations
-    text = _LINK.sub(r"\1", strip(markdown))
+def plain_text(markdown: str, stripped: str | None = None) -> str:
+    """Claim text as readers see it: citations (unless already ``stripped``), link targets and emphasis removed."""
+    text = _LINK.sub(r"\1", citations.strip(markdown) if stripped is None else stripped)
     return " ".join(_EMPHASIS.sub("", text).split())
-
-
-def _strip_citations(text: str) -> str:
-    # Fallback until citations.strip lands: cut every citation group out of the text.
-    for g in reversed(citations.scan(text)):
-        text = text[: g.start] + text[g.end :]
-    return re.sub(r"\s+([.,;:!?)])", r"\1", text)
 
 
 def claim_document(
@@ -116,7 +108,7 @@ def claim_document(
     cache = {} if cited_cache is None else cited_cache
     cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
     authors = " ".join(c[1] for c in cited if c[1])
-    text = plain_text(claim.text)
+    text = plain_text(claim.text, claim.plain)
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
     titles = [c[2] for c in cited]
     return {

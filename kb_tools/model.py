@@ -104,6 +104,8 @@ class Claim:
     citations: tuple[Citation, ...] = ()  # its own and those inherited from a lead-in
     conditions: tuple[str, ...] = ()
     line_end: int = 0  # last source line of the claim (1-based, inclusive)
+    plain: str = ""  # ``text`` with its citations removed, as readers and the search index see it
+    groups: tuple[CitationGroup, ...] = ()  # its own citation groups, with offsets into ``text``
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -218,9 +218,8 @@ def _claim_id_of_plain(page_path: str, plain: str) -> str:
 
 def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditions: tuple[str, ...], matcher):
     """Turn blocks into claims: citations, lead-in inheritance, ids and conditions."""
-    own: list[tuple[Citation, ...]] = []
-    for b in parsed.blocks:
-        own.append(tuple(c for g in citations.scan(b.text) for c in g.citations))
+    groups = [tuple(citations.scan(b.text)) for b in parsed.blocks]
+    own: list[tuple[Citation, ...]] = [tuple(c for g in gs for c in g.citations) for gs in groups]
     claims: list[Claim] = []
     seen: dict[str, int] = {}
     for n, b in enumerate(parsed.blocks):
@@ -233,7 +232,7 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
             items = [m for m, x in enumerate(parsed.blocks) if x.lead_in == n]
             if items and all(own[m] for m in items):
                 cites = tuple(c for m in items for c in own[m])
-        plain = citations.strip(b.text)  # once per block: scanning citations is the costly part
+        plain = citations.strip(b.text, groups[n])  # once per block: scanning citations is the costly part
         cid = _claim_id_of_plain(page_path, plain)
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
@@ -250,6 +249,8 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
                 citations=cites,
                 conditions=conds,
                 line_end=b.line_end,
+                plain=plain,
+                groups=groups[n],
             )
         )
     return tuple(claims)

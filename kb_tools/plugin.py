@@ -17,9 +17,11 @@ Under plain ``mkdocs build`` / ``mkdocs serve``:
   ``main.html`` without the site nav (rendering it on thousands of source pages was most of
   a large build), and ``on_page_context`` gives it its short sidebar (Home, Sources, the
   pages citing the source);
-* ``on_post_build`` writes the search index to ``index_dir``, updating the live
-  index when it can; ``write_index`` replaces the old index only once the new one
-  is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
+* the search index is written to ``index_dir`` by a child process started at the
+  end of ``on_config`` (``kb_tools.background``), side by side with MkDocs'
+  rendering; ``on_post_build`` waits for it, and a failed or interrupted build
+  stops it. ``write_index`` updates the live index when it can and replaces it
+  only once the new one is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
 
 Under ``kb build`` (``kb_tools.build``), the check has already run and passed:
 ``kb build`` hands its report to the plugin with ``use_report`` (so the KB is
@@ -47,10 +49,12 @@ from mkdocs.structure.toc import get_toc
 
 from . import config as kbconfig
 from . import incremental, urls
+from .background import Job
 from .check import Report
 from .errors import KbError
 from .exports import export_files
 from .index import write_index
+from .memo import Memo, digest
 from .render import render_page
 from .searchpage import search_page_markdown
 from .sitedata import SiteData, prepare
@@ -174,6 +178,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._seen = 0  # search entries already recorded
         self._source_keys: dict[str, str] = {}  # generated source page path -> BibTeX key
         self._files: Files | None = None
+        self._index_job: Job | None = None
+        self._rendered: Memo | None = None  # topic pages' rendered Markdown from the last build
+        self.error: str | None = None  # why the build failed, for ``kb build``'s message (MkDocs says "Aborted")
 
     def use_report(self, report: Report, index_target: Path | None) -> None:
         """Called by ``kb build``: reuse its check report and write the index to its staging folder."""
@@ -195,6 +202,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         except KbError as exc:
             raise PluginError(str(exc)) from exc
         self._log_findings(self.site.report)
+        self._start_index()
         if config.nav is None:
             config.nav = default_nav(self.site)
         config.nav.extend(nav_additions(config.nav, True, kb.conditions))
@@ -223,7 +231,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.site is None:
             return files
         use_dir = config.use_directory_urls
-        pages = generated_pages(self.site, use_dir)
+        items = self.site.memo("claim-items", use_dir)
+        pages = generated_pages(self.site, use_dir, items)
+        items.save()
+        self._rendered = self.site.memo("topic-pages", use_dir)
         pages["search.md"] = search_page_markdown(self.site.config)
         self._stash = {}
         self._source_keys = {urls.source_path(k): k for k in self.site.sources}
@@ -249,10 +260,19 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         escape_meta(page)
         if self.site is None:
             return markdown
-        if page.file.src_uri in self.site.pages:
-            text = page.file.content_string
-            stash = self._stash[page.file.src_uri] = []
-            markdown = render_page(self.site, page.file.src_uri, text, markdown, config.use_directory_urls, stash)
+        src = page.file.src_uri
+        if src in self.site.pages:
+            text, use_dir = page.file.content_string, config.use_directory_urls
+
+            def render(source: str = markdown) -> tuple[str, list[str]]:
+                stash: list[str] = []
+                return render_page(self.site, src, text, source, use_dir, stash), stash
+
+            if self._rendered is None:
+                markdown, stash = render()
+            else:  # a page's rendering depends on its own text and on the memo's context
+                markdown, stash = self._rendered.get((src, digest(text), digest(markdown)), render)
+            self._stash[src] = list(stash)
         if self._reuse is not None:
             self._offer(page, markdown)
         return markdown
@@ -328,19 +348,43 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         context["kb_light_links"] = light_links(self.site, key, path, self._files, config.use_directory_urls)
         return context
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self._reuse is not None:
-            self._reuse.copy_reused(Path(config.site_dir))
-            self._reuse.write_pending(Path(config.site_dir))
+    def _start_index(self) -> None:
+        """Write the search index in a child process while MkDocs renders the pages (``mkdocs serve`` skips it)."""
+        self._cancel_index()
         if self.site is None or (self.command == "serve" and self._index_target is None):
             return
         live = self.site.config.index_path
-        target = self._index_target or live
+        target = self._index_target or live  # under ``kb build``, an empty staging folder: a copy of the live
+        site = self.site  # index is updated there
+        self._index_job = Job(
+            "search index writer", write_index, site.config, site.report, site.styled, target, previous=live
+        )
+
+    def _cancel_index(self) -> None:
+        job, self._index_job = self._index_job, None
+        if job is not None:
+            job.cancel()
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self._rendered is not None:
+            self._rendered.save()
+        if self._reuse is not None:
+            self._reuse.copy_reused(Path(config.site_dir))
+            self._reuse.write_pending(Path(config.site_dir))
+        job, self._index_job = self._index_job, None
+        if job is None:
+            return
         try:
-            # under ``kb build`` the target is an empty staging folder: update a copy of the live index
-            write_index(self.site.config, self.site.report, self.site.styled, target, previous=live)
+            job.wait()
         except KbError as exc:
-            raise PluginError(f"search index: {exc}") from exc
+            self.error = f"search index: {exc}"
+            raise PluginError(self.error) from exc
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._cancel_index()
+
+    def on_shutdown(self) -> None:
+        self._cancel_index()
 
 
 def _search_entries(config: MkDocsConfig) -> list | None:

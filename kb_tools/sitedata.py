@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from . import apa, citations
+from .cache import fingerprint
 from .check import Report, check, claim_evidence
 from .config import KbConfig
+from .memo import Memo, code_key, digest
 from .model import CitationGroup, Claim, Page, Source
 from .pages import Block, parse_page, read_text
 
@@ -151,6 +153,13 @@ class SiteData:
                 out.setdefault(cid, []).append(c)
         return {k: tuple(v) for k, v in out.items()}
 
+    def memo(self, name: str, use_directory_urls: bool) -> Memo:
+        """A memo of values rendered from this site's data: valid while the code, the APA formatting, the
+        policy and the URL style stay the same (each entry is keyed by its own page or claim)."""
+        config = self.config
+        policy = repr((config.accept, config.severity, config.conditions, use_directory_urls))
+        return Memo(config.cache_path, name, digest(code_key(), fingerprint(config), self.styled.digest, policy))
+
     @cached_property
     def reference_order(self) -> dict[str, int]:
         """APA order (pandoc sorts the entries): position of each key."""
@@ -162,12 +171,16 @@ def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
     report = report or check(config)
     cat = report.catalogue
     scans: dict[str, PageScan] = {}
+    # a page's scan depends on its text and on its claims, which the text and the config decide
+    memo = Memo(config.cache_path, "scans", digest(code_key(), fingerprint(config)))
     for page in cat.pages:
         path = config.docs_path / page.path
         try:
-            scans[page.path] = scan_page(read_text(path), page)
+            text = read_text(path)
         except OSError:
             continue  # the check already reported an unreadable page
+        scans[page.path] = memo.get((page.path, digest(text)), lambda: scan_page(text, page))  # noqa: B023
+    memo.save()
     groups = [s.group for scan in scans.values() for s in scan.segments]
     styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], groups, config.cache_path)
     return SiteData(config, report, styled, scans)

@@ -20,10 +20,11 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from . import citations, urls
+from . import urls
 from .apa import html_to_text
 from .check import evidence_rank
 from .config import EVIDENCE_LEVELS
+from .memo import Memo
 from .model import Claim, Page
 from .report import summary
 from .sitedata import SiteData
@@ -75,12 +76,12 @@ def claim_html(claim: Claim, styled=None) -> Markup:
     text = claim.text
     if styled is not None:
         out, pos = [], 0
-        for g in citations.scan(text):
+        for g in claim.groups:
             out += [text[pos : g.start], html_to_text(styled.citation_html(g))]
             pos = g.end
         text = "".join(out) + text[pos:]
     else:
-        text = citations.strip(text)
+        text = claim.plain
     text = _LINK.sub(r"\1", text)
     return Markup(_INLINE.renderInline(" ".join(text.split())).strip())
 
@@ -102,9 +103,10 @@ def source_href(doi: str, url: str) -> str:
 class Renderer:
     """Renders templates for one site; ``link`` targets are relative to the page being rendered."""
 
-    def __init__(self, site: SiteData, use_directory_urls: bool = True) -> None:
+    def __init__(self, site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> None:
         self.site = site
         self.use_directory_urls = use_directory_urls
+        self.memo = memo  # claim items kept from the previous build
         self._items: dict[tuple[str, str], Markup] = {}  # claims repeat across generated pages
         self._claims: dict[str, Markup] = {}
         self._links: dict[tuple[str, str], str] = {}
@@ -142,7 +144,12 @@ class Renderer:
         """
         cached = self._items.get((claim.id, folder))
         if cached is None:
-            cached = self._items[(claim.id, folder)] = self._claim_item(claim, folder)
+            if self.memo is None:
+                cached = self._claim_item(claim, folder)
+            else:  # everything the item shows besides the APA forms (the memo's context)
+                key = (claim.id, claim.text, claim.page, claim.keys, self.site.evidence.get(claim.id, ""), folder)
+                cached = Markup(self.memo.get(key, lambda: str(self._claim_item(claim, folder))))
+            self._items[(claim.id, folder)] = cached
         return cached
 
     def _link(self, folder: str, to: str) -> str:
@@ -334,9 +341,9 @@ def restore_html(html_text: str, stash: list[str]) -> str:
     return _PLACEHOLDER.sub(lambda m: stash[int(m.group(1) or m.group(2))], html_text)
 
 
-def generated_pages(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:
-    """Every generated page's Markdown, by docs-relative path."""
-    r = Renderer(site, use_directory_urls)
+def generated_pages(site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> dict[str, str]:
+    """Every generated page's Markdown, by docs-relative path (``memo``: claim items from the last build)."""
+    r = Renderer(site, use_directory_urls, memo)
     out = {urls.source_path(k): source_page(r, k) for k in site.sources}
     out["sources/index.md"] = sources_index(r)
     for cond in site.config.conditions:

@@ -1,0 +1,75 @@
+"""Values kept between builds: reused for the same content and context, recomputed for anything else."""
+
+from __future__ import annotations
+
+from kb_tools.memo import Memo
+
+
+def _counting():
+    calls: list[str] = []
+
+    def compute(value: str):
+        def run() -> str:
+            calls.append(value)
+            return value.upper()
+
+        return run
+
+    return calls, compute
+
+
+def test_a_value_is_computed_once_and_reused_by_the_next_build(tmp_path):
+    calls, compute = _counting()
+    first = Memo(tmp_path, "t", "ctx")
+    assert first.get("a", compute("a")) == "A"
+    assert first.get("a", compute("a")) == "A"  # same build: no second computation
+    first.save()
+    second = Memo(tmp_path, "t", "ctx")
+    assert second.get("a", compute("a")) == "A"
+    assert calls == ["a"] and (second.hits, second.misses) == (1, 0)
+
+
+def test_another_context_recomputes_everything(tmp_path):
+    calls, compute = _counting()
+    memo = Memo(tmp_path, "t", "ctx-1")
+    memo.get("a", compute("a"))
+    memo.save()
+    assert Memo(tmp_path, "t", "ctx-2").get("a", compute("a")) == "A"
+    assert calls == ["a", "a"]
+
+
+def test_save_keeps_only_the_entries_this_build_used(tmp_path):
+    calls, compute = _counting()
+    memo = Memo(tmp_path, "t", "ctx")
+    memo.get("old", compute("old"))
+    memo.get("kept", compute("kept"))
+    memo.save()
+    memo = Memo(tmp_path, "t", "ctx")
+    memo.get("kept", compute("kept"))
+    memo.save()  # "old" was not used: dropped
+    memo = Memo(tmp_path, "t", "ctx")
+    memo.get("old", compute("old"))
+    memo.get("kept", compute("kept"))
+    assert calls == ["old", "kept", "old"]
+
+
+def test_a_corrupt_or_unwritable_memo_only_costs_a_recomputation(tmp_path):
+    calls, compute = _counting()
+    (tmp_path / "memo-t.pickle").write_bytes(b"not a pickle")
+    memo = Memo(tmp_path, "t", "ctx")
+    assert memo.get("a", compute("a")) == "A"
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder should be")
+    unwritable = Memo(blocked, "t", "ctx")
+    assert unwritable.get("a", compute("a")) == "A"
+    unwritable.save()  # no error
+    assert calls == ["a", "a"]
+
+
+def test_without_a_folder_nothing_is_stored(tmp_path):
+    calls, compute = _counting()
+    memo = Memo(None, "t", "ctx")
+    memo.get("a", compute("a"))
+    memo.save()
+    Memo(None, "t", "ctx").get("a", compute("a"))
+    assert calls == ["a", "a"]
