@@ -9,7 +9,9 @@ For each size a KB is generated (``benchmarks.generate``) into a temporary folde
 * ``kb check``, cold (``.kb/cache`` deleted) and warm (the run after it);
 * plain ``mkdocs build -f mkdocs-plain.yml`` (same pages, no kb plugin), ``kb build`` cold (no
   site, no cache), ``kb build`` warm (nothing changed) and ``kb build`` after one paragraph of one
-  page was edited; the peak resident memory of the cold ``kb build`` (``wait4``'s ``ru_maxrss``);
+  page was edited; the peak memory of the cold ``kb build``: ``wait4``'s ``ru_maxrss`` (its largest
+  single process) and the peak summed PSS of its process tree, sampled from ``/proc`` every 0.1 s
+  (the search index is written by a child process);
 * the claim index written in-process by ``kb_tools.index.write_index``: time and bytes on disk.
 
 Once per size: search latency in-process through ``kb_tools.search`` (one engine kept open) over
@@ -75,20 +77,73 @@ def has_module(name: str) -> bool:
 class Proc:
     wall: float
     rc: int
-    maxrss_kb: int
+    maxrss_kb: int  # the largest single process of the tree (``wait4``)
     out: str
     err: str
+    tree_pss_kb: int = 0  # peak of the whole process tree's summed PSS, when sampled
+
+
+def _process_tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared with a forked parent count once across the tree, not twice."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class TreeSampler(threading.Thread):
+    """Samples a process tree's summed PSS every ``interval`` seconds (Linux ``/proc``); ``peak_kb`` is the highest."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak_kb = pid, interval, 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        if not os.path.exists("/proc/self/smaps_rollup"):
+            return
+        while not self.done.is_set():
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in _process_tree(self.pid)))
+            self.done.wait(self.interval)
 
     def why(self) -> str:
         lines = [ln for ln in (self.err or self.out).strip().splitlines() if ln.strip()]
         return f"failed (exit {self.rc}): {lines[-1][:160] if lines else 'no output'}"
 
 
-def run_proc(argv: list[str], cwd: Path | None = None, timeout: float = 1800.0, env: dict | None = None) -> Proc:
-    """Run ``argv``; wall time, exit status and the child's peak RSS (from ``wait4``), output kept."""
+def run_proc(
+    argv: list[str], cwd: Path | None = None, timeout: float = 1800.0, env: dict | None = None, tree: bool = False
+) -> Proc:
+    """Run ``argv``; wall time, exit status and peak RSS (``wait4``), output kept; with ``tree``, also
+    the peak summed PSS of the process and its children (``kb build`` writes the index in a child)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        sampler = TreeSampler(p.pid) if tree else None
+        if sampler is not None:
+            sampler.start()
         deadline = t0 + timeout
         while True:
             pid, status, usage = os.wait4(p.pid, os.WNOHANG)
@@ -100,10 +155,14 @@ def run_proc(argv: list[str], cwd: Path | None = None, timeout: float = 1800.0, 
                 break
             time.sleep(0.002)
         wall = time.perf_counter() - t0
+        if sampler is not None:
+            sampler.done.set()
+            sampler.join()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Proc(wall, p.returncode, usage.ru_maxrss, out.read().decode(errors="replace"), err.read().decode())
+        text = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        return Proc(wall, p.returncode, usage.ru_maxrss, *text, tree_pss_kb=sampler.peak_kb if sampler else 0)
 
 
 def _missing_build(proc: Proc) -> bool:
@@ -163,6 +222,7 @@ def bench_check_build(kb: Path, manifest: dict, runs: int, log) -> dict:
             "kb_build_warm_s",
             "kb_rebuild_after_edit_s",
             "kb_build_peak_rss_mib",
+            "kb_build_peak_tree_pss_mib",
             "mkdocs_plain_peak_rss_mib",
         )
     }
@@ -182,15 +242,17 @@ def bench_check_build(kb: Path, manifest: dict, runs: int, log) -> dict:
 
         shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(kb / "site", ignore_errors=True)
-        p = run_proc([*KB, "build", str(kb)], cwd=kb)
+        p = run_proc([*KB, "build", str(kb)], cwd=kb, tree=True)
         if p.rc != 0:
             why = MISSING if _missing_build(p) else p.why()
             for k in ("kb_build_s", "kb_build_warm_s", "kb_rebuild_after_edit_s", "kb_build_peak_rss_mib"):
                 res[k].append(why)
+            res["kb_build_peak_tree_pss_mib"].append(why)
             log(f"  run {n + 1}: plain mkdocs {_fmt(res['mkdocs_plain_build_s'][-1])}, kb build {why}")
             continue
         res["kb_build_s"].append(p.wall)
         res["kb_build_peak_rss_mib"].append(p.maxrss_kb / 1024)
+        res["kb_build_peak_tree_pss_mib"].append(p.tree_pss_kb / 1024 if p.tree_pss_kb else "n/a (no /proc)")
         p = run_proc([*KB, "build", str(kb)], cwd=kb)
         res["kb_build_warm_s"].append(p.wall if p.rc == 0 else p.why())
         edit_one_page(kb, manifest, n)
@@ -204,6 +266,8 @@ def bench_check_build(kb: Path, manifest: dict, runs: int, log) -> dict:
     out = {k: median_or(v, MISSING) for k, v in res.items()}
     b, plain = out["kb_build_s"], out["mkdocs_plain_build_s"]
     out["build_ratio"] = b / plain if isinstance(b, float) and isinstance(plain, float) else b
+    w = out["kb_build_warm_s"]
+    out["warm_build_ratio"] = w / plain if isinstance(w, float) and isinstance(plain, float) else w
     e = out["kb_rebuild_after_edit_s"]
     out["rebuild_share"] = e / b if isinstance(e, float) and isinstance(b, float) else e
     idx = kb / ".kb" / "index"
@@ -592,9 +656,11 @@ ROWS = [
     ("kb build, cold (s)", "kb_build_s"),
     ("kb build / plain mkdocs", "build_ratio"),
     ("kb build, warm, no change (s)", "kb_build_warm_s"),
+    ("kb build warm / plain mkdocs", "warm_build_ratio"),
     ("kb build after a one-page edit (s)", "kb_rebuild_after_edit_s"),
     ("  share of a cold build", "rebuild_share"),
-    ("kb build peak RSS (MiB)", "kb_build_peak_rss_mib"),
+    ("kb build peak RSS, largest process (MiB)", "kb_build_peak_rss_mib"),
+    ("kb build peak PSS, process tree (MiB)", "kb_build_peak_tree_pss_mib"),
     ("plain mkdocs peak RSS (MiB)", "mkdocs_plain_peak_rss_mib"),
     ("index build, in-process (s)", "index_build_s"),
     ("index size (MiB)", "index_bytes"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import urls
@@ -18,23 +19,19 @@ from .errors import BuildError
 from .sitedata import SiteData
 
 
-def claims_export(site: SiteData, use_directory_urls: bool = True) -> list[dict]:
+def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[dict]:
     """One record per published claim, in page and line order."""
-    out = []
     for claim in site.published_claims:
-        out.append(
-            {
-                "id": claim.id,
-                "text": " ".join(claim.plain.split()),
-                "page": claim.page,
-                "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
-                "section": claim.section,
-                "conditions": list(claim.conditions),
-                "sources": list(claim.keys),
-                "evidence": site.evidence.get(claim.id, ""),
-            }
-        )
-    return out
+        yield {
+            "id": claim.id,
+            "text": " ".join(claim.plain.split()),
+            "page": claim.page,
+            "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
+            "section": claim.section,
+            "conditions": list(claim.conditions),
+            "sources": list(claim.keys),
+            "evidence": site.evidence.get(claim.id, ""),
+        }
 
 
 def csl_json(bibtex: str, cache_dir: Path | None = None) -> list:
@@ -67,11 +64,26 @@ def csl_json(bibtex: str, cache_dir: Path | None = None) -> list:
     return data
 
 
-def export_files(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:
-    """The export files' contents by site-relative path."""
-    claims = claims_export(site, use_directory_urls)
-    refs = csl_json(site.report.catalogue.bibtex, site.config.cache_path)
-    return {
-        "claims.json": json.dumps(claims, ensure_ascii=False, indent=1),
-        "references.json": json.dumps(refs, ensure_ascii=False, indent=1),
+EXPORTS = ("claims.json", "references.json")
+
+
+def write_exports(site: SiteData, site_dir: Path, use_directory_urls: bool = True, names=EXPORTS) -> None:
+    """Write the export files into the built site, one record at a time.
+
+    Streamed rather than built as strings: with 100,000 claims the whole ``claims.json`` in memory
+    (and its list of records) would be a quarter of a gigabyte on top of the site being built.
+    """
+    records = {
+        "claims.json": lambda: claims_export(site, use_directory_urls),
+        "references.json": lambda: csl_json(site.report.catalogue.bibtex, site.config.cache_path),
     }
+    for name, make in records.items():
+        if name not in names:
+            continue
+        items = make()
+        with open(site_dir / name, "w", encoding="utf-8") as fh:
+            fh.write("[")
+            for n, item in enumerate(items):
+                fh.write(",\n" if n else "\n")
+                fh.write(json.dumps(item, ensure_ascii=False, indent=1))
+            fh.write("\n]\n")

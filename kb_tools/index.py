@@ -184,25 +184,34 @@ def write_index(config: KbConfig, report: Report, styled, target: Path, *, previ
     sources = report.catalogue.source_map()
     matcher = ConditionMatcher(config.conditions)
     cited: dict = {}
-    docs = [
-        claim_document(config, p, c, sources, styled, n, matcher, cited)
-        for n, (p, c) in enumerate(published_claims(report))
-    ]
+    claims = list(published_claims(report))
+
+    def documents(wanted: set[str] | None = None):
+        """Each claim's document, made when it is needed: all of them at once would be gigabytes at scale."""
+        for n, (p, c) in enumerate(claims):
+            if wanted is None or c.id in wanted:
+                doc = claim_document(config, p, c, sources, styled, n, matcher, cited)
+                yield doc, doc.pop("_words"), doc.pop("order")
+
     vocabulary: Counter[str] = Counter()
     prints: dict[str, str] = {}
     orders: dict[str, int] = {}
-    for doc in docs:
-        vocabulary.update(set(_WORD.findall(doc.pop("_words").lower())))
-        orders[doc["id"]] = doc.pop("order")
+    pages: set[str] = set()
+    cited_keys: set[str] = set()
+    for doc, words, order in documents():
+        vocabulary.update(set(_WORD.findall(words.lower())))
+        orders[doc["id"]] = order
         prints[doc["id"]] = _fingerprint(doc)
+        pages.add(doc["page"])
+        cited_keys.update(r["key"] for r in doc["refs"])
     meta = {
         "schema_version": SCHEMA_VERSION,
         "build_id": uuid.uuid4().hex,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "site_name": config.site_name,
-        "claims": len(docs),
-        "pages": len({d["page"] for d in docs}),
-        "sources": len({r["key"] for d in docs for r in d["refs"]}),
+        "claims": len(claims),
+        "pages": len(pages),
+        "sources": len(cited_keys),
         "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
         "lay_terms": load_lay_terms(config),
     }
@@ -216,22 +225,23 @@ def write_index(config: KbConfig, report: Report, styled, target: Path, *, previ
             shutil.copytree(previous, tmp, ignore=shutil.ignore_patterns(META_FILE, "*.lock", "*_LOCK"))
             ix = whoosh_index.open_dir(str(tmp))
             changed, delete = plan
-            add = [d for d in docs if d["id"] in changed]
         else:
             ix = whoosh_index.create_in(str(tmp), schema())
-            delete, add = set(), docs
+            changed, delete = None, set()
         writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # procs=2 is slower on small machines
+        added = 0
         try:
             for cid in sorted(delete):
                 writer.delete_by_term("id", cid)
-            for doc in add:
+            for doc, _, _ in documents(changed):
                 writer.add_document(**doc)
+                added += 1
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         ix.close()
-        meta["update"] = {"incremental": plan is not None, "added": len(add), "deleted": len(delete)}
+        meta["update"] = {"incremental": plan is not None, "added": added, "deleted": len(delete)}
         (tmp / WORDS_FILE).write_text(json.dumps(dict(sorted(vocabulary.items()))), encoding="utf-8")
         (tmp / DOCS_FILE).write_text(json.dumps({"prints": prints, "order": orders}), encoding="utf-8")
         # written last: a folder with this file is a complete index

@@ -52,7 +52,7 @@ from . import incremental, urls
 from .background import Job
 from .check import Report
 from .errors import KbError
-from .exports import export_files
+from .exports import EXPORTS, write_exports
 from .index import write_index
 from .memo import Memo, digest
 from .render import render_page
@@ -180,6 +180,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._files: Files | None = None
         self._index_job: Job | None = None
         self._rendered: Memo | None = None  # topic pages' rendered Markdown from the last build
+        self._exports: list[str] = []  # export files to write into the site
         self.error: str | None = None  # why the build failed, for ``kb build``'s message (MkDocs says "Aborted")
 
     def use_report(self, report: Report, index_target: Path | None) -> None:
@@ -242,8 +243,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if path != "search.md":  # another module's page: leave its Markdown as it is
                 markdown = stash_html(markdown, self._stash.setdefault(path, []))
             self._add(files, File.generated(config, path, content=markdown))
-        for path, content in export_files(self.site, use_dir).items():
-            self._add(files, File.generated(config, path, content=content))
+        self._exports = []  # written in ``on_post_build``; a docs/ file of the same name wins, as for pages
+        for path in EXPORTS:
+            if files.get_file_from_path(path) is not None:
+                log.info(f"docs/{path} exists, so kb does not generate it")
+            else:
+                self._exports.append(path)
         for asset in sorted(ASSETS.glob("*")):
             if asset.is_file():
                 self._add(files, File.generated(config, f"assets/kb/{asset.name}", abs_src_path=str(asset)))
@@ -337,7 +342,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return output
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        stash = self._stash.get(page.file.src_uri)
+        src = page.file.src_uri
+        if self._reuse is not None and src in self._reuse.candidates:
+            stash = self._stash.get(src)  # ``on_env`` may still render it, if the nav changed
+        else:
+            stash = self._stash.pop(src, None)  # in the page's HTML from now on: not kept twice
         return restore_html(html, stash) if stash else html
 
     def on_page_context(self, context, /, *, page: Page, config: MkDocsConfig, nav: Navigation):
@@ -368,6 +377,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self._rendered is not None:
             self._rendered.save()
+        if self.site is not None and self._exports:
+            write_exports(self.site, Path(config.site_dir), config.use_directory_urls, self._exports)
         if self._reuse is not None:
             self._reuse.copy_reused(Path(config.site_dir))
             self._reuse.write_pending(Path(config.site_dir))

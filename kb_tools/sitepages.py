@@ -148,7 +148,7 @@ class Renderer:
                 cached = self._claim_item(claim, folder)
             else:  # everything the item shows besides the APA forms (the memo's context)
                 key = (claim.id, claim.text, claim.page, claim.keys, self.site.evidence.get(claim.id, ""), folder)
-                cached = Markup(self.memo.get(key, lambda: str(self._claim_item(claim, folder))))
+                cached = self.memo.get(key, lambda: self._claim_item(claim, folder))  # one object, no copies
             self._items[(claim.id, folder)] = cached
         return cached
 

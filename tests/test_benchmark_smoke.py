@@ -53,12 +53,18 @@ def test_benchmark_smoke(tmp_path: Path, capsys):
         assert _positive(s[key]), (key, s[key])
     assert _positive(s["fts5"]["all"]["p95_ms"]) and s["fts5"]["all"]["n"] == 200
 
-    build_keys = ("kb_build_s", "kb_build_warm_s", "kb_rebuild_after_edit_s", "kb_build_peak_rss_mib", "build_ratio")
-    if _has("kb_tools.plugin") and _has("kb_tools.build"):
-        for key in build_keys:
-            assert _positive(s[key]), (key, s[key])
-    else:
-        assert all(isinstance(s[k], str) and s[k].startswith("n/a") for k in build_keys)
+    build_keys = (
+        "kb_build_s",
+        "kb_build_warm_s",
+        "kb_rebuild_after_edit_s",
+        "kb_build_peak_rss_mib",
+        "kb_build_peak_tree_pss_mib",
+        "build_ratio",
+        "warm_build_ratio",
+        "rebuild_share",
+    )
+    for key in build_keys:
+        assert _positive(s[key]), (key, s[key])
 
     if _has("kb_tools.index"):
         assert _positive(s["index_build_s"]) and _positive(s["index_bytes"])
