@@ -53,6 +53,8 @@ def test_init_scaffolds_a_kb_that_passes_strict(tmp_path):
     assert check.exit_code == 0, check.output
     summary = json.loads(check.output)["summary"]
     assert summary["claims"] >= 1 and summary["errors"] == 0 and summary["warnings"] == 0
+    ignored = (target / ".gitignore").read_text().split()
+    assert "site/" in ignored and ".kb/" in ignored  # build outputs and caches stay out of the KB's history
 
 
 def test_init_refuses_to_overwrite(tmp_path):

@@ -11,6 +11,9 @@ import click
 from ..errors import ConfigError
 
 
+DOTFILES = {"gitignore": ".gitignore"}  # packaged without the dot: package data globs skip hidden files
+
+
 def scaffold(target: Path, today: dt.date | None = None) -> list[Path]:
     """Copy the starter KB into ``target``; refuse to overwrite anything."""
     today = today or dt.date.today()
@@ -22,7 +25,8 @@ def scaffold(target: Path, today: dt.date | None = None) -> list[Path]:
             if child.is_dir():
                 walk(child, rel / child.name)
             else:
-                files.append((rel / child.name, child.read_text(encoding="utf-8")))
+                name = DOTFILES.get(child.name, child.name)
+                files.append((rel / name, child.read_text(encoding="utf-8")))
 
     walk(root, Path())
     clashes = [str(target / rel) for rel, _ in files if (target / rel).exists()]
