@@ -232,7 +232,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.site is None:
             return files
         use_dir = config.use_directory_urls
-        items = self.site.memo("claim-items", use_dir)
+        items = self.site.memo("generated-pages", use_dir)  # source pages and claim items
         pages = generated_pages(self.site, use_dir, items)
         items.save()
         self._rendered = self.site.memo("topic-pages", use_dir)

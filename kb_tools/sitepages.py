@@ -213,6 +213,15 @@ def source_page(r: Renderer, key: str) -> str:
     )
 
 
+def _source_page_key(site: SiteData, key: str) -> tuple:
+    """Everything a source page shows besides the APA forms and the policy (the memo's context)."""
+    claims = tuple(
+        (c.id, c.text, c.page, c.keys, site.evidence.get(c.id, ""), site.pages[c.page].title)
+        for c in site.claims_by_source.get(key, ())
+    )
+    return ("source-page", key, repr(site.sources[key]), claims)
+
+
 def sources_index(r: Renderer) -> str:
     site = r.site
     rows = []
@@ -344,7 +353,13 @@ def restore_html(html_text: str, stash: list[str]) -> str:
 def generated_pages(site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> dict[str, str]:
     """Every generated page's Markdown, by docs-relative path (``memo``: claim items from the last build)."""
     r = Renderer(site, use_directory_urls, memo)
-    out = {urls.source_path(k): source_page(r, k) for k in site.sources}
+    if memo is None:
+        out = {urls.source_path(k): source_page(r, k) for k in site.sources}
+    else:  # a source page is reused while its source and the claims citing it are unchanged
+        out = {
+            urls.source_path(k): memo.get(_source_page_key(site, k), lambda k=k: source_page(r, k))
+            for k in site.sources
+        }
     out["sources/index.md"] = sources_index(r)
     for cond in site.config.conditions:
         out[urls.condition_path(cond.id)] = condition_page(r, cond)

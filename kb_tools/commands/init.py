@@ -10,7 +10,6 @@ import click
 
 from ..errors import ConfigError
 
-
 DOTFILES = {"gitignore": ".gitignore"}  # packaged without the dot: package data globs skip hidden files
 
 
