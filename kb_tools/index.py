@@ -40,7 +40,7 @@ DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site 
 LAY_TERMS_FILE = "lay_terms.yml"
 MAX_STALE = 0.2  # rebuild from scratch once a fifth of the documents were replaced or removed by updates
 MIN_STALE = 1000  # ... and more than this many: below it, deleted documents cost searches next to nothing
-WRITER_LIMIT_MB = 256  # one writer, one commit; enough memory that 100,000 claims sort without spilling to disk
+WRITER_LIMIT_MB = 128  # the posting pool; past it Whoosh sorts runs on disk (100,000 claims spill a little)
 
 _CODE = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()  # this module as imported
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

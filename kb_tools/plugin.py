@@ -94,7 +94,7 @@ def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfi
     return kbconfig.config_from_options(path.parent, path, data, given)
 
 
-def nav_additions(nav: list, has_search: bool, conditions=()) -> list:
+def nav_additions(nav: list, conditions=()) -> list:
     """The sections the plugin adds, skipping any page the KB's own nav already lists.
 
     Source pages stay out of the nav: with thousands of them, every page's nav would be huge.
@@ -106,9 +106,8 @@ def nav_additions(nav: list, has_search: bool, conditions=()) -> list:
         ("Sources", "sources/index.md"),
         ("Evidence overview", "evidence.md"),
         ("Editorial report", "report.md"),
+        ("Search", "search.md"),
     ]
-    if has_search:
-        wanted.append(("Search", "search.md"))
     return [{title: item} for title, item in wanted if not (isinstance(item, str) and item in listed)]
 
 
@@ -206,7 +205,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._start_index()
         if config.nav is None:
             config.nav = default_nav(self.site)
-        config.nav.extend(nav_additions(config.nav, True, kb.conditions))
+        config.nav.extend(nav_additions(config.nav, kb.conditions))
         for asset in sorted(ASSETS.glob("*")):
             if asset.suffix == ".css" and f"assets/kb/{asset.name}" not in config.extra_css:
                 config.extra_css.append(f"assets/kb/{asset.name}")
@@ -362,9 +361,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._cancel_index()
         if self.site is None or (self.command == "serve" and self._index_target is None):
             return
-        live = self.site.config.index_path
-        target = self._index_target or live  # under ``kb build``, an empty staging folder: a copy of the live
-        site = self.site  # index is updated there
+        site = self.site
+        live = site.config.index_path
+        # under ``kb build`` the target is an empty staging folder, where a copy of the live index is updated
+        target = self._index_target or live
         self._index_job = Job(
             "search index writer", write_index, site.config, site.report, site.styled, target, previous=live
         )
