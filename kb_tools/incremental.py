@@ -20,7 +20,6 @@ file (no snippets/includes) are incremental; anything else renders every page.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,21 +28,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .memo import code_key
+from .memo import code_key, digest
 
 MANIFEST = "site-manifest.json"
 SKIP_TEMPLATE = "kb-reused-page.html"  # renders nothing: the page's file is copied from the live site
 SAFE_PLUGINS = {"search", "material/search", "kb"}
 UNSAFE_EXTENSIONS = ("snippets", "include")  # Markdown extensions that read other files into a page
-_VERSION = 1
-
-
-def _digest(*parts: Any) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else str(p).encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
+_VERSION = 2  # 2: blake2b digests (kb_tools.memo.digest)
 
 
 def _version(dist: str) -> str:
@@ -61,7 +52,7 @@ def _tree_key(folder: str | None) -> str:
         for n in sorted(names):
             st = os.stat(os.path.join(root, n))
             out.append((os.path.relpath(os.path.join(root, n), folder), st.st_size, st.st_mtime_ns))
-    return _digest(sorted(out))
+    return digest(sorted(out))
 
 
 def supported(config) -> bool:
@@ -77,7 +68,7 @@ def site_key(config) -> str:
     extensions = json.dumps(
         [config.markdown_extensions, config.mdx_configs], sort_keys=True, default=str, ensure_ascii=False
     )
-    return _digest(
+    return digest(
         _VERSION,
         code_key(),
         *(_version(d) for d in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")),
@@ -90,7 +81,7 @@ def site_key(config) -> str:
 
 def page_hash(key: str, page, markdown: str, stash: list[str] | None) -> str:
     meta = json.dumps(page.meta, sort_keys=True, default=str, ensure_ascii=False)
-    return _digest(key, page.file.src_uri, page.file.dest_uri, page.file.url, meta, markdown, json.dumps(stash or []))
+    return digest(key, page.file.src_uri, page.file.dest_uri, page.file.url, meta, markdown, json.dumps(stash or []))
 
 
 def nav_key(nav, files) -> str:
@@ -105,7 +96,7 @@ def nav_key(nav, files) -> str:
 
     pages = [(p.file.src_uri, str(p.title), p.url) for p in nav.pages]
     listing = sorted((f.src_uri, f.dest_uri, f.url) for f in files)
-    return _digest(json.dumps([walk(nav.items), pages, listing], ensure_ascii=False, default=str))
+    return digest(json.dumps([walk(nav.items), pages, listing], ensure_ascii=False, default=str))
 
 
 @dataclass
@@ -140,10 +131,10 @@ class Reuse:
             return
         self.previous, self.previous_nav = data["pages"], str(data.get("nav", ""))
 
-    def offer(self, src_uri: str, digest: str, dest_uri: str) -> dict | None:
+    def offer(self, src_uri: str, fingerprint: str, dest_uri: str) -> dict | None:
         """The previous entry when this page may be reused: same hash, and the live file is the one it describes."""
         entry = self.previous.get(src_uri)
-        if not entry or entry.get("hash") != digest or entry.get("dest") != dest_uri:
+        if not entry or entry.get("hash") != fingerprint or entry.get("dest") != dest_uri:
             return None
         try:
             st = (self.live_site / dest_uri).stat()
