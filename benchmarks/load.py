@@ -175,6 +175,7 @@ def run_load(port: int, mix: list[tuple[str, int]], total: int, concurrency: int
             "n": len(ms),
             "p50_ms": percentile(ms, 0.5),
             "p90_ms": percentile(ms, 0.9),
+            "p95_ms": percentile(ms, 0.95),
             "p99_ms": percentile(ms, 0.99),
             "max_ms": max(ms) if ms else float("nan"),
         }

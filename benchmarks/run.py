@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import generate
+from .load import percentile, run_load
 
 MISSING = "n/a (module missing)"
 BIN = Path(sys.executable).parent
@@ -171,15 +172,6 @@ def _missing_build(proc: Proc) -> bool:
 
 
 # --- statistics and formatting -------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def median_or(values: list, fallback):
@@ -467,59 +459,18 @@ def _get(port: int, path: str, timeout: float = 5.0) -> int:
 
 
 def load(port: int, paths: list[str], total: int, concurrency: int, max_seconds: float) -> dict:
-    """``total`` GETs over ``concurrency`` keep-alive connections, stopping at ``max_seconds``."""
-    lock = threading.Lock()
-    state = {"next": 0}
-    lat: list[float] = []
-    errors: list[str] = []
-    deadline = time.perf_counter() + max_seconds
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while True:
-            with lock:
-                i = state["next"]
-                state["next"] += 1
-            if i >= total or time.perf_counter() > deadline:
-                break
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", paths[i % len(paths)])
-                r = conn.getresponse()
-                r.read()
-                ok = r.status == 200
-                if r.getheader("connection", "").lower() == "close":
-                    conn.close()
-            except (OSError, http.client.HTTPException) as exc:
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                errors.append(type(exc).__name__)
-            dt = time.perf_counter() - t0
-            with lock:
-                if ok:
-                    lat.append(dt)
-                else:
-                    errors.append("status")
-        conn.close()
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(max_seconds + 15)
-    elapsed = time.perf_counter() - t0
-    if not lat:
-        return {"requests": 0, "errors": len(errors), "rps": 0.0, "p50_ms": None, "p95_ms": None}
-    ms = [x * 1000 for x in lat]
+    """``total`` GETs of ``paths`` (each must answer 200) with the load test's bounded client."""
+    r = run_load(port, [(p, 200) for p in paths], total, concurrency, max_seconds)
+    ok = r["all"]["n"]
+    if not ok:
+        return {"requests": 0, "errors": r["errors"], "rps": 0.0, "p50_ms": None, "p95_ms": None}
     return {
-        "requests": len(lat),
-        "errors": len(errors),
-        "seconds": elapsed,
-        "rps": len(lat) / elapsed,
-        "p50_ms": percentile(ms, 0.5),
-        "p95_ms": percentile(ms, 0.95),
+        "requests": ok,
+        "errors": r["errors"],
+        "seconds": r["seconds"],
+        "rps": ok / r["seconds"],
+        "p50_ms": r["all"]["p50_ms"],
+        "p95_ms": r["all"]["p95_ms"],
     }
 
 
