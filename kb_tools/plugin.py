@@ -239,7 +239,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._stash = {}
         self._source_keys = {urls.source_path(k): k for k in self.site.sources}
         for path, markdown in pages.items():
-            if path != "search.md":  # another module's page: leave its Markdown as it is
+            if path != "search.md":  # the search page is its own HTML and script: leave its Markdown as it is
                 markdown = stash_html(markdown, self._stash.setdefault(path, []))
             self._add(files, File.generated(config, path, content=markdown))
         self._exports = []  # written in ``on_post_build``; a docs/ file of the same name wins, as for pages
