@@ -7,6 +7,10 @@ the build's data (the check report, the APA citations) without pickling it.
 The child dies with the build: ``cancel`` stops it (SIGTERM, so the step's own cleanup runs, then
 SIGKILL), and on Linux the kernel kills it if the build process itself is killed (PR_SET_PDEATHSIG).
 Where ``fork`` is missing the step simply runs in the calling process when ``wait`` is called.
+
+A step that needs little of the build's data can hand over to a fresh interpreter
+(``replace_process``): the fork's copy of the build's memory is then released, instead of
+growing page by page as the child touches it.
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ import ctypes.util
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable
-from typing import Any
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, NoReturn
 
 from .errors import BuildError, KbError
 
 _PR_SET_PDEATHSIG = 1
+_FD_VARIABLE = "KB_JOB_FD"  # tells a process started by ``replace_process`` where to report
+_conn: Connection | None = None  # in a Job's child: the connection to the parent
 
 
 def _die_with_parent(parent: int) -> None:
@@ -39,8 +48,14 @@ def _interrupt(signum, frame):
 
 
 def _child(parent: int, conn, step: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    global _conn
     _die_with_parent(parent)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())  # a fork inherits held signals: take them again
+    _conn = conn
+    _run(conn, step, *args, **kwargs)
+
+
+def _run(conn, step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # ``cancel``: unwind, so the step removes its temporary files
     try:
         step(*args, **kwargs)
@@ -50,6 +65,37 @@ def _child(parent: int, conn, step: Callable[..., Any], args: tuple, kwargs: dic
         conn.send(("ok",))
     finally:
         conn.close()
+
+
+def in_child() -> bool:
+    """True inside a Job's forked child (where ``replace_process`` may be called)."""
+    return _conn is not None
+
+
+def replace_process(module: str, *args: str, pass_fds: tuple[int, ...] = ()) -> NoReturn:
+    """From a Job's step in its forked child: finish the step in ``python -m module *args`` instead.
+
+    The new interpreter replaces this process (same pid, so ``wait`` and ``cancel`` still work, and it
+    still dies with the build); it keeps ``pass_fds`` open and must call ``finish_in_process``.
+    """
+    if _conn is None:
+        raise RuntimeError("replace_process is only for a Job's child")
+    for fd in (_conn.fileno(), *pass_fds):
+        os.set_inheritable(fd, True)
+    package_root = str(Path(__file__).resolve().parent.parent)  # so ``-m`` finds kb_tools however it was imported
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, _FD_VARIABLE: str(_conn.fileno()), "PYTHONPATH": path}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", module, *args], env)
+
+
+def finish_in_process(step: Callable[..., Any], *args: Any) -> None:
+    """Run the rest of a Job's step in a process ``replace_process`` started, and report to the build."""
+    fd = os.environ.pop(_FD_VARIABLE, None)
+    if fd is None or not fd.isdigit():
+        raise SystemExit("this module is run by kb build, not by hand")
+    _run(Connection(int(fd)), step, *args)
 
 
 class Job:

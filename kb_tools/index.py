@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -171,8 +172,41 @@ def load_lay_terms(config: KbConfig | None = None) -> dict:
     return {"stop_words": sorted(set(stop)), "terms": terms}
 
 
+def index_meta(config: KbConfig) -> dict:
+    """What the index stores besides its documents: the vocabulary the query engine expands with, and the key
+    that says whether an existing index can be updated rather than rebuilt."""
+    meta = {
+        "site_name": config.site_name,
+        "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
+        "lay_terms": load_lay_terms(config),
+    }
+    meta["config_key"] = _config_key(config, meta)
+    return meta
+
+
+def claim_documents(config: KbConfig, report: Report, styled, wanted: set[str] | None = None) -> Iterator[tuple]:
+    """(document, words, site order) of each published claim (or of the ``wanted`` ids), made one at a time:
+    all of them at once would be gigabytes at scale."""
+    sources = report.catalogue.source_map()
+    matcher = ConditionMatcher(config.conditions)
+    cited: dict = {}
+    for n, (p, c) in enumerate(published_claims(report)):
+        if wanted is None or c.id in wanted:
+            doc = claim_document(config, p, c, sources, styled, n, matcher, cited)
+            yield doc, doc.pop("_words"), doc.pop("order")
+
+
 def write_index(config: KbConfig, report: Report, styled, target: Path, *, previous: Path | None = None) -> None:
-    """Index the published claims into ``target``, replacing any index there only once the new one is complete.
+    """Index the published claims into ``target`` (see ``store_index``)."""
+    meta = index_meta(config)
+    store_index(meta, lambda wanted=None: claim_documents(config, report, styled, wanted), target, previous=previous)
+
+
+def store_index(
+    base_meta: dict, documents: Callable[..., Iterable[tuple]], target: Path, *, previous: Path | None = None
+) -> None:
+    """Write the documents (``documents(wanted=None)`` gives them, as ``claim_documents`` does) into ``target``,
+    replacing any index there only once the new one is complete.
 
     When ``previous`` (by default ``target`` itself) holds a complete index written with the same schema,
     code, configuration and vocabulary, it is updated instead of rebuilt: a copy of it in the staging folder
@@ -181,24 +215,14 @@ def write_index(config: KbConfig, report: Report, styled, target: Path, *, previ
     """
     target = Path(target)
     previous = target if previous is None else Path(previous)
-    sources = report.catalogue.source_map()
-    matcher = ConditionMatcher(config.conditions)
-    cited: dict = {}
-    claims = list(published_claims(report))
-
-    def documents(wanted: set[str] | None = None):
-        """Each claim's document, made when it is needed: all of them at once would be gigabytes at scale."""
-        for n, (p, c) in enumerate(claims):
-            if wanted is None or c.id in wanted:
-                doc = claim_document(config, p, c, sources, styled, n, matcher, cited)
-                yield doc, doc.pop("_words"), doc.pop("order")
-
     vocabulary: Counter[str] = Counter()
     prints: dict[str, str] = {}
     orders: dict[str, int] = {}
     pages: set[str] = set()
     cited_keys: set[str] = set()
+    claims = 0
     for doc, words, order in documents():
+        claims += 1
         vocabulary.update(set(_WORD.findall(words.lower())))
         orders[doc["id"]] = order
         prints[doc["id"]] = _fingerprint(doc)
@@ -208,14 +232,14 @@ def write_index(config: KbConfig, report: Report, styled, target: Path, *, previ
         "schema_version": SCHEMA_VERSION,
         "build_id": uuid.uuid4().hex,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "site_name": config.site_name,
-        "claims": len(claims),
+        "site_name": base_meta["site_name"],
+        "claims": claims,
         "pages": len(pages),
         "sources": len(cited_keys),
-        "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
-        "lay_terms": load_lay_terms(config),
+        "conditions": base_meta["conditions"],
+        "lay_terms": base_meta["lay_terms"],
+        "config_key": base_meta["config_key"],
     }
-    meta["config_key"] = _config_key(config, meta)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
     try:

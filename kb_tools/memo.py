@@ -1,26 +1,31 @@
 """Derived values kept between builds, so a rebuild only recomputes what its inputs changed.
 
-A ``Memo`` is a dict in one pickle under ``cache_dir``. Each entry is keyed by the content it was
+A ``Memo`` is a table in one SQLite file under ``cache_dir``. Each entry is keyed by the content it was
 computed from (a page's text, a claim's words and sources); the whole file is keyed by a *context*:
 whatever every entry depends on besides its own key (kb_tools' code, the APA formatting of the
 bibliography, the URL style). A different context starts from an empty memo.
 
-``save`` writes only the entries this build used, so the file never keeps values for content that is
-gone. Like ``kb_tools.cache``, it is an optimisation only: a missing, corrupt or unwritable file means
+Entries stay on disk, not in memory: a large KB's rendered pages would otherwise be held twice, once by
+the memo and once by MkDocs. ``get`` copies each entry it uses into a new file, and ``save`` puts that
+file in place of the old one, so the memo never keeps values for content that is gone. Like
+``kb_tools.cache``, it is an optimisation only: a missing, corrupt or unwritable file means
 recomputing, never a wrong value, and files are replaced atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import pickle
+import sqlite3
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .cache import read_pickle, write_pickle
-
 _CODE = Path(__file__).parent
+_SCHEMA = "CREATE TABLE memo (k BLOB PRIMARY KEY, v BLOB NOT NULL); CREATE TABLE context (c TEXT NOT NULL);"
 
 
 @cache
@@ -42,31 +47,117 @@ def digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
+def _key(key: Any) -> bytes:
+    # pickle of tuples of str/int/None is deterministic; the digest keeps the table's keys small
+    return hashlib.blake2b(pickle.dumps(key, protocol=5), digest_size=16).digest()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 class Memo:
-    """``get(key, compute)``: the stored value for ``key``, or ``compute()`` stored for the next build."""
+    """``get(key, compute)``: the stored value for ``key``, or ``compute()`` stored for the next build.
+
+    Open a memo after any ``fork``: an SQLite connection must not cross into a child process.
+    """
 
     def __init__(self, folder: Path | None, name: str, context: str) -> None:
-        self.path = folder / f"memo-{name}.pickle" if folder is not None else None
+        self.path = folder / f"memo-{name}.sqlite" if folder is not None else None
         self.context = context
-        stored = read_pickle(self.path) if self.path is not None else None
-        ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == context and isinstance(stored[1], dict)
-        self._old: dict = stored[1] if ok else {}
-        self._new: dict = {}
         self.hits = self.misses = 0
+        self._mem: dict[bytes, Any] | None = None  # without a usable folder: this build only
+        self._old = self._new = None
+        self._tmp: Path | None = None
+        try:
+            self._open()
+        except (OSError, sqlite3.Error):
+            self._close()
+            self._mem = {}
+
+    def _open(self) -> None:
+        if self.path is None:
+            raise OSError("no cache folder")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.with_suffix(".pickle").unlink(missing_ok=True)  # the format of earlier kb_tools versions
+        for stale in self.path.parent.glob(f"{self.path.name}.*.tmp"):  # left by a killed build
+            pid = stale.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                stale.unlink(missing_ok=True)
+        if self.path.exists():
+            with contextlib.suppress(sqlite3.Error):
+                old = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+                row = old.execute("SELECT c FROM context").fetchone()
+                if row is not None and row[0] == self.context:
+                    self._old = old
+                else:
+                    old.close()
+        self._tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        self._tmp.unlink(missing_ok=True)
+        self._new = sqlite3.connect(self._tmp)
+        self._new.execute("PRAGMA journal_mode=OFF")  # a new file, renamed into place only when complete
+        self._new.execute("PRAGMA synchronous=OFF")
+        self._new.executescript(_SCHEMA)
+        self._new.execute("INSERT INTO context VALUES (?)", (self.context,))
 
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
-        if key in self._new:
-            return self._new[key]
-        if key in self._old:
+        k = _key(key)
+        if self._mem is not None:
+            if k not in self._mem:
+                self.misses += 1
+                self._mem[k] = compute()
+            return self._mem[k]
+        row = self._new.execute("SELECT v FROM memo WHERE k = ?", (k,)).fetchone()
+        if row is not None:
+            return pickle.loads(row[0])
+        row = self._lookup(k)
+        if row is not None:
             self.hits += 1
-            value = self._new[key] = self._old.pop(key)
-            return value
+            self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, row[0]))
+            return pickle.loads(row[0])
         self.misses += 1
-        value = self._new[key] = compute()
+        value = compute()
+        self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, pickle.dumps(value, protocol=5)))
         return value
+
+    def _lookup(self, k: bytes):
+        if self._old is None:
+            return None
+        try:
+            return self._old.execute("SELECT v FROM memo WHERE k = ?", (k,)).fetchone()
+        except sqlite3.Error:  # a corrupt file: recompute from here on
+            self._old.close()
+            self._old = None
+            return None
 
     def save(self) -> None:
         """Keep this build's entries (and only those) for the next one."""
-        # unchanged when every entry was found and used: the stored file already is this build's memo
-        if self.path is not None and (self.misses or self._old):
-            write_pickle(self.path, (self.context, self._new))
+        if self._new is None:
+            return
+        try:
+            self._new.commit()
+            self._close()
+            os.replace(self._tmp, self.path)
+        except (OSError, sqlite3.Error):
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop this build's entries (a failed build): the stored memo stays as it was."""
+        self._close()
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        for conn in (self._old, self._new):
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+        self._old = self._new = None
+        if self._mem is None:
+            self._mem = {}  # used after ``save``: compute, keep nothing

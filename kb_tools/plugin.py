@@ -17,8 +17,8 @@ Under plain ``mkdocs build`` / ``mkdocs serve``:
   ``main.html`` without the site nav (rendering it on thousands of source pages was most of
   a large build), and ``on_page_context`` gives it its short sidebar (Home, Sources, the
   pages citing the source);
-* the search index is written to ``index_dir`` by a child process started at the
-  end of ``on_config`` (``kb_tools.background``), side by side with MkDocs'
+* the search index is written to ``index_dir`` by a process started at the
+  end of ``on_config`` (``kb_tools.index_process``), side by side with MkDocs'
   rendering; ``on_post_build`` waits for it, and a failed or interrupted build
   stops it. ``write_index`` updates the live index when it can and replaces it
   only once the new one is complete. ``mkdocs serve`` skips the index, to keep rebuilds fast.
@@ -32,6 +32,7 @@ not loaded twice) together with a staging folder for the index, which
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,29 +42,34 @@ from mkdocs.config import config_options as c
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import get_data
 
 from . import config as kbconfig
-from . import incremental, urls
+from . import incremental, index_process, urls
 from .background import Job
 from .check import Report
 from .errors import KbError
 from .exports import EXPORTS, write_exports
-from .index import write_index
 from .memo import Memo, digest
 from .render import render_page
 from .searchpage import search_page_markdown
 from .sitedata import SiteData, prepare
-from .sitepages import generated_pages, restore_html, stash_html
+from .sitepages import generated_page_makers, restore_html, stash_html
+from .spool import Spool
 
 log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent / "assets"
 THEME = Path(__file__).parent / "templates" / "theme"  # kb-light.html, the generated source pages' template
 LIGHT_TEMPLATE = "kb-light.html"
+# a converted page's HTML and Markdown wait in a ``Spool`` from ``on_page_content`` to ``on_page_context``,
+# and are dropped once the page is written (``on_post_page``): this is what the page holds meanwhile
+SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template is rendered -->"
+MARKDOWN = "\0markdown"  # a page's Markdown in the spool: its path and this
 OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
 
 
@@ -179,6 +185,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._files: Files | None = None
         self._index_job: Job | None = None
         self._rendered: Memo | None = None  # topic pages' rendered Markdown from the last build
+        self._generated: Memo | None = None  # generated source pages and claims' words from the last build
+        self._makers: dict[str, Callable[[], str]] = {}  # generated pages not made yet, by path
+        self._spool: Spool | None = None  # converted pages' HTML until their templates are rendered
         self._exports: list[str] = []  # export files to write into the site
         self.error: str | None = None  # why the build failed, for ``kb build``'s message (MkDocs says "Aborted")
 
@@ -231,17 +240,19 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self.site is None:
             return files
         use_dir = config.use_directory_urls
-        items = self.site.memo("generated-pages", use_dir)  # source pages and claim items
-        pages = generated_pages(self.site, use_dir, items)
-        items.save()
+        self._close_build()
+        self._generated = self.site.memo("generated-pages", use_dir)  # source pages and claims' words
         self._rendered = self.site.memo("topic-pages", use_dir)
-        pages["search.md"] = search_page_markdown(self.site.config)
+        self._spool = Spool()
         self._stash = {}
         self._source_keys = {urls.source_path(k): k for k in self.site.sources}
-        for path, markdown in pages.items():
-            if path != "search.md":  # the search page is its own HTML and script: leave its Markdown as it is
-                markdown = stash_html(markdown, self._stash.setdefault(path, []))
-            self._add(files, File.generated(config, path, content=markdown))
+        self._makers = {}
+        # each generated page is made when MkDocs reaches it (``on_page_markdown``), not all at once here
+        for path, make in generated_page_makers(self.site, use_dir, self._generated).items():
+            if self._add(files, File.generated(config, path, content="")):
+                self._makers[path] = make
+        # the search page is its own HTML and script: its Markdown is left as it is
+        self._add(files, File.generated(config, "search.md", content=search_page_markdown(self.site.config)))
         self._exports = []  # written in ``on_post_build``; a docs/ file of the same name wins, as for pages
         for path in EXPORTS:
             if files.get_file_from_path(path) is not None:
@@ -254,17 +265,23 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return files
 
     @staticmethod
-    def _add(files: Files, new: File) -> None:
+    def _add(files: Files, new: File) -> bool:
         if files.get_file_from_path(new.src_uri) is not None:
             log.info(f"docs/{new.src_uri} exists, so kb does not generate it")
-            return
+            return False
         files.append(new)
+        return True
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        escape_meta(page)
         if self.site is None:
+            escape_meta(page)
             return markdown
         src = page.file.src_uri
+        make = self._makers.pop(src, None)
+        if make is not None:  # a generated page: its front matter goes where MkDocs would have put it
+            markdown, page.meta = get_data(make())
+            markdown = stash_html(markdown, self._stash.setdefault(src, []))
+        escape_meta(page)
         if src in self.site.pages:
             text, use_dir = page.file.content_string, config.use_directory_urls
 
@@ -322,7 +339,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         log.info(f"{len(reuse.reused)} unchanged pages copied from the previous site{changed}")
         return env
 
-    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+    def _record(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         reuse = self._reuse
         if reuse is None:
             return output
@@ -340,7 +357,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._seen = len(entries) if entries is not None else 0
         return output
 
-    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+    def _restore(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         src = page.file.src_uri
         if self._reuse is not None and src in self._reuse.candidates:
             stash = self._stash.get(src)  # ``on_env`` may still render it, if the nav changed
@@ -348,13 +365,45 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             stash = self._stash.pop(src, None)  # in the page's HTML from now on: not kept twice
         return restore_html(html, stash) if stash else html
 
-    def on_page_context(self, context, /, *, page: Page, config: MkDocsConfig, nav: Navigation):
+    @event_priority(-100)  # last, after every other plugin has seen the HTML
+    def _spool_out(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if self._spool is None or not html:
+            return html
+        src = page.file.src_uri
+        self._spool.put(src, html)
+        if page.markdown:  # the Markdown it was converted from (itself as large), back with the HTML
+            self._spool.put(src + MARKDOWN, page.markdown)
+            page.markdown = SPOOLED
+        return SPOOLED
+
+    on_page_content = CombinedEvent(_restore, _spool_out)
+
+    @event_priority(100)  # first, so the search plugins and the template see the HTML
+    def _spool_in(self, context, /, *, page: Page, config: MkDocsConfig, nav: Navigation):
+        src = page.file.src_uri
+        if self._spool is not None and src in self._spool:
+            page.content = self._spool.take(src)
+            if src + MARKDOWN in self._spool:
+                page.markdown = self._spool.take(src + MARKDOWN)
+        return context
+
+    def _light_sidebar(self, context, /, *, page: Page, config: MkDocsConfig, nav: Navigation):
         """Generated source pages (template ``kb-light.html``) get their short sidebar's links."""
         key, path = self._source_keys.get(page.file.src_uri), page.file.src_uri
         if key is None or self.site is None or self._files is None or page.meta.get("template") != LIGHT_TEMPLATE:
             return context
         context["kb_light_links"] = light_links(self.site, key, path, self._files, config.use_directory_urls)
         return context
+
+    on_page_context = CombinedEvent(_spool_in, _light_sidebar)
+
+    @event_priority(-100)  # last: the page is written, so its HTML need not stay in memory
+    def _drop_content(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        if self._spool is not None and page.content:
+            page.content = page.markdown = SPOOLED
+        return output
+
+    on_post_page = CombinedEvent(_record, _drop_content)
 
     def _start_index(self) -> None:
         """Write the search index in a child process while MkDocs renders the pages (``mkdocs serve`` skips it)."""
@@ -365,18 +414,25 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         live = site.config.index_path
         # under ``kb build`` the target is an empty staging folder, where a copy of the live index is updated
         target = self._index_target or live
-        self._index_job = Job(
-            "search index writer", write_index, site.config, site.report, site.styled, target, previous=live
-        )
+        self._index_job = index_process.start(site.config, site.report, site.styled, target, live)
 
     def _cancel_index(self) -> None:
         job, self._index_job = self._index_job, None
         if job is not None:
             job.cancel()
 
+    def _close_build(self, save: bool = False) -> None:
+        """Keep (``save``) or drop this build's memos, and free its page spool."""
+        for memo in (self._generated, self._rendered):
+            if memo is not None:
+                memo.save() if save else memo.discard()
+        if self._spool is not None:
+            self._spool.close()
+        self._generated = self._rendered = self._spool = None
+        self._makers = {}
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self._rendered is not None:
-            self._rendered.save()
+        self._close_build(save=True)
         if self.site is not None and self._exports:
             write_exports(self.site, Path(config.site_dir), config.use_directory_urls, self._exports)
         if self._reuse is not None:
@@ -393,9 +449,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._cancel_index()
+        self._close_build()
 
     def on_shutdown(self) -> None:
         self._cancel_index()
+        self._close_build()
 
 
 def _search_entries(config: MkDocsConfig) -> list | None:

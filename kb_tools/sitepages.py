@@ -14,7 +14,8 @@ import datetime as dt
 import html
 import re
 from collections import Counter
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -106,9 +107,9 @@ class Renderer:
     def __init__(self, site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> None:
         self.site = site
         self.use_directory_urls = use_directory_urls
-        self.memo = memo  # claim items kept from the previous build
-        self._items: dict[tuple[str, str], Markup] = {}  # claims repeat across generated pages
-        self._claims: dict[str, Markup] = {}
+        # claims' words as HTML, kept from the last build (or for this build only): a claim shows on several
+        # generated pages, and a memo keeps them on disk rather than in memory
+        self.memo = memo if memo is not None else Memo(None, "generated-pages", "")
         self._links: dict[tuple[str, str], str] = {}
 
     def render(self, template: str, path: str, **context) -> str:
@@ -140,27 +141,8 @@ class Renderer:
     def claim_item(self, claim: Claim, folder: str) -> Markup:
         """One claim in a list: its words linking to its anchor, its citations and its evidence level.
 
-        Built in Python, not a template macro, and cached: a KB repeats each claim on several generated pages.
+        Built in Python, not a template macro: a KB lists each claim on several generated pages.
         """
-        cached = self._items.get((claim.id, folder))
-        if cached is None:
-            if self.memo is None:
-                cached = self._claim_item(claim, folder)
-            else:  # everything the item shows besides the APA forms (the memo's context)
-                key = (claim.id, claim.text, claim.page, claim.keys, self.site.evidence.get(claim.id, ""), folder)
-                cached = self.memo.get(key, lambda: self._claim_item(claim, folder))  # one object, no copies
-            self._items[(claim.id, folder)] = cached
-        return cached
-
-    def _link(self, folder: str, to: str) -> str:
-        """A relative link from any page in ``folder`` (all generated pages of a kind share one)."""
-        got = self._links.get((folder, to))
-        if got is None:
-            base = f"{folder}/x.md" if folder else "x.md"
-            got = self._links[(folder, to)] = urls.relative(base, to, self.use_directory_urls)
-        return got
-
-    def _claim_item(self, claim: Claim, folder: str) -> Markup:
         site = self.site
         href = self._link(folder, claim.page) + "#" + claim.id
         cites = "; ".join(
@@ -169,14 +151,21 @@ class Renderer:
             for k in claim.keys
         )
         level = site.evidence.get(claim.id, "")
-        words = self._claims.get(claim.id)
-        if words is None:
-            words = self._claims[claim.id] = claim_html(claim, site.styled)
+        # the words depend only on the claim's text and the APA forms (the memo's context)
+        words = self.memo.get(("claim-words", claim.text), lambda: claim_html(claim, site.styled))
         return Markup(
             f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
             f"{words}</a><br>"
             f'<span class="kb-claim-meta">{cites} · {level_badge(level)}</span></li>'
         )
+
+    def _link(self, folder: str, to: str) -> str:
+        """A relative link from any page in ``folder`` (all generated pages of a kind share one)."""
+        got = self._links.get((folder, to))
+        if got is None:
+            base = f"{folder}/x.md" if folder else "x.md"
+            got = self._links[(folder, to)] = urls.relative(base, to, self.use_directory_urls)
+        return got
 
 
 def level_badge(level: str) -> Markup:
@@ -350,20 +339,29 @@ def restore_html(html_text: str, stash: list[str]) -> str:
     return _PLACEHOLDER.sub(lambda m: stash[int(m.group(1) or m.group(2))], html_text)
 
 
-def generated_pages(site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> dict[str, str]:
-    """Every generated page's Markdown, by docs-relative path (``memo``: claim items from the last build)."""
+def generated_page_makers(
+    site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None
+) -> dict[str, Callable[[], str]]:
+    """A function per generated page, by docs-relative path, that returns the page's Markdown.
+
+    Pages are made one at a time, when MkDocs reaches them, so a KB's thousands of source pages are
+    never all in memory at once. ``memo`` keeps source pages and claims' words from the last build.
+    """
     r = Renderer(site, use_directory_urls, memo)
-    if memo is None:
-        out = {urls.source_path(k): source_page(r, k) for k in site.sources}
-    else:  # a source page is reused while its source and the claims citing it are unchanged
-        out = {
-            urls.source_path(k): memo.get(_source_page_key(site, k), lambda k=k: source_page(r, k))
-            for k in site.sources
-        }
-    out["sources/index.md"] = sources_index(r)
+
+    def source(key: str) -> str:  # reused while its source and the claims citing it are unchanged
+        return r.memo.get(_source_page_key(site, key), lambda: source_page(r, key))
+
+    out: dict[str, Callable[[], str]] = {urls.source_path(k): partial(source, k) for k in site.sources}
+    out["sources/index.md"] = partial(sources_index, r)
     for cond in site.config.conditions:
-        out[urls.condition_path(cond.id)] = condition_page(r, cond)
-    out["conditions/index.md"] = conditions_index(r)
-    out["evidence.md"] = evidence_page(r)
-    out["report.md"] = report_page(r)
+        out[urls.condition_path(cond.id)] = partial(condition_page, r, cond)
+    out["conditions/index.md"] = partial(conditions_index, r)
+    out["evidence.md"] = partial(evidence_page, r)
+    out["report.md"] = partial(report_page, r)
     return out
+
+
+def generated_pages(site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> dict[str, str]:
+    """Every generated page's Markdown, by docs-relative path."""
+    return {path: make() for path, make in generated_page_makers(site, use_directory_urls, memo).items()}

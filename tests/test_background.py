@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kb_tools import background
 from kb_tools.background import Job
 from kb_tools.errors import BuildError
 
@@ -39,6 +40,25 @@ def _slow_with_cleanup(marker: Path) -> None:
         time.sleep(60)
     finally:
         marker.write_text("cleaned up")
+
+
+_SET_BY_THE_PARENT = None
+
+
+def _hand_over(mode: str, arg: str) -> None:
+    """A step that finishes in a fresh interpreter running this module (see ``_fresh``)."""
+    background.replace_process("tests.test_background", mode, arg)
+
+
+def _fresh(mode: str, arg: str) -> None:
+    if mode == "write":  # a fresh interpreter: nothing of the parent's memory was carried over
+        Path(arg).write_text(f"fresh={_SET_BY_THE_PARENT is None}")
+    elif mode == "fail":
+        raise BuildError(arg)
+    elif mode == "exit":
+        os._exit(int(arg))
+    elif mode == "slow":
+        _slow_with_cleanup(Path(arg))
 
 
 def _alive(pid: int) -> bool:
@@ -119,3 +139,63 @@ def test_the_step_dies_with_a_killed_parent(tmp_path):
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_a_step_can_finish_in_a_fresh_interpreter(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    monkeypatch.setattr(sys.modules[__name__], "_SET_BY_THE_PARENT", "a fork would see this")
+    Job("writer", _hand_over, "write", str(out)).wait()
+    assert out.read_text() == "fresh=True"
+
+
+@pytest.mark.parametrize(
+    ("mode", "arg", "message"),
+    [
+        ("fail", "/nowhere: disk full", r"^/nowhere: disk full$"),
+        ("exit", "4", r"the writer stopped without finishing \(exit code 4\)"),
+    ],
+)
+def test_a_fresh_interpreter_reports_its_failure(mode, arg, message):
+    with pytest.raises(BuildError, match=message):
+        Job("writer", _hand_over, mode, arg).wait()
+
+
+def test_cancel_stops_a_fresh_interpreter_and_lets_it_clean_up(tmp_path):
+    marker = tmp_path / "marker"
+    job = Job("writer", _hand_over, "slow", str(marker))
+    assert _until(lambda: marker.exists() and marker.read_text().isdigit())
+    pid = int(marker.read_text())
+    job.cancel()
+    assert not _alive(pid)
+    assert marker.read_text() == "cleaned up"
+
+
+def test_a_fresh_interpreter_dies_with_a_killed_parent(tmp_path):
+    marker = tmp_path / "marker"
+    script = (
+        "import time\n"
+        "from tests.test_background import _hand_over\n"
+        "from kb_tools.background import Job\n"
+        f"Job('writer', _hand_over, 'slow', {str(marker)!r})\n"
+        "time.sleep(60)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=root)
+    try:
+        assert _until(lambda: marker.exists() and marker.read_text().isdigit())
+        child = int(marker.read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        assert _until(lambda: not _alive(child)), "the fresh interpreter outlived its killed parent"
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def test_only_a_jobs_child_can_hand_over():
+    with pytest.raises(RuntimeError, match="only for a Job's child"):
+        background.replace_process("tests.test_background", "write", "/nowhere")
+
+
+if __name__ == "__main__":
+    background.finish_in_process(_fresh, *sys.argv[1:])

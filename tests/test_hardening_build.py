@@ -134,24 +134,38 @@ def test_raw_html_in_a_page_cannot_break_the_build(built):
 # --- the index writer -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("exc", [OSError(28, "No space left on device"), RuntimeError("whoosh bug")])
-def test_exception_in_the_index_writer(built, monkeypatch, exc):
-    from whoosh.writing import SegmentWriter
+# Loaded by the index writer's fresh interpreter (it is on PYTHONPATH): fails the third ``add_document``.
+FAULT = """
+import os
+from pathlib import Path
 
+from whoosh.writing import SegmentWriter
+
+real = SegmentWriter.add_document
+calls = Path(os.environ["KB_TEST_CALLS"])
+
+
+def add_document(self, **fields):
+    with calls.open("a") as f:
+        f.write(".")
+    if len(calls.read_text()) == 3:
+        raise {exc}
+    return real(self, **fields)
+
+
+SegmentWriter.add_document = add_document
+"""
+
+
+@pytest.mark.parametrize("exc", ['OSError(28, "No space left on device")', 'RuntimeError("whoosh bug")'])
+def test_exception_in_the_index_writer(built, monkeypatch, tmp_path, exc):
     kb, before = built
     edit_kb(kb)
-    real = SegmentWriter.add_document
-    calls = kb.parent / "add_document-calls"  # the writer runs in a child process: count in a file
-
-    def add_document(self, **fields):
-        with calls.open("a") as f:
-            f.write(".")
-        if len(calls.read_text()) == 3:
-            raise exc
-        return real(self, **fields)
-
-    monkeypatch.setattr(SegmentWriter, "add_document", add_document)
-    with pytest.raises(BuildError, match=type(exc).__name__ if isinstance(exc, RuntimeError) else "space left"):
+    (tmp_path / "sitecustomize.py").write_text(FAULT.format(exc=exc))
+    calls = tmp_path / "add_document-calls"  # the writer is a process of its own: count in a file
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("KB_TEST_CALLS", str(calls))
+    with pytest.raises(BuildError, match="RuntimeError: whoosh bug" if "Runtime" in exc else "space left"):
         kb_build.build_site(load_config(kb))
     assert calls.read_text() == "..."
     assert_unchanged(kb, before)

@@ -55,7 +55,7 @@ def test_save_keeps_only_the_entries_this_build_used(tmp_path):
 
 def test_a_corrupt_or_unwritable_memo_only_costs_a_recomputation(tmp_path):
     calls, compute = _counting()
-    (tmp_path / "memo-t.pickle").write_bytes(b"not a pickle")
+    (tmp_path / "memo-t.sqlite").write_bytes(b"not a database")
     memo = Memo(tmp_path, "t", "ctx")
     assert memo.get("a", compute("a")) == "A"
     blocked = tmp_path / "file"
@@ -73,3 +73,33 @@ def test_without_a_folder_nothing_is_stored(tmp_path):
     memo.save()
     Memo(None, "t", "ctx").get("a", compute("a"))
     assert calls == ["a", "a"]
+
+
+def test_a_failed_build_leaves_the_stored_memo_as_it_was(tmp_path):
+    calls, compute = _counting()
+    memo = Memo(tmp_path, "t", "ctx")
+    memo.get("a", compute("a"))
+    memo.save()
+    failed = Memo(tmp_path, "t", "ctx")
+    failed.get("b", compute("b"))  # "a" unused: a save would drop it
+    failed.discard()
+    assert list(tmp_path.glob("*.tmp")) == []
+    again = Memo(tmp_path, "t", "ctx")
+    again.get("a", compute("a"))
+    assert calls == ["a", "b"] and again.hits == 1
+
+
+def test_the_file_a_killed_build_left_is_removed(tmp_path):
+    dead = tmp_path / "memo-t.sqlite.999999999.tmp"  # no process has this id
+    dead.write_bytes(b"half written")
+    Memo(tmp_path, "t", "ctx").save()
+    assert not dead.exists()
+
+
+def test_after_save_values_are_computed_and_not_kept(tmp_path):
+    calls, compute = _counting()
+    memo = Memo(tmp_path, "t", "ctx")
+    memo.save()
+    assert memo.get("late", compute("late")) == "LATE"
+    assert Memo(tmp_path, "t", "ctx").get("late", compute("late")) == "LATE"
+    assert calls == ["late", "late"]
