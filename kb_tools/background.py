@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -51,6 +52,9 @@ def _child(parent: int, conn, step: Callable[..., Any], args: tuple, kwargs: dic
     global _conn
     _die_with_parent(parent)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())  # a fork inherits held signals: take them again
+    # A collection would write to every object the fork shares with the build, copying all of its memory;
+    # the step is short-lived (or hands over to a fresh interpreter), so cycles can wait for its exit.
+    gc.disable()
     _conn = conn
     _run(conn, step, *args, **kwargs)
 

@@ -36,7 +36,9 @@ def _spill_and_hand_over(config: KbConfig, report: Report, styled, target: Path,
         write_index(config, report, styled, target, previous=previous)
         return
     meta = index_meta(config)  # a bad lay_terms.yml is reported from here, with its path
-    fd, name = tempfile.mkstemp(prefix="kb-index-documents-")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # beside the index (on its disk), not in /tmp, which may be memory
+    fd, name = tempfile.mkstemp(prefix=".kb-index-documents-", dir=target.parent)
     os.unlink(name)  # nothing to clean up, however the build ends
     with os.fdopen(os.dup(fd), "wb", buffering=1 << 20) as out:
         head = {"meta": meta, "target": str(target), "previous": str(previous) if previous is not None else None}

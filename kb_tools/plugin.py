@@ -32,6 +32,7 @@ not loaded twice) together with a staging folder for the index, which
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -243,7 +244,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._close_build()
         self._generated = self.site.memo("generated-pages", use_dir)  # source pages and claims' words
         self._rendered = self.site.memo("topic-pages", use_dir)
-        self._spool = Spool()
+        self._spool = Spool(_writable(self.site.config.cache_path))
         self._stash = {}
         self._source_keys = {urls.source_path(k): k for k in self.site.sources}
         self._makers = {}
@@ -454,6 +455,15 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def on_shutdown(self) -> None:
         self._cancel_index()
         self._close_build()
+
+
+def _writable(folder: Path) -> Path | None:
+    """``folder``, created if need be, or None (the system's temporary folder) when it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 def _search_entries(config: MkDocsConfig) -> list | None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 
 class Spool:
     """Text by key in an anonymous temporary file (gone when closed or when the process ends)."""
 
-    def __init__(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="kb-pages-")
+    def __init__(self, folder: Path | None = None) -> None:
+        """``folder``: where the file lives; the KB's cache folder rather than ``/tmp``, which may be memory."""
+        fd, name = tempfile.mkstemp(prefix="kb-pages-", dir=folder)
         os.unlink(name)  # nothing to clean up, however the build ends
         self._fd: int | None = fd
         self._end = 0
