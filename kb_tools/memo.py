@@ -92,7 +92,7 @@ class Memo:
                 stale.unlink(missing_ok=True)
         if self.path.exists():
             with contextlib.suppress(sqlite3.Error):
-                old = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+                old = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
                 row = old.execute("SELECT c FROM context").fetchone()
                 if row is not None and row[0] == self.context:
                     self._old = old
@@ -100,7 +100,7 @@ class Memo:
                     old.close()
         self._tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         self._tmp.unlink(missing_ok=True)
-        self._new = sqlite3.connect(self._tmp)
+        self._new = sqlite3.connect(self._tmp, check_same_thread=False)
         self._new.execute("PRAGMA journal_mode=OFF")  # a new file, renamed into place only when complete
         self._new.execute("PRAGMA synchronous=OFF")
         self._new.executescript(_SCHEMA)
@@ -153,6 +153,10 @@ class Memo:
         if self._tmp is not None:
             self._tmp.unlink(missing_ok=True)
 
+    def reader(self) -> MemoReader:
+        """Read access to what ``save`` stored (call after it), without holding the values in memory."""
+        return MemoReader(self.path, self.context)
+
     def _close(self) -> None:
         for conn in (self._old, self._new):
             if conn is not None:
@@ -161,3 +165,35 @@ class Memo:
         self._old = self._new = None
         if self._mem is None:
             self._mem = {}  # used after ``save``: compute, keep nothing
+
+
+class MemoReader:
+    """A saved memo's values, read one at a time from its file (``None`` where there is none)."""
+
+    def __init__(self, path: Path | None, context: str) -> None:
+        self._conn = None
+        if path is None or not path.exists():
+            return
+        with contextlib.suppress(sqlite3.Error):
+            # one build may read it from MkDocs' serve thread: never at the same time, so not checked
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            row = conn.execute("SELECT c FROM context").fetchone()
+            if row is not None and row[0] == context:
+                self._conn = conn
+            else:
+                conn.close()
+
+    def get(self, key: Any) -> Any | None:
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute("SELECT v FROM memo WHERE k = ?", (_key(key),)).fetchone()
+            return pickle.loads(row[0]) if row is not None else None
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            return None  # unreadable: the caller computes the value
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None

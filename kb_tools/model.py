@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in an input file; ``path`` is relative to the KB folder, ``line`` is 1-based."""
 
@@ -21,7 +21,7 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """One author or editor, split into BibTeX name parts."""
 
@@ -37,7 +37,7 @@ class Person:
         return " ".join(p for p in (self.first, self.von, self.last, self.jr) if p)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """One BibTeX entry, after LaTeX decoding, macro and crossref resolution."""
 
@@ -63,7 +63,7 @@ class Source:
         return dict(self.fields).get(name.lower(), "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """One cited key inside a citation group."""
 
@@ -73,7 +73,7 @@ class Citation:
     suppress_author: bool = False  # Pandoc's ``[-@key]``
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitationGroup:
     """A bracketed ``[@a; @b]`` group or one in-text ``@a`` / ``@a [p. 4]`` citation.
 
@@ -91,7 +91,7 @@ class CitationGroup:
         return tuple(c.key for c in self.citations)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A paragraph, list item or table row in a page body that states facts."""
 
@@ -119,7 +119,7 @@ class Claim:
         return bool(self.citations)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A topic page: its front matter and the claims in its body."""
 
@@ -135,7 +135,7 @@ class Page:
     not_claims: int = 0  # blocks marked as deliberately not claims
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem an editor must look at."""
 
@@ -150,7 +150,7 @@ class Finding:
         return f"{self.location}: {self.severity} {self.code}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Condition:
     """A condition readers search by, with the synonyms that name it."""
 
@@ -159,7 +159,7 @@ class Condition:
     synonyms: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Catalogue:
     """Everything loaded from one KB: the input of check, render and index."""
 

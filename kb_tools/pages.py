@@ -39,7 +39,7 @@ def markdown_parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(admon_plugin)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One claim-shaped block of a page, before citations are interpreted."""
 

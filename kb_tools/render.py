@@ -15,7 +15,7 @@ import re
 from . import urls
 from .model import CitationGroup, Claim
 from .pages import Block
-from .sitedata import PageScan, SiteData, mask_code, scan_page
+from .sitedata import PageScan, SiteData, mask_code
 from .sitepages import placeholder
 
 _REF_LINK = re.compile(r'<a href="#ref-([^"]+)" role="doc-biblioref">')
@@ -154,9 +154,9 @@ def render_page(
     With ``stash``, citations become placeholders whose HTML is appended to it
     (``sitepages.restore_html`` puts them back into the page's HTML).
     """
-    scan = site.scans.get(path)
-    if scan is None or scan.text != text:
-        scan = scan_page(text)  # edited since prepare (mkdocs serve): its new citations show as keys until rebuilt
+    scan = site.scans.get(
+        path, text
+    )  # if edited since prepare (mkdocs serve), new citations show as keys until rebuilt
     full = apply_edits(text, _edits(site, path, scan, use_directory_urls, stash))
     body = full[len(text) - len(markdown) :] if text.endswith(markdown) else markdown
     page = site.pages.get(path)

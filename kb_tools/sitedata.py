@@ -24,7 +24,7 @@ from .pages import Block, parse_page, read_text
 _FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A citation group at ``text[start:end]`` of a page's full text (front matter included)."""
 
@@ -33,7 +33,7 @@ class Segment:
     group: CitationGroup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageScan:
     """One page's text, its claim-shaped blocks and the citation groups inside them."""
 
@@ -114,7 +114,7 @@ class SiteData:
     config: KbConfig
     report: Report
     styled: apa.Styled
-    scans: dict[str, PageScan]  # by docs-relative page path
+    scans: Scans
 
     @cached_property
     def pages(self) -> dict[str, Page]:
@@ -166,12 +166,30 @@ class SiteData:
         return {k: n for n, k in enumerate(self.styled.formatted.references)}
 
 
+class Scans:
+    """Each page's scan, kept on disk in the "scans" memo rather than in memory (at 100,000 claims they
+    are 150 MB): a page is rendered once per build, so its scan is read back once."""
+
+    def __init__(self, memo: Memo) -> None:
+        self._reader = memo.reader()
+
+    def get(self, path: str, text: str) -> PageScan:
+        """The scan of page ``path`` with this ``text`` (computed if the page changed since ``prepare``)."""
+        scan = self._reader.get(_scan_key(path, text))
+        if isinstance(scan, PageScan) and scan.text == text:
+            return scan
+        return scan_page(text)  # edited since the check (or no cache): parse it afresh
+
+
+def _scan_key(path: str, text: str) -> tuple[str, str]:
+    return (path, digest(text))  # a page's scan depends on its text and its claims, which the text decides
+
+
 def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
     """Load and check the KB (unless ``report`` is given), scan its pages, and style every citation once."""
     report = report or check(config)
     cat = report.catalogue
-    scans: dict[str, PageScan] = {}
-    # a page's scan depends on its text and on its claims, which the text and the config decide
+    groups: list[CitationGroup] = []
     memo = Memo(config.cache_path, "scans", digest(code_key(), fingerprint(config)))
     for page in cat.pages:
         path = config.docs_path / page.path
@@ -179,8 +197,8 @@ def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
             text = read_text(path)
         except OSError:
             continue  # the check already reported an unreadable page
-        scans[page.path] = memo.get((page.path, digest(text)), lambda: scan_page(text, page))  # noqa: B023
+        scan = memo.get(_scan_key(page.path, text), lambda: scan_page(text, page))  # noqa: B023
+        groups += (s.group for s in scan.segments)
     memo.save()
-    groups = [s.group for scan in scans.values() for s in scan.segments]
     styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], groups, config.cache_path)
-    return SiteData(config, report, styled, scans)
+    return SiteData(config, report, styled, Scans(memo))

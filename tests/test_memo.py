@@ -103,3 +103,15 @@ def test_after_save_values_are_computed_and_not_kept(tmp_path):
     assert memo.get("late", compute("late")) == "LATE"
     assert Memo(tmp_path, "t", "ctx").get("late", compute("late")) == "LATE"
     assert calls == ["late", "late"]
+
+
+def test_a_reader_gives_what_the_last_save_stored_and_nothing_else(tmp_path):
+    memo = Memo(tmp_path, "t", "ctx")
+    memo.get("a", lambda: {"value": 1})
+    assert memo.reader().get("a") is None  # not saved yet
+    memo.save()
+    reader = memo.reader()
+    assert reader.get("a") == {"value": 1} and reader.get("b") is None
+    reader.close()
+    assert Memo(tmp_path, "t", "other").reader().get("a") is None  # another context
+    assert Memo(None, "t", "ctx").reader().get("a") is None

@@ -44,7 +44,7 @@ def rendered(kb: Path) -> tuple[list[str], list[str]]:
     site = prepare(load_config(kb))
     cites, refs = [], []
     for page in site.published:
-        text = site.scans[page.path].text
+        text = (kb / "docs" / page.path).read_text(encoding="utf-8")
         body = render_page(site, page.path, text, text)
         cites += [f"{page.path}: {m}" for m in _CITATION.findall(body)]
         refs += [f"{page.path}: {m}" for m in _REFERENCE.findall(body)]
@@ -107,10 +107,20 @@ def test_reference_entries_are_pandocs_apa(name, tmp_path):
 def test_citation_forms_render_and_code_stays_literal(tmp_path):
     kb = _kb("forms", tmp_path)
     site = prepare(load_config(kb))
-    text = site.scans["citations.md"].text
+    text = (kb / "docs" / "citations.md").read_text(encoding="utf-8")
     body = render_page(site, "citations.md", text, text)
     assert "`[@smith2022]` stays literal" in body and "[@smith2022] inside a fence is code" in body
     assert ">Smith &amp; Doe, 2022b</a>, <a" in body and ">2022a</a>)" in body  # disambiguated across the KB
     assert "(see <a" in body and ">Smith &amp; Doe, 2022b, pp. 101–103</a>)" in body
     assert ">2022b</a>)</span>" in body  # [-@smith2022]: author suppressed
     assert body.count("[@") == 2  # only the two literal code examples remain
+
+
+def test_a_page_edited_after_prepare_is_scanned_again(tmp_path):
+    kb = _kb("forms", tmp_path)
+    site = prepare(load_config(kb))
+    text = (kb / "docs" / "citations.md").read_text(encoding="utf-8")
+    assert site.scans.get("citations.md", text).text == text  # the stored scan
+    edited = text + "\nA new claim [@smith2022].\n"
+    scan = site.scans.get("citations.md", edited)
+    assert scan.text == edited and any("smith2022" in s.group.keys for s in scan.segments[-1:])
