@@ -200,7 +200,7 @@ def _plan_chunks(entries: dict[str, str], groups: Sequence[str]) -> list[_Chunk]
     for i, keys in enumerate(owned):
         cited = {k for _, g in chunk_groups[i] for k in _group_keys(g) if k in entries}
         listed = set(keys) | {m for k in cited for m in classes[class_of[k]]}
-        bib = listed | _parents(listed, entries)
+        bib = listed | crossref_parents(listed, entries)
         plan.append(
             _Chunk(
                 owned=tuple(keys),
@@ -217,7 +217,7 @@ def _group_keys(group: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in re.finditer(r"@(?:\{([^}]*)\}|([^\s;\],]+?))(?=[\s;\],]|$)", group)]
 
 
-def _parents(keys: set[str], entries: dict[str, str]) -> set[str]:
+def crossref_parents(keys: set[str], entries: dict[str, str]) -> set[str]:
     """Crossref parents the entries need (one level, as the loader resolves them)."""
     out = set()
     for k in keys:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import urls
-from .apa import pandoc_binary
+from .apa import crossref_parents, pandoc_binary, split_bibtex
 from .errors import BuildError
 from .sitedata import SiteData
 
@@ -34,10 +34,26 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
         }
 
 
-def csl_json(bibtex: str, cache_dir: Path | None = None) -> list:
-    """CSL-JSON of every entry, from ``pandoc -f bibtex -t csljson`` (cached by content)."""
-    if not bibtex.strip():
-        return []
+CSL_CHUNK = 500  # entries per pandoc run: one run over 10,000 entries needs about 900 MB
+
+
+def csl_json(bibtex: str, cache_dir: Path | None = None) -> Iterator[dict]:
+    """CSL-JSON of every entry, in the bibliography's order, from ``pandoc -f bibtex -t csljson``.
+
+    The entries are converted in chunks (each cached by its content), with the crossref parents they
+    need; each chunk yields only its own entries, so the result is what one run over all of them gives.
+    """
+    macros, entries = split_bibtex(bibtex)
+    keys = list(entries)
+    for start in range(0, len(keys), CSL_CHUNK):
+        owned = keys[start : start + CSL_CHUNK]
+        helpers = sorted(crossref_parents(set(owned), entries))
+        bib = "\n\n".join([macros, *(entries[k] for k in owned + helpers)])
+        wanted = set(owned)
+        yield from (item for item in _csl_chunk(bib, cache_dir) if item.get("id") in wanted)
+
+
+def _csl_chunk(bibtex: str, cache_dir: Path | None) -> list:
     digest = hashlib.sha256(bibtex.encode()).hexdigest()[:32]
     cache = cache_dir / f"csljson-{digest}.json" if cache_dir else None
     if cache and cache.is_file():
