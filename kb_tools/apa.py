@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -312,13 +312,16 @@ class Styled:
 
 
 def style_catalogue(
-    bibtex: str, keys: Sequence[str], groups: Sequence[CitationGroup], cache_dir: Path | None
+    bibtex: str, keys: Sequence[str], groups: Iterable[CitationGroup | str], cache_dir: Path | None
 ) -> Styled:
-    """Format every source and every citation group of a KB in one pandoc run (cached)."""
+    """Format every source and every citation group of a KB in one pandoc run (cached).
+
+    ``groups`` may be given in pandoc syntax already (``citation_markdown``), which is lighter to hold.
+    """
     wanted: dict[str, None] = {}
     for key in keys:
         wanted.setdefault(citation_markdown([Citation(key)]))
     for g in groups:
-        wanted.setdefault(citation_markdown(g))
+        wanted.setdefault(g if isinstance(g, str) else citation_markdown(g))
     order = list(wanted)
     return Styled(format_all(bibtex, order, cache_dir), {g: n for n, g in enumerate(order)})
