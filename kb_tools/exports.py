@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import urls
-from .apa import crossref_parents, pandoc_binary, split_bibtex
+from .apa import crossref_parents, pandoc_binary, pandoc_command, split_bibtex
 from .errors import BuildError
 from .sitedata import SiteData
 
@@ -62,7 +62,7 @@ def _csl_chunk(bibtex: str, cache_dir: Path | None) -> list:
         except ValueError:
             pass  # a damaged cache entry is recomputed
     proc = subprocess.run(
-        [pandoc_binary(), "-f", "bibtex", "-t", "csljson"],
+        [*pandoc_command(pandoc_binary()), "-f", "bibtex", "-t", "csljson"],
         input=bibtex,
         capture_output=True,
         text=True,

@@ -86,3 +86,13 @@ def test_javascript_urls_never_become_links():
     out = apa.format_all(bib, ["[@x]"], None)
     hrefs = re.findall(r'href="([^"]*)"', "".join(out.references.values()) + "".join(out.citations))
     assert hrefs and not [h for h in hrefs if h.lower().startswith("javascript:")]
+
+
+def test_pandoc_runs_with_a_small_heap_when_it_accepts_rts_options(tmp_path):
+    exe = shutil.which("pandoc")
+    assert apa.pandoc_command(exe) == (exe, "+RTS", "-A1m", "-RTS")
+    strict = tmp_path / "pandoc-without-rtsopts"  # as a pandoc linked without -rtsopts answers
+    strict.write_text('#!/bin/sh\ncase "$1" in +RTS) echo "Most RTS options are disabled" >&2; exit 1;; esac\n')
+    strict.chmod(0o755)
+    assert apa.pandoc_command(str(strict)) == (str(strict),)
+    assert apa.pandoc_command(str(tmp_path / "missing")) == (str(tmp_path / "missing"),)
