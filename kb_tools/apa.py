@@ -130,7 +130,9 @@ def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None
             lambda: _run_pandoc(bib, chunk.groups, csl, chunk.nocite),
         )
 
-    workers = max(1, min(len(plan), os.cpu_count() or 1))
+    # one run at a time for a large bibliography: its runs list thousands of cited entries each and take
+    # 300-470 MB apiece, so two side by side took a 10,000-entry build past 1 GiB
+    workers = 1 if len(entries) > SERIAL_ABOVE else max(1, min(len(plan), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:  # threads only wait on pandoc processes
         results = list(pool.map(run, plan))
     ordered: list[tuple[str, int, str, str]] = []
@@ -149,6 +151,7 @@ def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None
 
 
 CHUNK_ENTRIES = 500
+SERIAL_ABOVE = 5000  # entries: above this, pandoc's runs go one at a time (memory)
 _ENTRY_START = re.compile(r"^@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.M)
 _FIELD = r"(?im)^[ \t]*{name}[ \t]*=[ \t]*[{{\"]?(.*?)[}}\"]?[ \t]*,?[ \t]*$"
 _AUTHOR = re.compile(_FIELD.format(name="(?:author|editor)"))

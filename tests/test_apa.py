@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -96,3 +97,28 @@ def test_pandoc_runs_with_a_small_heap_when_it_accepts_rts_options(tmp_path):
     strict.chmod(0o755)
     assert apa.pandoc_command(str(strict)) == (str(strict),)
     assert apa.pandoc_command(str(tmp_path / "missing")) == (str(tmp_path / "missing"),)
+
+
+@pytest.mark.parametrize(("serial_above", "most_at_once"), [(10**6, 2), (5, 1)])
+def test_a_large_bibliography_runs_pandoc_one_chunk_at_a_time(monkeypatch, serial_above, most_at_once):
+    import threading
+    import time
+
+    if (os.cpu_count() or 1) < 2 and most_at_once == 2:
+        pytest.skip("one core: runs never overlap")
+    running, seen, lock = [0], [0], threading.Lock()
+
+    def run(bib, groups, csl, nocite=()):
+        with lock:
+            running[0] += 1
+            seen[0] = max(seen[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+        return apa.Formatted({}, tuple("" for _ in groups))
+
+    monkeypatch.setattr(apa, "CHUNK_ENTRIES", 3)
+    monkeypatch.setattr(apa, "SERIAL_ABOVE", serial_above)  # the BIB has 20 entries
+    monkeypatch.setattr(apa, "_run_pandoc", run)
+    apa.format_all(BIB, GROUPS, None)
+    assert seen[0] == most_at_once
