@@ -7,8 +7,12 @@ Under plain ``mkdocs build`` / ``mkdocs serve``:
   citation with one pandoc run, and logs findings: errors as MkDocs warnings
   (``path:line: ...``, so ``mkdocs build --strict`` fails on them), warnings
   and findings on draft pages as info (they never fail a build);
-* ``on_files`` adds the generated pages, ``claims.json``, ``references.json``
-  and ``kb_tools/assets/*`` (under ``assets/kb/``);
+* ``on_files`` adds the generated pages (their Markdown is made in ``on_page_markdown``, one page at a
+  time, so a KB's thousands of source pages are never all in memory), ``claims.json``,
+  ``references.json`` and ``kb_tools/assets/*`` (under ``assets/kb/``);
+* each converted page's HTML and Markdown wait on disk (``kb_tools.spool``) from the end of
+  ``on_page_content`` until ``on_page_context`` (run first), and are dropped after ``on_post_page``
+  (run last): MkDocs converts every page before it templates any;
 * ``on_page_markdown`` renders citations, claim anchors, "citation needed"
   marks, the review date and the page's reference list; large HTML fragments
   (citations, generated pages' lists and tables) travel as placeholders that

@@ -117,14 +117,19 @@ def test_cancel_stops_the_step_and_lets_it_clean_up(tmp_path):
     job.wait()  # nothing left to wait for
 
 
-def test_the_step_dies_with_a_killed_parent(tmp_path):
+@pytest.mark.parametrize(
+    "arguments",
+    ["_slow_with_cleanup, Path({marker!r})", "_hand_over, 'slow', {marker!r}"],
+    ids=["fork", "fresh-interpreter"],
+)
+def test_the_step_dies_with_a_killed_parent(tmp_path, arguments):
     marker = tmp_path / "marker"
     script = (
-        "import sys, time\n"
+        "import time\n"
         "from pathlib import Path\n"
-        "from tests.test_background import _slow_with_cleanup\n"
+        "from tests.test_background import _hand_over, _slow_with_cleanup\n"
         "from kb_tools.background import Job\n"
-        f"Job('writer', _slow_with_cleanup, Path({str(marker)!r}))\n"
+        f"Job('writer', {arguments.format(marker=str(marker))})\n"
         "time.sleep(60)\n"
     )
     root = Path(__file__).resolve().parent.parent
@@ -168,28 +173,6 @@ def test_cancel_stops_a_fresh_interpreter_and_lets_it_clean_up(tmp_path):
     job.cancel()
     assert not _alive(pid)
     assert marker.read_text() == "cleaned up"
-
-
-def test_a_fresh_interpreter_dies_with_a_killed_parent(tmp_path):
-    marker = tmp_path / "marker"
-    script = (
-        "import time\n"
-        "from tests.test_background import _hand_over\n"
-        "from kb_tools.background import Job\n"
-        f"Job('writer', _hand_over, 'slow', {str(marker)!r})\n"
-        "time.sleep(60)\n"
-    )
-    root = Path(__file__).resolve().parent.parent
-    parent = subprocess.Popen([sys.executable, "-c", script], cwd=root)
-    try:
-        assert _until(lambda: marker.exists() and marker.read_text().isdigit())
-        child = int(marker.read_text())
-        parent.send_signal(signal.SIGKILL)
-        parent.wait(10)
-        assert _until(lambda: not _alive(child)), "the fresh interpreter outlived its killed parent"
-    finally:
-        parent.kill()
-        parent.wait()
 
 
 def test_only_a_jobs_child_can_hand_over():
