@@ -75,6 +75,7 @@ class Memo:
         self._mem: dict[bytes, Any] | None = None  # without a usable folder: this build only
         self._old = self._new = None
         self._tmp: Path | None = None
+        self._stored = False  # ``save`` put this build's file in place
         try:
             self._open()
         except (OSError, sqlite3.Error):
@@ -144,6 +145,7 @@ class Memo:
             self._new.commit()
             self._close()
             os.replace(self._tmp, self.path)
+            self._stored = True
         except (OSError, sqlite3.Error):
             self.discard()
 
@@ -154,8 +156,11 @@ class Memo:
             self._tmp.unlink(missing_ok=True)
 
     def reader(self) -> MemoReader:
-        """Read access to what ``save`` stored (call after it), without holding the values in memory."""
-        return MemoReader(self.path, self.context)
+        """Read access to what ``save`` stored (call after it), without holding the values in memory; a memo
+        that could not be stored (no usable folder) gives the values it holds."""
+        if self._stored:
+            return MemoReader(self.path, self.context)
+        return MemoReader(None, self.context, values=self._mem or {})
 
     def _close(self) -> None:
         for conn in (self._old, self._new):
@@ -170,8 +175,9 @@ class Memo:
 class MemoReader:
     """A saved memo's values, read one at a time from its file (``None`` where there is none)."""
 
-    def __init__(self, path: Path | None, context: str) -> None:
+    def __init__(self, path: Path | None, context: str, values: dict[bytes, Any] | None = None) -> None:
         self._conn = None
+        self._values = values  # kept in memory by a memo without a file
         if path is None or not path.exists():
             return
         with contextlib.suppress(sqlite3.Error):
@@ -184,6 +190,8 @@ class MemoReader:
                 conn.close()
 
     def get(self, key: Any) -> Any | None:
+        if self._values is not None:
+            return self._values.get(_key(key))
         if self._conn is None:
             return None
         try:

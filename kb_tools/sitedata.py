@@ -182,7 +182,7 @@ class Scans:
         scan = self._reader.get(_scan_key(path, text))
         if isinstance(scan, PageScan) and scan.text == text:
             return scan
-        return scan_page(text)  # edited since the check (or no cache): parse it afresh
+        return scan_page(text)  # edited since the check (or the memo was unreadable): parse it afresh
 
 
 def _scan_key(path: str, text: str) -> tuple[str, str]:

@@ -360,8 +360,3 @@ def generated_page_makers(
     out["evidence.md"] = partial(evidence_page, r)
     out["report.md"] = partial(report_page, r)
     return out
-
-
-def generated_pages(site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> dict[str, str]:
-    """Every generated page's Markdown, by docs-relative path."""
-    return {path: make() for path, make in generated_page_makers(site, use_directory_urls, memo).items()}

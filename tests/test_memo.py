@@ -115,3 +115,10 @@ def test_a_reader_gives_what_the_last_save_stored_and_nothing_else(tmp_path):
     reader.close()
     assert Memo(tmp_path, "t", "other").reader().get("a") is None  # another context
     assert Memo(None, "t", "ctx").reader().get("a") is None
+
+
+def test_a_memo_without_a_folder_reads_back_what_this_build_computed():
+    memo = Memo(None, "t", "ctx")
+    memo.get("a", lambda: "A")
+    memo.save()
+    assert memo.reader().get("a") == "A"  # not computed a second time (page scans rely on this)
