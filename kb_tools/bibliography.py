@@ -20,11 +20,11 @@ Decisions worth knowing:
 * ``crossref`` (one level, BibLaTeX style): the child takes every field it lacks from the parent,
   except that the parent's ``title``/``subtitle``/``titleaddon`` become ``booktitle``/``booksubtitle``/
   ``booktitleaddon``, its ``author`` becomes ``bookauthor`` (and also ``author`` for ``@inbook``), and
-  ``crossref``, ``xref``, ``ids``, ``shorttitle`` and ``evidence`` (a property of the work itself)
-  are never inherited. Parents may live in another file.
+  ``crossref``, ``xref``, ``ids``, ``shorttitle``, ``evidence``, ``design`` and ``authority`` (properties
+  of the work itself) are never inherited. Parents may live in another file.
 * ``@string`` macros are per file, as bibtexparser resolves them per parse.
 * ``and others`` stays as ``Person(last="others")``, BibTeX's convention, so a renderer can print "et al.".
-* An invalid ``sourcetype`` or ``evidence`` is reported and left ``""`` on the ``Source``.
+* An invalid ``sourcetype``, ``evidence``, ``design`` or ``authority`` is reported and left ``""`` on the ``Source``.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ from .bibmiddleware import (
     ResolveMacros,
 )
 from .config import EVIDENCE_LEVELS, SOURCE_TYPES
+from .grading import AUTHORITIES, DESIGNS, NO_DESIGN, from_evidence
 from .model import Finding, Location, Person, Source
 
 # bibtexparser logs every syntax error as a warning; we report them as findings instead, so keep
@@ -73,7 +74,7 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 NAME_FIELDS = ("author", "editor", "translator")
 CONTAINER_FIELDS = ("journal", "journaltitle", "booktitle", "publisher", "institution", "organization", "school")
-_NOT_INHERITED = frozenset({"crossref", "xref", "ids", "shorttitle", "evidence", "entryset"})
+_NOT_INHERITED = frozenset({"crossref", "xref", "ids", "shorttitle", "evidence", "design", "authority", "entryset"})
 _RENAMED_ON_INHERIT = {"title": "booktitle", "subtitle": "booksubtitle", "titleaddon": "booktitleaddon"}
 
 _BAD_KEY = re.compile(r"[\s{}(),=\"#%\\]")
@@ -404,8 +405,8 @@ def _source(rec: _Record, findings: list[Finding]) -> Source:
         doi=_DOI_PREFIX.sub("", f.get("doi", "")).strip(),
         url=f.get("url", ""),
         sourcetype=_sourcetype(rec, findings),
-        evidence=_evidence(rec, findings),
         fields=tuple(f.items()),
+        **_classification(rec, findings),
     )
 
 
@@ -428,6 +429,33 @@ def _evidence(rec: _Record, findings: list[Finding]) -> str:
     msg = f"'{rec.key}' has evidence '{value}', which is not an evidence level; use one of {', '.join(EVIDENCE_LEVELS)}"
     findings.append(_finding("bib-syntax", rec.location, msg, source=rec.key))
     return ""
+
+
+def _classification(rec: _Record, findings: list[Finding]) -> dict:
+    """``evidence`` (deprecated), ``design`` and ``authority``; the old ``evidence`` fills what the new fields
+    leave out, so a .bib written for the single ladder grades the same."""
+    evidence = _evidence(rec, findings)
+    old_design, old_authority = from_evidence(evidence)
+    design = _token(rec.fields.get("design", ""))
+    if design and design not in (*DESIGNS, NO_DESIGN):
+        msg = f"'{rec.key}' has design '{design}', which is not a study design; use one of {', '.join(DESIGNS)} or none"
+        findings.append(_finding("bib-syntax", rec.location, msg, source=rec.key))
+        design = ""
+    authority: list[str] = []
+    for word in filter(None, (_token(w) for w in rec.fields.get("authority", "").split(","))):
+        if word in AUTHORITIES:
+            authority.append(word)
+        elif word != "none":
+            msg = (
+                f"'{rec.key}' has authority '{word}'; use regulatory, guideline or consensus (comma-separated), or none"
+            )
+            findings.append(_finding("bib-syntax", rec.location, msg, source=rec.key))
+    given = "authority" in rec.fields
+    return {
+        "evidence": evidence,
+        "design": design or old_design,
+        "authority": tuple(dict.fromkeys(authority)) if given else old_authority,
+    }
 
 
 def _token(value: str) -> str:

@@ -6,9 +6,10 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass, replace
 
-from . import cache
+from . import cache, grading, scope
 from .bibliography import load_sources
 from .config import EVIDENCE_LEVELS, KbConfig
+from .grading import Grade
 from .model import Catalogue, Finding, Location, Page, Source
 from .pages import load_pages
 
@@ -56,14 +57,14 @@ def evidence_rank(level: str) -> int:
     return EVIDENCE_LEVELS.index(level) if level in EVIDENCE_LEVELS else len(EVIDENCE_LEVELS)
 
 
+def claim_grade(config: KbConfig, keys, sources: dict[str, Source]) -> Grade:
+    """A claim's best study design and authority statements, among its acceptable sources."""
+    return grading.grade(config.designs, config.accept, keys, sources)
+
+
 def claim_evidence(config: KbConfig, keys, sources: dict[str, Source]) -> str:
-    """A claim's evidence level: the strongest among its acceptable sources."""
-    levels = [
-        sources[k].evidence
-        for k in keys
-        if k in sources and sources[k].sourcetype in config.accept and sources[k].evidence
-    ]
-    return min(levels, key=lambda lv: evidence_rank(lv)) if levels else ""
+    """Deprecated: a claim's level on the old single ladder (the ``evidence`` field of the JSON outputs)."""
+    return claim_grade(config, keys, sources).evidence
 
 
 def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date | None = None) -> Report:
@@ -177,7 +178,7 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source]) -> list
                 "uncited-claim",
                 "error",
                 loc,
-                f"claim '{_excerpt(claim.text)}' cites no source; add a citation such as [@key], "
+                f"claim '{_excerpt(scope.strip_tags(claim.text))}' cites no source; add a citation such as [@key], "
                 "or mark deliberate non-claims with <!-- kb: not-a-claim -->",
                 claim=claim.id,
             )
@@ -201,7 +202,8 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source]) -> list
                 "unacceptable-source",
                 "error",
                 loc,
-                f"claim '{_excerpt(claim.text)}' rests only on sources the policy does not accept: {types}; "
+                f"claim '{_excerpt(scope.strip_tags(claim.text))}' rests only on sources the policy does not accept: "
+                f"{types}; "
                 f"cite a source of type {', '.join(config.accept)}",
                 claim.id,
                 rejected[0],

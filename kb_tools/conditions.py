@@ -36,6 +36,10 @@ class ConditionMatcher:
             regex = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
             self._rules.append((c.id, regex))
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(cid for cid, _ in self._rules)
+
     def match(self, text: str) -> tuple[str, ...]:
         """The ids of every condition named in ``text``, in vocabulary order."""
         return tuple(cid for cid, regex in self._rules if regex.search(text))

@@ -16,27 +16,11 @@ import pathspec
 import yaml
 
 from .errors import ConfigError
+from .grading import DESIGNS, EVIDENCE_LEVELS  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
 from .model import Condition
 
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
 DEFAULT_ACCEPT = ("journal", "government", "university", "professional", "journalism")
-
-# Strongest first. Syntheses of many studies outrank single studies; a
-# guideline or a regulator's statement is an authority's reading of the
-# evidence, ranked above a single study's design only where it is a synthesis.
-EVIDENCE_LEVELS = (
-    "meta-analysis",
-    "systematic-review",
-    "rct",
-    "cohort",
-    "case-control",
-    "case-series",
-    "guideline",
-    "regulatory",
-    "narrative-review",
-    "expert-opinion",
-    "news",
-)
 
 FINDING_CODES = {
     "uncited-claim": "error",
@@ -109,6 +93,7 @@ class KbConfig:
     cache_dir: str = ".kb/cache"
     draft_docs: str = ""
     site_name: str = ""
+    designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
 
     @property
     def docs_path(self) -> Path:
@@ -213,7 +198,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         raise fail("options must be a mapping")
     known = {
         "bibliography", "accept", "severity", "conditions", "review_max_age_days",
-        "index_dir", "cache_dir", "enabled",
+        "index_dir", "cache_dir", "enabled", "designs",
     }  # fmt: skip
     for key in options:
         if key not in known:
@@ -250,6 +235,8 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     if not isinstance(age, int) or isinstance(age, bool) or age < 1:
         raise fail("review_max_age_days: give a whole number of days, at least 1")
 
+    designs = _designs(options.get("designs", list(DESIGNS)), fail)
+
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -267,7 +254,15 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         cache_dir=str(options.get("cache_dir", ".kb/cache")),
         draft_docs=draft,
         site_name=str(data.get("site_name", "")),
+        designs=designs,
     )
+
+
+def _designs(raw: Any, fail) -> tuple[str, ...]:
+    """The study designs, strongest first: a reordering of the known designs, each named once."""
+    if not isinstance(raw, list) or sorted(map(str, raw)) != sorted(DESIGNS):
+        raise fail(f"designs: list every study design once, strongest first: {', '.join(DESIGNS)}")
+    return tuple(raw)
 
 
 def _conditions(raw: Any, fail) -> tuple[Condition, ...]:

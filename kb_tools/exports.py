@@ -30,7 +30,9 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
             "section": claim.section,
             "conditions": list(claim.conditions),
             "sources": list(claim.keys),
-            "evidence": site.evidence.get(claim.id, ""),
+            "design": site.grades[claim.id].design,
+            "authorities": list(site.grades[claim.id].authorities),
+            "evidence": site.grades[claim.id].evidence,  # deprecated: use design and authorities
         }
 
 

@@ -27,7 +27,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from . import citations, urls
-from .check import Report, claim_evidence
+from .check import Report, claim_grade
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
@@ -64,7 +64,9 @@ def schema() -> Schema:
         # what plain words match: the claim, where it sits, and what it cites (positions only in text)
         all=TEXT(analyzer=stem, phrase=False),
         years=KEYWORD(commas=True, scorable=True),
-        evidence=ID(stored=True),
+        evidence=ID(stored=True),  # deprecated single ladder, kept for one release
+        design=ID(stored=True),
+        authorities=KEYWORD(stored=True, commas=True, scorable=True),
         page=ID(stored=True),
         url=STORED(),
         refs=STORED(),
@@ -74,7 +76,7 @@ def schema() -> Schema:
     )
     # Filter-only fields are "scorable" too: Whoosh then keeps their lengths in a column, where for a
     # field without one its segment writer asks the file system for that column at every posting.
-    for name in ("id", "evidence", "page"):
+    for name in ("id", "evidence", "design", "page"):
         fields[name].scorable = True
     return fields
 
@@ -86,7 +88,9 @@ class SourceRef:
     key: str
     citation: str  # APA short form, e.g. "(Alnefeesi et al., 2022)"
     sourcetype: str
-    evidence: str
+    evidence: str  # deprecated single ladder
+    design: str = ""
+    authority: tuple[str, ...] = ()
 
 
 def plain_text(markdown: str, stripped: str | None = None) -> str:
@@ -122,7 +126,7 @@ def claim_document(
         "sources": ",".join(claim.keys),
         "all": " ".join([text, page.title, claim.section, authors, *titles]),
         "years": ",".join(sorted({c[3] for c in cited if c[3]})),
-        "evidence": claim_evidence(config, claim.keys, sources),
+        **_grade_fields(claim_grade(config, claim.keys, sources)),
         "page": page.path,
         "url": urls.claim_url(page.path, claim.id),
         "refs": [dict(c[0]) for c in cited],
@@ -131,11 +135,15 @@ def claim_document(
     }
 
 
+def _grade_fields(grade) -> dict:
+    return {"evidence": grade.evidence, "design": grade.design, "authorities": ",".join(grade.authorities)}
+
+
 def _cited(cache: dict, s: Source, styled) -> tuple:
     """(result ref, authors, title, year) of a cited source, worked out once per source."""
     got = cache.get(s.key)
     if got is None:
-        ref = asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence))
+        ref = asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence, s.design, s.authority))
         got = cache[s.key] = (ref, " ".join(str(a) for a in s.authors), s.title, s.year)
     return got
 

@@ -56,7 +56,9 @@ class Source:
     doi: str = ""
     url: str = ""
     sourcetype: str = ""  # "" when unclassified
-    evidence: str = ""  # "" when not given
+    evidence: str = ""  # deprecated single ladder; "" when not given
+    design: str = ""  # a study design from kb_tools.grading.DESIGNS, "none", or "" when not given
+    authority: tuple[str, ...] = ()  # kinds of authority statement: regulatory, guideline, consensus
     fields: tuple[tuple[str, str], ...] = ()  # every decoded field, lower-case names
 
     def field(self, name: str) -> str:

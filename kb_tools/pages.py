@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import citations
+from . import citations, scope
 from .cache import text_key
 from .conditions import ConditionMatcher
 from .config import KbConfig
@@ -51,6 +51,7 @@ class Block:
     exempt: bool  # inside a block marked not-a-claim
     lead_in: int | None = None  # index of the lead-in block this item belongs to
     is_lead_in: bool = False
+    headings: tuple[str, ...] = ()  # the headings the block sits under, outermost first
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
     meta, meta_error, meta_line = {}, "", 1
     blocks: list[Block] = []
     section, first_heading, marks = "", "", 0
+    headings: list[tuple[int, str]] = []  # (level, text) of the open headings, outermost first
     stack: list[list] = []  # open containers: [token type, item block index or None, exempt]
     exempt_level: int | None = None  # level of the block a not-a-claim mark applies to
     pending_mark = False
@@ -91,6 +93,8 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
 
         if tok.type == "heading_open":
             section = tokens[i + 1].content.strip()
+            level = int(tok.tag[1:])
+            headings = [h for h in headings if h[0] < level] + [(level, section)]
             if tok.tag == "h1" and not first_heading:
                 first_heading = section
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
@@ -115,7 +119,11 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
         elif tok.type == "list_item_open":
             stack.append([tok.type, None, exempt])
             lead = lead_in_for_list[-1] if lead_in_for_list else None
-            blocks.append(Block("item", tok.map[0] + 1, tok.map[0] + 1, "", section, exempt, lead_in=lead))
+            blocks.append(
+                Block(
+                    "item", tok.map[0] + 1, tok.map[0] + 1, "", section, exempt, lead_in=lead, headings=_texts(headings)
+                )
+            )
             stack[-1][1] = len(blocks) - 1
         elif tok.type in _CONTAINERS:
             stack.append([tok.type, None, exempt])
@@ -137,7 +145,18 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
                     and nxt is not None
                     and nxt.type in ("bullet_list_open", "ordered_list_open")
                 )
-                blocks.append(Block("paragraph", start, end, inline.content, section, exempt, is_lead_in=lead))
+                blocks.append(
+                    Block(
+                        "paragraph",
+                        start,
+                        end,
+                        inline.content,
+                        section,
+                        exempt,
+                        is_lead_in=lead,
+                        headings=_texts(headings),
+                    )
+                )
         elif tok.type == "tr_open" and _in_tbody(tokens, i):
             cells = []
             j = i + 1
@@ -145,7 +164,8 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
                 if tokens[j].type == "inline":
                     cells.append(tokens[j].content.strip())
                 j += 1
-            blocks.append(Block("row", tok.map[0] + 1, tok.map[1], _row_text(cells), section, exempt))
+            row = Block("row", tok.map[0] + 1, tok.map[1], _row_text(cells), section, exempt, headings=_texts(headings))
+            blocks.append(row)
 
         if tok.nesting == -1 and exempt_level is not None and tok.level == exempt_level:
             exempt_level = None
@@ -153,6 +173,10 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
     # drop list items with no text of their own (an item holding only a nested list)
     kept = tuple(b for b in blocks if b.text.strip())
     return ParsedPage(meta, meta_line, meta_error, _reindex(blocks, kept), first_heading, marks)
+
+
+def _texts(headings: list[tuple[int, str]]) -> tuple[str, ...]:
+    return tuple(text for _, text in headings)
 
 
 def _reindex(before: list[Block], kept: tuple[Block, ...]) -> tuple[Block, ...]:
@@ -217,8 +241,21 @@ def _claim_id_of_plain(page_path: str, plain: str) -> str:
 
 
 def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditions: tuple[str, ...], matcher):
-    """Turn blocks into claims: citations, lead-in inheritance, ids and conditions."""
+    """Turn blocks into claims: citations, lead-in inheritance, ids and conditions (see kb_tools.scope)."""
     groups = [tuple(citations.scan(b.text)) for b in parsed.blocks]
+    plains = [scope.strip_tags(citations.strip(b.text, g)) for b, g in zip(parsed.blocks, groups, strict=True)]
+    known = set(matcher.ids)
+    tagged = [
+        tuple(i for t in scope.tags(b.text) for i in t.ids if i in known or i == scope.NONE) for b in parsed.blocks
+    ]
+    named: dict[str, tuple[str, ...]] = {}  # heading text -> conditions it names
+
+    def names(text: str) -> tuple[str, ...]:
+        got = named.get(text)
+        if got is None:
+            got = named[text] = matcher.match(citations.strip(text))
+        return got
+
     own: list[tuple[Citation, ...]] = [tuple(c for g in gs for c in g.citations) for gs in groups]
     claims: list[Claim] = []
     seen: dict[str, int] = {}
@@ -232,12 +269,17 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
             items = [m for m, x in enumerate(parsed.blocks) if x.lead_in == n]
             if items and all(own[m] for m in items):
                 cites = tuple(c for m in items for c in own[m])
-        plain = citations.strip(b.text, groups[n])  # once per block: scanning citations is the costly part
+        plain = plains[n]
         cid = _claim_id_of_plain(page_path, plain)
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        conds = tuple(dict.fromkeys(page_conditions + matcher.match(plain)))
+        # a lead-in's own words scope its items as they scope their citations, before any heading does
+        above = [names(h) for h in b.headings]
+        if b.lead_in is not None:
+            lead = names(plains[b.lead_in]) + tuple(t for t in tagged[b.lead_in] if t != scope.NONE)
+            above.append(tuple(dict.fromkeys(lead)))
+        conds = scope.claim_conditions(names(plain), tagged[n], tuple(above), page_conditions)
         claims.append(
             Claim(
                 id=cid,
@@ -297,6 +339,16 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
     elif reviewed is not None and not isinstance(reviewed, dt.date):
         bad(line_of("reviewed"), "'reviewed' must be a date written as YYYY-MM-DD")
         reviewed = None
+
+    for block in parsed.blocks:
+        for tag in scope.tags(block.text):
+            for cid in tag.ids:
+                if cid not in known and cid != scope.NONE:
+                    at = block.line + block.text[: tag.offset].count("\n")
+                    bad(at, f"unknown condition id '{cid}' in a conditions tag; use one of {', '.join(known)} or none")
+            if not tag.ids:
+                at = block.line + block.text[: tag.offset].count("\n")
+                bad(at, "empty conditions tag; write <!-- kb: conditions: ID, ID --> or <!-- kb: conditions: none -->")
 
     claims_enabled = meta.get("claims", True) is not False
     title = str(meta.get("title") or parsed.first_heading or Path(page_path).stem.replace("-", " ").title())

@@ -20,7 +20,9 @@ OPERATORS = {"AND", "OR", "NOT"}
 FIELDS = {
     "condition": ("condition", "conditions"),
     "source": ("source", "sources"),
-    "evidence": ("filter", "evidence"),
+    "evidence": ("filter", "evidence"),  # deprecated single ladder
+    "design": ("filter", "design"),
+    "authority": ("filter", "authorities"),
     "year": ("filter", "years"),
     # words that must match as typed, without synonyms or lay terms (all words share one field)
     "author": ("unit", "all"),
@@ -212,6 +214,7 @@ class _Builder:
 
 
 _EXAMPLES = {"condition": "ptsd", "source": "fda2023", "evidence": "rct", "year": "2023", "author": "smith"}
+_EXAMPLES.update(design="rct", authority="regulatory")
 _EXAMPLES.update(title="safety", section="monitoring")
 
 

@@ -67,8 +67,10 @@ class Hit:
     page: str  # the page's title
     conditions: tuple[str, ...]
     sources: tuple[SourceRef, ...]
-    evidence: str
+    evidence: str  # deprecated: the old single ladder
     score: float
+    design: str = ""  # the best study design among the claim's accepted sources
+    authorities: tuple[str, ...] = ()  # kinds of authority statement it rests on
 
     def to_json(self) -> dict:
         return {
@@ -79,9 +81,18 @@ class Hit:
             "page": self.page,
             "conditions": list(self.conditions),
             "sources": [
-                {"key": s.key, "citation": s.citation, "sourcetype": s.sourcetype, "evidence": s.evidence}
+                {
+                    "key": s.key,
+                    "citation": s.citation,
+                    "sourcetype": s.sourcetype,
+                    "design": s.design,
+                    "authority": list(s.authority),
+                    "evidence": s.evidence,
+                }
                 for s in self.sources
             ],
+            "design": self.design,
+            "authorities": list(self.authorities),
             "evidence": self.evidence,
             "score": self.score,
         }
@@ -509,7 +520,7 @@ def highlight(
 
 
 def _hit(f: dict, score, st: _Open, marks, scored: bool) -> Hit:
-    refs = tuple(SourceRef(**r) for r in f.get("refs") or ())
+    refs = tuple(SourceRef(**{**r, "authority": tuple(r.get("authority") or ())}) for r in f.get("refs") or ())
     score = score if scored and score is not None else 0.0  # sorted listings have no relevance
     return Hit(
         claim=f["id"],
@@ -521,6 +532,8 @@ def _hit(f: dict, score, st: _Open, marks, scored: bool) -> Hit:
         sources=refs,
         evidence=f.get("evidence", ""),
         score=round(float(score), 4),
+        design=f.get("design", ""),
+        authorities=tuple(a for a in (f.get("authorities") or "").split(",") if a),
     )
 
 

@@ -19,8 +19,9 @@ from functools import cached_property
 
 from . import apa, citations
 from .cache import fingerprint
-from .check import Report, check, claim_evidence
+from .check import Report, check, claim_grade
 from .config import KbConfig
+from .grading import Grade
 from .memo import Memo, code_key, digest
 from .model import CitationGroup, Claim, Page, Source
 from .pages import Block, parse_page, read_text
@@ -137,9 +138,14 @@ class SiteData:
         return tuple(c for p in self.published for c in p.claims)
 
     @cached_property
+    def grades(self) -> dict[str, Grade]:
+        """Each published claim's grade (best study design, authority statements) by claim id."""
+        return {c.id: claim_grade(self.config, c.keys, self.sources) for c in self.published_claims}
+
+    @cached_property
     def evidence(self) -> dict[str, str]:
-        """Each published claim's evidence level by claim id ("" when it has none)."""
-        return {c.id: claim_evidence(self.config, c.keys, self.sources) for c in self.published_claims}
+        """Deprecated: each published claim's level on the old single ladder ("" when it has none)."""
+        return {cid: g.evidence for cid, g in self.grades.items()}
 
     @cached_property
     def claims_by_source(self) -> dict[str, tuple[Claim, ...]]:

@@ -21,28 +21,14 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from . import urls
+from . import scope, urls
 from .apa import html_to_text
-from .check import evidence_rank
-from .config import EVIDENCE_LEVELS
+from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Grade, design_rank, strongest_design
 from .memo import Memo
 from .model import Claim, Page
 from .report import summary
 from .sitedata import SiteData
 
-LEVEL_LABELS = {
-    "meta-analysis": "Meta-analysis",
-    "systematic-review": "Systematic review",
-    "rct": "Randomised controlled trial",
-    "cohort": "Cohort study",
-    "case-control": "Case-control study",
-    "case-series": "Case series",
-    "guideline": "Guideline",
-    "regulatory": "Regulatory statement",
-    "narrative-review": "Narrative review",
-    "expert-opinion": "Expert opinion",
-    "news": "News",
-}
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
 _INLINE = MarkdownIt("commonmark", {"html": False})
@@ -80,15 +66,15 @@ def claim_html(claim: Claim, styled=None) -> Markup:
         for g in claim.groups:
             out += [text[pos : g.start], html_to_text(styled.citation_html(g))]
             pos = g.end
-        text = "".join(out) + text[pos:]
+        text = scope.strip_tags("".join(out) + text[pos:])
     else:
         text = claim.plain
     text = _LINK.sub(r"\1", text)
     return Markup(_INLINE.renderInline(" ".join(text.split())).strip())
 
 
-def level_label(level: str) -> str:
-    return LEVEL_LABELS.get(level, level or "not graded")
+def design_label(design: str) -> str:
+    return DESIGN_LABELS.get(design, design or "not given")
 
 
 def source_href(doi: str, url: str) -> str:
@@ -130,10 +116,13 @@ class Renderer:
                 short=site.styled.short,
                 reference_text=site.styled.reference_text,
                 claim_item=lambda c: self.claim_item(c, folder),
-                evidence=lambda c: site.evidence.get(c.id, ""),
-                level_badge=level_badge,
-                label=level_label,
-                levels=EVIDENCE_LEVELS,
+                grade_badges=self.grade_badges,
+                design_badge=self.design_badge,
+                authority_badge=authority_badge,
+                design_label=design_label,
+                authority_label=AUTHORITY_LABELS.get,
+                designs=site.config.designs,
+                authorities=AUTHORITIES,
                 **context,
             )
         )
@@ -150,13 +139,13 @@ class Renderer:
             f"{escape(site.styled.short(k))}</a>"
             for k in claim.keys
         )
-        level = site.evidence.get(claim.id, "")
+        grade = site.grades.get(claim.id, Grade())
         # the words depend only on the claim's text and the APA forms (the memo's context)
         words = self.memo.get(("claim-words", claim.text), lambda: claim_html(claim, site.styled))
         return Markup(
             f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
             f"{words}</a><br>"
-            f'<span class="kb-claim-meta">{cites} · {level_badge(level)}</span></li>'
+            f'<span class="kb-claim-meta">{cites} · {self.grade_badges(grade)}</span></li>'
         )
 
     def _link(self, folder: str, to: str) -> str:
@@ -167,15 +156,33 @@ class Renderer:
             got = self._links[(folder, to)] = urls.relative(base, to, self.use_directory_urls)
         return got
 
+    def design_badge(self, design: str) -> Markup:
+        """A study design as a coloured label that always names the design in text."""
+        order = self.site.config.designs
+        if design not in order:
+            text = "no study design" if design == NO_DESIGN else "design not given"
+            return Markup(f'<span class="kb-level kb-level-none">{text}</span>')
+        n = design_rank(order, design)
+        return Markup(
+            f'<span class="kb-level kb-level-{n}" title="Study design {n + 1} of {len(order)} '
+            f'(1 is strongest)">{escape(design_label(design))}</span>'
+        )
 
-def level_badge(level: str) -> Markup:
-    """An evidence level as a coloured label that always names the level in text."""
-    if not level:
-        return Markup('<span class="kb-level kb-level-none">no graded evidence</span>')
-    n = evidence_rank(level)
+    def grade_badges(self, grade: Grade) -> Markup:
+        """A claim's authority statements, then its best study design: "Regulatory statement · Case series"."""
+        if not grade.graded:
+            return Markup('<span class="kb-level kb-level-none">not graded</span>')
+        parts = [authority_badge(a) for a in grade.authorities]
+        if grade.design or not parts:
+            parts.append(self.design_badge(grade.design))
+        return Markup(" · ").join(parts)
+
+
+def authority_badge(kind: str) -> Markup:
+    """An authority statement's kind, as a label apart from the design colours."""
     return Markup(
-        f'<span class="kb-level kb-level-{n}" title="Evidence level {n + 1} of {len(EVIDENCE_LEVELS)} '
-        f'(1 is strongest)">{escape(level_label(level))}</span>'
+        f'<span class="kb-authority kb-authority-{escape(kind)}" title="A statement by an authority, '
+        f'not a study design">{escape(AUTHORITY_LABELS.get(kind, kind))}</span>'
     )
 
 
@@ -205,7 +212,7 @@ def source_page(r: Renderer, key: str) -> str:
 def _source_page_key(site: SiteData, key: str) -> tuple:
     """Everything a source page shows besides the APA forms and the policy (the memo's context)."""
     claims = tuple(
-        (c.id, c.text, c.page, c.keys, site.evidence.get(c.id, ""), site.pages[c.page].title)
+        (c.id, c.text, c.page, c.keys, site.grades.get(c.id), site.pages[c.page].title)
         for c in site.claims_by_source.get(key, ())
     )
     return ("source-page", key, repr(site.sources[key]), claims)
@@ -222,15 +229,22 @@ def sources_index(r: Renderer) -> str:
                 "short": site.styled.short(key).strip("()") or key,
                 "reference_html": Markup(site.styled.reference_html(key)),
                 "accepted": s.sourcetype in site.config.accept,
+                "grade": Grade(s.design, s.authority),
                 "claims": len(site.claims_by_source.get(key, ())),
             }
         )
     return r.render("sources_index.md.j2", "sources/index.md", rows=rows)
 
 
-def _strongest(levels) -> str:
-    levels = [lv for lv in levels if lv]
-    return min(levels, key=evidence_rank) if levels else ""
+def _strongest(site: SiteData, claims) -> str:
+    """The strongest study design among the claims' grades ("" when none reports a study)."""
+    return strongest_design(site.config.designs, (site.grades[c.id].design for c in claims))
+
+
+def _authority_counts(site: SiteData, claims) -> list[tuple[str, int]]:
+    """(kind, claims resting on a statement of that kind), for the kinds that occur."""
+    counts = Counter(a for c in claims for a in site.grades[c.id].authorities)
+    return [(a, counts[a]) for a in AUTHORITIES if counts[a]]
 
 
 def condition_page(r: Renderer, condition) -> str:
@@ -241,7 +255,9 @@ def condition_page(r: Renderer, condition) -> str:
         urls.condition_path(condition.id),
         condition=condition,
         total=len(claims),
-        strongest=_strongest(site.evidence.get(c.id, "") for c in claims),
+        strongest=_strongest(site, claims),
+        authority_counts=_authority_counts(site, claims),
+        statements=[c for c in claims if site.grades[c.id].authorities],
         groups=_by_page(site, claims),
     )
 
@@ -256,7 +272,8 @@ def conditions_index(r: Renderer) -> str:
                 "condition": cond,
                 "claims": len(claims),
                 "sources": len({k for c in claims for k in c.keys}),
-                "strongest": _strongest(site.evidence.get(c.id, "") for c in claims),
+                "strongest": _strongest(site, claims),
+                "authority_counts": _authority_counts(site, claims),
             }
         )
     return r.render("conditions_index.md.j2", "conditions/index.md", rows=rows)
@@ -265,31 +282,39 @@ def conditions_index(r: Renderer) -> str:
 def evidence_page(r: Renderer) -> str:
     site = r.site
     conds = site.config.conditions
-    n_levels = len(EVIDENCE_LEVELS)
+    order = site.config.designs
     summary_rows = []
     for cond in conds:
-        counts = [0] * (n_levels + 1)
-        for c in site.claims_by_condition.get(cond.id, ()):
-            counts[evidence_rank(site.evidence.get(c.id, ""))] += 1
-        summary_rows.append({"condition": cond, "counts": counts})
+        claims = site.claims_by_condition.get(cond.id, ())
+        counts = [0] * (len(order) + 1)  # one column per design, then "no study design"
+        for c in claims:
+            counts[design_rank(order, site.grades[c.id].design)] += 1
+        by_kind = dict(_authority_counts(site, claims))
+        summary_rows.append(
+            {"condition": cond, "counts": counts, "authorities": [by_kind.get(a, 0) for a in AUTHORITIES]}
+        )
     matrix = []
     for key in sorted(site.claims_by_source, key=lambda k: (_source_rank(site, k), site.reference_order.get(k, 0))):
         if key not in site.sources:
             continue
         s = site.sources[key]
-        level = s.evidence if s.sourcetype in site.config.accept else ""
+        accepted = s.sourcetype in site.config.accept
+        source_grade = Grade(s.design if accepted else "", tuple(s.authority) if accepted else ())
         cells = []
         for cond in conds:
             n = sum(cond.id in c.conditions for c in site.claims_by_source[key])
-            cells.append({"claims": n, "rank": evidence_rank(level), "label": level_label(level)} if n else None)
+            cells.append({"claims": n, "grade": source_grade} if n else None)
         if any(cells):
             matrix.append({"key": key, "short": site.styled.short(key).strip("()") or key, "cells": cells})
     return r.render("evidence.md.j2", "evidence.md", conditions=conds, summary=summary_rows, matrix=matrix)
 
 
-def _source_rank(site: SiteData, key: str) -> int:
+def _source_rank(site: SiteData, key: str) -> tuple[int, int]:
+    """Sources with a stronger design first; among equals, authorities first."""
     s = site.sources.get(key)
-    return evidence_rank(s.evidence) if s and s.sourcetype in site.config.accept else len(EVIDENCE_LEVELS)
+    if not s or s.sourcetype not in site.config.accept:
+        return (len(site.config.designs) + 1, 1)
+    return (design_rank(site.config.designs, s.design), 0 if s.authority else 1)
 
 
 def report_page(r: Renderer, today: dt.date | None = None) -> str:
@@ -297,7 +322,9 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
     s = summary(site.report)
     share = f"{100 * s['cited_claims'] / s['claims']:.0f}%" if s["claims"] else "no claims"
     types = Counter(src.sourcetype or "unclassified" for src in site.sources.values())
-    levels = Counter(src.evidence or "not graded" for src in site.sources.values())
+    order = site.config.designs
+    designs = Counter(src.design for src in site.sources.values())
+    kinds = Counter(a for src in site.sources.values() for a in src.authority)
     return r.render(
         "report.md.j2",
         "report.md",
@@ -305,7 +332,10 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
         summary=s,
         share=share,
         by_type=[(t, t in site.config.accept, n) for t, n in sorted(types.items())],
-        by_level=[(level_label(lv), n) for lv, n in sorted(levels.items(), key=lambda kv: evidence_rank(kv[0]))],
+        by_design=[
+            (design_label(d), n) for d, n in sorted(designs.items(), key=lambda kv: (design_rank(order, kv[0]), kv[0]))
+        ],
+        by_authority=[(AUTHORITY_LABELS[a], kinds[a]) for a in AUTHORITIES if kinds[a]],
         findings=site.report.findings,
         drafts=site.report.draft_findings,
     )

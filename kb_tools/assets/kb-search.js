@@ -111,6 +111,14 @@
     return this.claims;
   };
 
+  // The labels of kb_tools.grading, so results name designs as the rest of the site does.
+  var DESIGN_LABELS = {
+    "meta-analysis": "Meta-analysis", "systematic-review": "Systematic review", "rct": "Randomised controlled trial",
+    "cohort": "Cohort study", "case-control": "Case-control study", "case-series": "Case series",
+    "narrative-review": "Narrative review", "expert-opinion": "Expert opinion", "none": "No study design"
+  };
+  var AUTHORITY_LABELS = { regulatory: "Regulatory statement", guideline: "Guideline", consensus: "Consensus statement" };
+
   function words(text) {
     return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (w) { return w.length > 1; });
   }
@@ -126,7 +134,7 @@
       var results = found.slice(0, MAX_RESULTS).map(function (c) {
         return {
           claim: c.id, text: c.text, url: c.url, page: c.page, conditions: c.conditions || [],
-          evidence: c.evidence || "", terms: wanted,
+          design: c.design || "", authorities: c.authorities || [], terms: wanted,
           sources: (c.sources || []).map(function (k) { return typeof k === "string" ? { key: k, citation: k } : k; })
         };
       });
@@ -166,9 +174,11 @@
       meta.appendChild(el("span", "kb-search__conditions",
         r.conditions.map(function (c) { return self.conditionNames[c] || c; }).join(", ")));
     }
-    if (r.evidence) {
+    var grade = (r.authorities || []).map(function (a) { return AUTHORITY_LABELS[a] || a; });
+    if (r.design) grade.push(DESIGN_LABELS[r.design] || r.design);
+    if (grade.length) {
       meta.appendChild(document.createTextNode(" · "));
-      meta.appendChild(el("span", "kb-search__evidence", r.evidence));
+      meta.appendChild(el("span", "kb-search__evidence", grade.join(" · ")));
     }
     li.appendChild(meta);
     if (r.sources && r.sources.length) {

@@ -8,6 +8,7 @@ import click
 
 from ..config import load_config
 from ..errors import ConfigError
+from ..grading import AUTHORITY_LABELS, DESIGN_LABELS
 from ..search import MAX_LIMIT, IndexMissing, QueryError, Results, open_engine
 from .check import KB_ARG
 
@@ -23,7 +24,7 @@ def search(query: str, kb: str, conditions: tuple[str, ...], source: str | None,
     """Search the published claims of the KB in folder KB (default: here) for QUERY.
 
     All words must match; "quoted phrases" match as phrases, -word excludes, and
-    condition:ID, source:KEY, evidence:LEVEL, year:YYYY and author:NAME filter.
+    condition:ID, source:KEY, design:DESIGN, authority:KIND, year:YYYY and author:NAME filter.
 
     Exit status: 0 results or none; 1 no index (run kb build first); 2 bad query or unknown condition.
     """
@@ -58,11 +59,13 @@ def format_text(results: Results) -> str:
             lines.append(f"   Conditions: {', '.join(hit.conditions)}")
         if hit.sources:
             lines.append("   Sources: " + "; ".join(_source(s) for s in hit.sources))
-        if hit.evidence:
-            lines.append(f"   Evidence: {hit.evidence}")
+        grade = [AUTHORITY_LABELS.get(a, a) for a in hit.authorities]
+        grade += [DESIGN_LABELS.get(hit.design, hit.design)] if hit.design else []
+        if grade:
+            lines.append(f"   Evidence: {' · '.join(grade)}")
     return "\n".join(lines)
 
 
 def _source(s) -> str:
-    kind = ", ".join(x for x in (s.sourcetype, s.evidence) if x)
+    kind = ", ".join(x for x in (s.sourcetype, s.design if s.design != "none" else "", *s.authority) if x)
     return f"{s.citation} [{kind}]" if kind else s.citation
