@@ -291,6 +291,42 @@ def test_invalid_evidence_is_bib_syntax():
     assert "strong" in finding.message and all(e in finding.message for e in EVIDENCE_LEVELS)
 
 
+# (fields, design, authority): the new fields, and the deprecated `evidence` mapped onto them
+CLASSIFICATION_CASES = [
+    ("design = {rct}", "rct", ()),
+    ("design = {Case Series}", "case-series", ()),
+    ("design = {none}, authority = {regulatory}", "none", ("regulatory",)),
+    ("authority = {Guideline, consensus}", "", ("guideline", "consensus")),
+    ("authority = {none}", "", ()),
+    ("evidence = {meta-analysis}", "meta-analysis", ()),
+    ("evidence = {regulatory}", "none", ("regulatory",)),
+    ("evidence = {guideline}", "none", ("guideline",)),
+    ("evidence = {news}", "none", ()),
+    # the new fields win over the old one, field by field
+    ("evidence = {guideline}, design = {systematic-review}", "systematic-review", ("guideline",)),
+    ("evidence = {regulatory}, authority = {}", "none", ()),
+    ("", "", ()),
+]
+
+
+@pytest.mark.parametrize(("fields", "design", "authority"), CLASSIFICATION_CASES)
+def test_design_and_authority(fields, design, authority):
+    result = one(f"@article{{k, title = {{T}}, {fields}}}")
+    assert (result.sources[0].design, result.sources[0].authority) == (design, authority)
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "needle"),
+    [("design = {strong}", "design 'strong'"), ("authority = {regulatory, fda}", "authority 'fda'")],
+)
+def test_invalid_design_or_authority_is_bib_syntax(fields, needle):
+    result = one(f"@article{{k, title = {{T}},\n {fields}}}")
+    (finding,) = result.findings
+    assert (finding.code, finding.location.line, finding.source) == ("bib-syntax", 1, "k")
+    assert needle in finding.message
+
+
 # --- crossref --------------------------------------------------------------------------------------------
 
 

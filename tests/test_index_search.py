@@ -166,17 +166,23 @@ def test_json_contract(engine):
     data = json.loads(json.dumps(engine.search("blood pressure").to_json()))
     assert set(data) == {"query", "total", "results", "suggestion"}
     r = data["results"][0]
-    assert set(r) == {"claim", "text", "highlight", "url", "page", "conditions", "sources", "evidence", "score"}
+    assert set(r) == {
+        *("claim", "text", "highlight", "url", "page", "conditions", "sources", "score"),
+        *("design", "authorities", "evidence"),  # evidence: deprecated single ladder, kept for one release
+    }
     assert r["url"] == f"topics/safety/#{r['claim']}" and r["page"] == "Safety"
     assert r["sources"] == [
         {
             "key": "fda2023",
             "citation": "(U.S. Food and Drug Administration, 2023)",
             "sourcetype": "government",
+            "design": "none",
+            "authority": ["regulatory"],
             "evidence": "regulatory",
         }
     ]
-    assert r["evidence"] == "regulatory" and isinstance(r["score"], float)
+    assert (r["design"], r["authorities"], r["evidence"]) == ("", ["regulatory"], "regulatory")
+    assert isinstance(r["score"], float)
     assert "<mark>blood pressure</mark>" in r["highlight"]
 
 

@@ -94,9 +94,60 @@ def test_conditions_from_words(text, want):
     assert page.claims[0].conditions == want
 
 
-def test_front_matter_conditions_apply_to_every_claim():
-    page, _ = claims_of("About depression [@a].\n\nAbout nothing [@b].\n", front="title: T\nconditions: [ptsd]")
-    assert [c.conditions for c in page.claims] == [("ptsd", "depression"), ("ptsd",)]
+TWO = "title: T\nconditions: [ptsd, anxiety]"
+
+# (front matter, body, each claim's conditions): a claim's own words and tags first, then the nearest
+# heading that names a condition, then its lead-in, and only then the page's `conditions:`
+SCOPE_CASES = [
+    # page tagged with two conditions: a claim naming one gets only that one, a claim naming none gets both
+    (TWO, "Less anxiety [@a].\n\nNo condition named [@b].\n", [("anxiety",), ("ptsd", "anxiety")]),
+    # a claim naming a condition the page is not tagged with never inherits the page's
+    (TWO, "About depression [@a].\n", [("depression",)]),
+    # a tag adds to what the words name; `none` blocks inheritance
+    (TWO, "Depression [@a] <!-- kb: conditions: suicidal-ideation -->\n", [("depression", "suicidal-ideation")]),
+    (TWO, "General [@a] <!-- kb: conditions: none -->\n", [()]),
+    (TWO, "Tagged [@a] <!--kb:conditions ptsd-->\n", [("ptsd",)]),
+    # sections headed by different conditions scope the claims under them, down to nested headings
+    (
+        TWO,
+        "## PTSD\n\nA [@a].\n\n### Evidence\n\nB [@b].\n\n## Anxiety\n\nC [@c].\n\n## Other\n\nD [@d].\n",
+        [("ptsd",), ("ptsd",), ("anxiety",), ("ptsd", "anxiety")],
+    ),
+    # a heading naming a condition never overrides the claim's own words
+    ("title: T", "## PTSD\n\nDepression fell [@a].\n", [("depression",)]),
+    # a lead-in's words scope its items; an item's own words win
+    ("title: T", "In depression [@a]:\n\n- one\n- anxiety [@b]\n", [("depression",), ("depression",), ("anxiety",)]),
+    # no page conditions, no heading, no words: about nothing
+    ("title: T", "Plain [@a].\n", [()]),
+]
+
+
+@pytest.mark.parametrize(("front", "body", "want"), SCOPE_CASES)
+def test_claim_scoped_conditions(front, body, want):
+    page, findings = claims_of(body, front=front)
+    assert [c.conditions for c in page.claims] == want
+    assert not [f for f in findings if f.code == "bad-page"]
+
+
+def test_condition_tag_is_not_part_of_the_claim():
+    tagged, _ = claims_of("Fewer symptoms [@a] <!-- kb: conditions: ptsd -->\n")
+    plain, _ = claims_of("Fewer symptoms [@a]\n")
+    assert tagged.claims[0].plain == plain.claims[0].plain == "Fewer symptoms"
+    assert tagged.claims[0].id == plain.claims[0].id  # tagging a claim keeps its anchor
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "needle"),
+    [
+        ("Text [@a] <!-- kb: conditions: migraine -->\n", 5, "unknown condition id 'migraine' in a conditions tag"),
+        ("Two\nlines [@a] <!-- kb: conditions: -->\n", 6, "empty conditions tag"),
+    ],
+)
+def test_bad_condition_tags_are_findings(body, line, needle):
+    page, findings = claims_of(body)
+    assert [(f.code, f.location.line) for f in findings] == [("bad-page", line)]
+    assert needle in findings[0].message
+    assert page.claims[0].conditions == ()
 
 
 @pytest.mark.parametrize(

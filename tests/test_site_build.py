@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -84,9 +85,13 @@ def test_source_pages_link_back_to_claim_anchors(built):
 def test_condition_and_overview_pages(built):
     site = built / "site"
     cond = (site / "conditions/depression/index.html").read_text()
-    assert "5 claims about Depression" in cond and "Meta-analysis" in cond
+    assert "5 claims about Depression" in cond
+    assert re.search(r"Strongest study design behind them: <span[^>]*>Meta-analysis</span>", cond)
+    # the agency's statement is listed apart, as an authority's statement, not as a design
+    assert "Regulatory, guideline and consensus statements" in cond
     evidence = (site / "evidence/index.html").read_text()
-    assert "kb-level-0" in evidence and "2 · Meta-analysis" in evidence
+    assert re.search(r"<td>2 · <span class=\"kb-level kb-level-0\"[^>]*>Meta-analysis</span></td>", evidence)
+    assert re.search(r"<td>\d · <span class=\"kb-authority kb-authority-regulatory\"", evidence)
     report = (site / "report/index.html").read_text()
     assert "No findings" in report and "(100%)" in report
 
@@ -97,9 +102,14 @@ def test_exports_are_valid(built):
     report = check(load_config(built))
     assert [c["id"] for c in claims] == [c.id for c in report.catalogue.claims]
     first = claims[0]
-    assert set(first) == {"id", "text", "page", "url", "section", "conditions", "sources", "evidence"}
+    assert set(first) == {"id", "text", "page", "url", "section", "conditions", "sources", "design", "authorities"} | {
+        "evidence"  # deprecated single ladder, kept for one release
+    }
     assert first["url"] == f"topic/#{first['id']}" and "@" not in first["text"]
     assert first["sources"] == ["smith2022"] and first["evidence"] == "meta-analysis"
+    assert (first["design"], first["authorities"]) == ("meta-analysis", [])
+    agency = next(c for c in claims if c["sources"] == ["agency2023"])
+    assert (agency["design"], agency["authorities"], agency["evidence"]) == ("", ["regulatory"], "regulatory")
     refs = json.loads((site / "references.json").read_text())
     assert sorted(r["id"] for r in refs) == ["agency2023", "smith2022"]
     assert all("title" in r and "type" in r for r in refs)
