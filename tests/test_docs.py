@@ -8,11 +8,15 @@ import pytest
 
 from kb_tools.cli import cli
 from kb_tools.config import EVIDENCE_LEVELS, FINDING_CODES, SOURCE_TYPES
+from kb_tools.grading import AUTHORITIES, DESIGNS
 
 from .conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-KNOWN_OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+KNOWN_OPTIONS = (
+    *("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir"),
+    "designs",
+)
 
 
 @pytest.mark.parametrize("code", sorted(FINDING_CODES))
@@ -39,5 +43,5 @@ def test_config_option_in_readme(option):
 
 
 def test_source_types_and_levels_in_readme():
-    for word in SOURCE_TYPES + EVIDENCE_LEVELS:
+    for word in SOURCE_TYPES + EVIDENCE_LEVELS + DESIGNS + AUTHORITIES:
         assert f"`{word}`" in README

@@ -65,3 +65,24 @@ def test_design_order_is_configurable():
 def test_legacy_level(design, authorities, level):
     assert legacy_level(design, authorities) == level
     assert level == "" or level in EVIDENCE_LEVELS
+
+
+def _config(designs):
+    from pathlib import Path
+
+    from kb_tools.config import config_from_options
+
+    return config_from_options(Path("."), Path("mkdocs.yml"), {}, {"designs": designs})
+
+
+def test_designs_option_reorders():
+    order = ["rct", *[d for d in DESIGNS if d != "rct"]]
+    assert _config(order).designs == tuple(order)
+
+
+@pytest.mark.parametrize("bad", [["rct"], [*DESIGNS, "guideline"], "rct", [*DESIGNS[:-1], "rct"]])
+def test_designs_option_must_list_every_design_once(bad):
+    from kb_tools.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="designs: list every study design once"):
+        _config(bad)
