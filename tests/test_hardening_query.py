@@ -26,7 +26,19 @@ from .test_index_search import engine, search_kb  # noqa: F401 - module fixtures
 from .test_serve import built_kb, server  # noqa: F401 - session fixtures: kb serve under uvicorn
 
 RESULT_KEYS = {"query", "total", "results", "suggestion"}
-HIT_KEYS = {"claim", "text", "highlight", "url", "page", "conditions", "sources", "evidence", "score"}
+HIT_KEYS = {
+    "claim",
+    "text",
+    "highlight",
+    "url",
+    "page",
+    "conditions",
+    "sources",
+    "evidence",
+    "score",
+    "design",
+    "authorities",
+}
 
 # Pieces readers (and attackers) type: operators, field prefixes with and without junk, quotes, control
 # characters, right-to-left marks, astral and lone-surrogate code points, and words the index knows.
@@ -60,6 +72,9 @@ ATOMS = [
     "evidence:",
     "evidence:rct",
     "evidence:<script>",
+    "design:rct",
+    "authority:regulatory",
+    "design:<script>",
     "year:",
     "year:abc",
     "year:2023",
