@@ -49,6 +49,9 @@ FINDING_CODES = {
     "unused-source": "warning",
     "missing-identifier": "warning",
     "stale-review": "warning",
+    "retracted-source": "error",
+    "source-notice": "warning",
+    "bad-retractions": "error",
 }
 SEVERITIES = ("error", "warning", "ignore")
 
@@ -109,6 +112,7 @@ class KbConfig:
     cache_dir: str = ".kb/cache"
     draft_docs: str = ""
     site_name: str = ""
+    retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
 
     @property
     def docs_path(self) -> Path:
@@ -213,7 +217,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         raise fail("options must be a mapping")
     known = {
         "bibliography", "accept", "severity", "conditions", "review_max_age_days",
-        "index_dir", "cache_dir", "enabled",
+        "index_dir", "cache_dir", "enabled", "retractions",
     }  # fmt: skip
     for key in options:
         if key not in known:
@@ -250,6 +254,12 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     if not isinstance(age, int) or isinstance(age, bool) or age < 1:
         raise fail("review_max_age_days: give a whole number of days, at least 1")
 
+    retractions = options.get("retractions", []) or []
+    if isinstance(retractions, str):
+        retractions = [retractions]
+    if not isinstance(retractions, list) or not all(isinstance(r, str) and r.strip() for r in retractions):
+        raise fail("retractions: give a list of paths or glob patterns of Retraction Watch CSV files")
+
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -267,6 +277,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         cache_dir=str(options.get("cache_dir", ".kb/cache")),
         draft_docs=draft,
         site_name=str(data.get("site_name", "")),
+        retractions=tuple(retractions),
     )
 
 
