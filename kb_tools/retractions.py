@@ -54,6 +54,7 @@ CODE = "bad-retractions"
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:(?:dx|www)\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _COMPLETE = ("complete",)  # the memo entry that says the whole file was read into it
 
 
@@ -88,14 +89,14 @@ def _order(n: Notice) -> tuple:
 
 
 def normalise_doi(value: str) -> str:
-    """A DOI as a comparable key: no ``https://doi.org/`` or ``doi:`` prefix, lower case; "" if not a DOI."""
+    """A DOI as a comparable key: no ``https://doi.org/`` or ``doi:`` prefix, ASCII lower case; "" if not a DOI."""
     v = value.strip()
     m = _DOI_PREFIX.match(v)
     if m:
         v = v[m.end() :]
         if m.group(0).lower().startswith("http"):
             v = unquote(v)  # a DOI in a link may be percent-encoded
-    v = v.strip().lower()
+    v = v.strip().translate(_ASCII_LOWER)  # DOIs ignore case in ASCII letters only
     return v if v.startswith("10.") and "/" in v else ""
 
 
