@@ -141,7 +141,8 @@ def references_section(site: SiteData, path: str, keys: list[str], use_directory
     for key in keys:
         href = urls.relative(path, urls.source_path(key), use_directory_urls)
         items.append(
-            f'<li class="kb-reference" id="ref-{attr(key)}">{site.styled.reference_html(key)} '
+            f'<li class="kb-reference" id="ref-{attr(key)}">{site.styled.reference_html(key)}'
+            f"{mark_html(site.report.notices.get(key))} "
             f'<a class="kb-source-link" href="{attr(href)}">Source details</a></li>'
         )
     return "\n\n## References\n\n" + '<ul class="kb-references">\n' + "\n".join(items) + "\n</ul>\n"

@@ -221,8 +221,12 @@ def files(config: KbConfig) -> tuple[list[Path], list[Finding]]:
     out: dict[Path, None] = {}
     findings = []
     for pattern in config.retractions:
-        full = os.path.join(str(config.root), os.path.expanduser(pattern))
-        matched = [Path(p) for p in sorted(glob.glob(full)) if os.path.isfile(p)]
+        pattern = os.path.expanduser(pattern)
+        if os.path.isabs(pattern):
+            found = [Path(p) for p in glob.glob(pattern, recursive=True)]
+        else:  # root_dir: the KB folder's own name may hold glob characters
+            found = [config.root / p for p in glob.glob(pattern, root_dir=config.root, recursive=True)]
+        matched = sorted(p for p in found if p.is_file())
         if not matched:
             findings.append(
                 Finding(

@@ -47,6 +47,8 @@ def test_claims_citing_it_are_marked(built):
         '>Roe &amp; Poe, 2020</a> <span class="kb-notice-mark kb-retracted" '
         'title="This source was retracted on 2026-03-09">Retracted</span>)</span>'
     )
+    reference = re.search(r'<li class="kb-reference" id="ref-retracted2020">.*?</li>', topic, re.S).group(0)
+    assert ">Retracted</span>" in reference  # the page's own reference list too
     source = (built / "sources/retracted2020/index.html").read_text()
     item = re.search(r'<li class="kb-claim-item">.*?</li>', source, re.S).group(0)
     assert ">Retracted</span>" in item and 'title="This source was retracted on 2026-03-09"' in item
