@@ -396,3 +396,13 @@ def test_draft_page_citing_a_retracted_source_does_not_fail(tmp_path):
     report = check(load_config(kb))
     assert [f.code for f in report.draft_findings] == ["retracted-source"]
     assert [f.code for f in report.findings] == ["unused-source"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8"])
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+def test_files_with_and_without_bom(tmp_path, encoding, newline):
+    kb = make_kb(tmp_path, "retracted-source")
+    text = f"{HEADER},{newline}{row(doi='10.5555/retracted.2020.1')}{newline}"
+    (kb / "data/retraction-watch.csv").write_bytes(text.encode(encoding))
+    found = retractions.load(load_config(kb), ["10.5555/Retracted.2020.1"], [])
+    assert found.findings == () and [n.record for n in found.notices("10.5555/retracted.2020.1", "")] == ["1"]
