@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from . import cache, grading, scope
 from .bibliography import load_sources
 from .config import EVIDENCE_LEVELS, KbConfig
 from .grading import Grade
 from .model import Catalogue, Finding, Location, Page, Source
+from .notices import SourceNotices, source_notices
 from .pages import load_pages
 
 WEB_TYPES = {"online", "misc", "electronic", "www", "webpage"}
@@ -23,6 +24,7 @@ class Report:
     catalogue: Catalogue
     findings: tuple[Finding, ...]
     draft_findings: tuple[Finding, ...]  # findings on draft pages: reported, never failing
+    notices: dict[str, SourceNotices] = field(default_factory=dict)  # retraction notices, by source key
 
     @property
     def errors(self) -> int:
@@ -98,6 +100,8 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
                     source=s.key,
                 )
             )
+    notices, notice_findings = source_notices(config, cat, today)
+    raw += notice_findings
     published, drafts = [], []
     for f in raw:
         sev = config.severity.get(f.code, f.severity)
@@ -106,7 +110,7 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
         f = replace(f, severity=sev)
         (drafts if f.location.path in draft_paths else published).append(f)
     order = lambda f: (f.location.path, f.location.line, f.code, f.message)  # noqa: E731
-    return Report(cat, tuple(sorted(published, key=order)), tuple(sorted(drafts, key=order)))
+    return Report(cat, tuple(sorted(published, key=order)), tuple(sorted(drafts, key=order)), notices)
 
 
 def _source_findings(config: KbConfig, sources) -> list[Finding]:

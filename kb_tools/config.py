@@ -33,6 +33,9 @@ FINDING_CODES = {
     "unused-source": "warning",
     "missing-identifier": "warning",
     "stale-review": "warning",
+    "retracted-source": "error",
+    "source-notice": "warning",
+    "bad-retractions": "error",
 }
 SEVERITIES = ("error", "warning", "ignore")
 
@@ -94,6 +97,7 @@ class KbConfig:
     draft_docs: str = ""
     site_name: str = ""
     designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
+    retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
 
     @property
     def docs_path(self) -> Path:
@@ -198,7 +202,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         raise fail("options must be a mapping")
     known = {
         "bibliography", "accept", "severity", "conditions", "review_max_age_days",
-        "index_dir", "cache_dir", "enabled", "designs",
+        "index_dir", "cache_dir", "enabled", "designs", "retractions",
     }  # fmt: skip
     for key in options:
         if key not in known:
@@ -236,6 +240,11 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         raise fail("review_max_age_days: give a whole number of days, at least 1")
 
     designs = _designs(options.get("designs", list(DESIGNS)), fail)
+    retractions = options.get("retractions", []) or []
+    if isinstance(retractions, str):
+        retractions = [retractions]
+    if not isinstance(retractions, list) or not all(isinstance(r, str) and r.strip() for r in retractions):
+        raise fail("retractions: give a list of paths or glob patterns of Retraction Watch CSV files")
 
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
@@ -255,6 +264,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         draft_docs=draft,
         site_name=str(data.get("site_name", "")),
         designs=designs,
+        retractions=tuple(retractions),
     )
 
 

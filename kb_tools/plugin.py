@@ -75,7 +75,9 @@ LIGHT_TEMPLATE = "kb-light.html"
 # and are dropped once the page is written (``on_post_page``): this is what the page holds meanwhile
 SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template is rendered -->"
 MARKDOWN = "\0markdown"  # a page's Markdown in the spool: its path and this
-OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+OPTIONS = (
+    "bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir", "retractions",
+)  # fmt: skip
 
 
 class KbPluginConfig(base.Config):
@@ -89,6 +91,7 @@ class KbPluginConfig(base.Config):
     review_max_age_days = c.Optional(c.Type(int))
     index_dir = c.Optional(c.Type(str))
     cache_dir = c.Optional(c.Type(str))
+    retractions = c.Optional(c.Type((str, list)))
 
 
 def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfig:

@@ -14,6 +14,7 @@ import re
 
 from . import urls
 from .model import CitationGroup, Claim
+from .notices import mark_html
 from .pages import Block
 from .sitedata import PageScan, SiteData, mask_code
 from .sitepages import placeholder
@@ -30,7 +31,7 @@ def attr(text: str) -> str:
 
 def citation_html(site: SiteData, group: CitationGroup, page_path: str, use_directory_urls: bool = True) -> str:
     """A group's APA in-text citation; each key links to its source page and shows its full reference."""
-    formatted = site.styled.citation_html(group)
+    formatted = mark_retracted(site, site.styled.citation_html(group))
 
     def link(m: re.Match[str]) -> str:
         key = html.unescape(m.group(1))
@@ -39,6 +40,25 @@ def citation_html(site: SiteData, group: CitationGroup, page_path: str, use_dire
         return f'<a class="kb-cite" href="{attr(href)}" title="{attr(title)}">'
 
     return f'<span class="kb-citation">{_REF_LINK.sub(link, formatted)}</span>'
+
+
+def mark_retracted(site: SiteData, formatted: str) -> str:
+    """Pandoc's citation HTML with a "Retracted" label after the last link to each retracted source."""
+    notices = site.report.notices
+    if not notices:
+        return formatted
+    last: dict[str, int] = {}
+    for m in _REF_LINK.finditer(formatted):
+        last[html.unescape(m.group(1))] = m.end()
+    marks = []
+    for key, at in last.items():
+        mark = mark_html(notices.get(key))
+        end = formatted.find("</a>", at)
+        if mark and end >= 0:
+            marks.append((end + len("</a>"), str(mark)))
+    for at, mark in sorted(marks, reverse=True):
+        formatted = formatted[:at] + mark + formatted[at:]
+    return formatted
 
 
 def claim_anchor(claim: Claim) -> str:
@@ -121,7 +141,8 @@ def references_section(site: SiteData, path: str, keys: list[str], use_directory
     for key in keys:
         href = urls.relative(path, urls.source_path(key), use_directory_urls)
         items.append(
-            f'<li class="kb-reference" id="ref-{attr(key)}">{site.styled.reference_html(key)} '
+            f'<li class="kb-reference" id="ref-{attr(key)}">{site.styled.reference_html(key)}'
+            f"{mark_html(site.report.notices.get(key))} "
             f'<a class="kb-source-link" href="{attr(href)}">Source details</a></li>'
         )
     return "\n\n## References\n\n" + '<ul class="kb-references">\n' + "\n".join(items) + "\n</ul>\n"

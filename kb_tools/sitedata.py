@@ -168,6 +168,7 @@ class SiteData:
         policy and the URL style stay the same (each entry is keyed by its own page or claim)."""
         config = self.config
         policy = repr((config.accept, config.severity, config.conditions, use_directory_urls))
+        policy += repr(sorted(self.report.notices.items()))  # pages show retraction notices and marks
         return Memo(config.cache_path, name, digest(code_key(), fingerprint(config), self.styled.digest, policy))
 
     @cached_property

@@ -26,6 +26,7 @@ from .apa import html_to_text
 from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Grade, design_rank, strongest_design
 from .memo import Memo
 from .model import Claim, Page
+from .notices import mark_html
 from .report import summary
 from .sitedata import SiteData
 
@@ -136,7 +137,7 @@ class Renderer:
         href = self._link(folder, claim.page) + "#" + claim.id
         cites = "; ".join(
             f'<a class="kb-cite" href="{escape(self._link(folder, urls.source_path(k)))}">'
-            f"{escape(site.styled.short(k))}</a>"
+            f"{escape(site.styled.short(k))}</a>{mark_html(site.report.notices.get(k))}"
             for k in claim.keys
         )
         grade = site.grades.get(claim.id, Grade())
@@ -206,6 +207,8 @@ def source_page(r: Renderer, key: str) -> str:
         href=source_href(s.doi, s.url),
         accepted=s.sourcetype in site.config.accept,
         groups=_by_page(site, site.claims_by_source.get(key, ())),
+        notices=site.report.notices.get(key),
+        notice_href=lambda doi: source_href(doi, ""),
     )
 
 

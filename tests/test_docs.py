@@ -15,7 +15,7 @@ from .conftest import REPO
 README = (REPO / "README.md").read_text(encoding="utf-8")
 KNOWN_OPTIONS = (
     *("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir"),
-    "designs",
+    *("designs", "retractions"),
 )
 
 
