@@ -22,7 +22,7 @@ def mkdocs_build(kb: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def copy_kap(tmp_path: Path) -> Path:
-    """A copy of the real KAP KB (docs, references, mkdocs.yml, lay_terms.yml), so a build never writes into the repo."""
+    """A copy of the real KAP KB (docs, references, mkdocs.yml, lay_terms.yml), so a build never writes into it."""
     kb = tmp_path / "kap"
     kb.mkdir()
     shutil.copy(REPO / "mkdocs.yml", kb / "mkdocs.yml")
