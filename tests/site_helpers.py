@@ -22,10 +22,12 @@ def mkdocs_build(kb: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def copy_kap(tmp_path: Path) -> Path:
-    """A copy of the real KAP KB (docs, references, mkdocs.yml), so a build never writes into the repo."""
+    """A copy of the real KAP KB (docs, references, mkdocs.yml, lay_terms.yml), so a build never writes into it."""
     kb = tmp_path / "kap"
     kb.mkdir()
     shutil.copy(REPO / "mkdocs.yml", kb / "mkdocs.yml")
+    if (REPO / "lay_terms.yml").is_file():
+        shutil.copy(REPO / "lay_terms.yml", kb / "lay_terms.yml")
     shutil.copytree(REPO / "docs", kb / "docs")
     shutil.copytree(REPO / "references", kb / "references")
     return kb

@@ -1,0 +1,244 @@
+"""The KAP knowledge base's content, checked against the shared source material.
+
+* No run of ten words on a page (published or draft) is copied from the seed article or from a quote in the
+  checked facts (``shared/reference-facts.md``, ``shared/extra-sources.md``).
+* Every DOI, PMID, PMCID and URL in ``references/*.bib`` appears in those facts files.
+* Every source has a findings record (``references/records/<key>.yml``) whose design is the entry's, and
+  every figure a published claim states is in a record or a bibliographic field of a source it cites.
+* The clinician's questions in ``tests/search_judgments.yml`` (kind ``clinical``) are answered by their
+  judged claims among the first five results of ``kb search``, and every judged phrase names one claim.
+
+The shared folder sits beside the repository (``../shared``); from a git worktree, beside the main
+checkout; ``KB_SHARED_DIR`` overrides both. Tests that need it skip, saying why, when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kb_tools import apa
+from kb_tools.check import check, load_catalogue
+from kb_tools.config import load_config
+from kb_tools.index import write_index
+from kb_tools.search import Engine
+
+from .conftest import REPO
+from .site_helpers import copy_kap
+
+SHINGLE = 10
+DESIGNS = {
+    "meta-analysis",
+    "systematic-review",
+    "rct",
+    "cohort",
+    "case-control",
+    "case-series",
+    "narrative-review",
+    "expert-opinion",
+    "none",
+}
+_SPELLED = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+    if n
+}
+_NUMBER = re.compile(r"(?<![A-Za-z\d.,])\d+(?:,\d{3})*(?:\.\d+)?")
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_SPELLED) + r")\b", re.I)
+
+
+def _shared_dir() -> Path | None:
+    candidates = [os.environ.get("KB_SHARED_DIR"), REPO.parent / "shared"]
+    git = REPO / ".git"
+    if git.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(git.read_text(encoding="utf-8").split(":", 1)[1].strip())
+        candidates.append(gitdir.parent.parent.parent.parent / "shared")
+    for cand in candidates:
+        if cand and (Path(cand) / "reference-facts.md").is_file():
+            return Path(cand)
+    return None
+
+
+SHARED = _shared_dir()
+needs_shared = pytest.mark.skipif(
+    SHARED is None, reason="the shared source material (../shared or KB_SHARED_DIR) is not there"
+)
+
+
+def words(text: str) -> list[str]:
+    text = text.replace("’", "'").replace("‘", "'").lower()
+    return re.findall(r"[a-z0-9]+", text)
+
+
+def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
+    ws = words(text)
+    return {tuple(ws[i : i + n]) for i in range(len(ws) - n + 1)}
+
+
+def page_prose(markdown: str) -> str:
+    """A page's words as a reader meets them: no front matter, comments, citations or link targets."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+    text = re.sub(r"\[[^\[\]]*@[^\[\]]*\]", " ", text)  # [@a; @b, p. 3]
+    text = re.sub(r"-?@[\w:.-]+", " ", text)  # in-text @key
+    text = re.sub(r"\]\([^)]*\)", "] ", text)  # [text](target) -> text
+    return re.sub(r'^!!! \w+(?: "[^"]*")?', " ", text, flags=re.M)
+
+
+def quotes(text: str) -> list[str]:
+    """The quoted passages of a facts file (straight or curly double quotes)."""
+    return re.findall(r'"([^"\n]{15,}?)"', text) + re.findall(r"“([^”]{15,}?)”", text)
+
+
+def numbers_in(text: str) -> set[float]:
+    found = {float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(text)}
+    return found | {float(_SPELLED[m.group(1).lower()]) for m in _WORD_NUMBER.finditer(text)}
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [] if value is None else [str(value)]
+
+
+@pytest.fixture(scope="module")
+def kap(tmp_path_factory) -> Path:
+    return copy_kap(tmp_path_factory.mktemp("content"))
+
+
+@pytest.fixture(scope="module")
+def catalogue(kap):
+    return load_catalogue(load_config(kap))
+
+
+def published_claims(catalogue):
+    return [c for p in catalogue.pages if not p.draft and p.claims_enabled for c in p.claims]
+
+
+def records() -> dict[str, dict]:
+    return {
+        p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        for p in sorted((REPO / "references" / "records").glob("*.yml"))
+    }
+
+
+@needs_shared
+def test_no_ten_words_copied_from_the_article_or_the_quoted_sources():
+    seed = (SHARED / "seed" / "ketamine-assisted-psychotherapy-article.txt").read_text(encoding="utf-8")
+    facts = [(SHARED / f).read_text(encoding="utf-8") for f in ("reference-facts.md", "extra-sources.md")]
+    sources = {"the seed article": shingles(seed)}
+    for q in (q for text in facts for q in quotes(text)):
+        sources.setdefault("the quotes in the facts files", set()).update(shingles(q))
+    copied = []
+    for page in sorted((REPO / "docs").rglob("*.md")):
+        mine = shingles(page_prose(page.read_text(encoding="utf-8")))
+        for name, theirs in sources.items():
+            copied += [f"{page.relative_to(REPO)}: '{' '.join(s)}' (from {name})" for s in sorted(mine & theirs)]
+    assert copied == []
+
+
+@needs_shared
+def test_every_identifier_in_the_bibliography_is_in_the_checked_facts(catalogue):
+    facts = "\n".join((SHARED / f).read_text(encoding="utf-8") for f in ("reference-facts.md", "extra-sources.md"))
+    facts = facts.lower()
+    missing = []
+    for s in catalogue.sources:
+        fields = dict(s.fields)
+        for name in ("doi", "pmid", "pmcid", "url"):
+            value = fields.get(name, "").strip()
+            if value and value.lower() not in facts:
+                missing.append(f"{s.key}: {name} {value}")
+    assert missing == []
+
+
+def test_every_source_has_a_findings_record_with_its_design(catalogue):
+    recs = records()
+    problems = []
+    for s in catalogue.sources:
+        fields = dict(s.fields)
+        rec = recs.get(s.key)
+        if rec is None:
+            problems.append(f"{s.key}: no references/records/{s.key}.yml")
+            continue
+        if fields.get("design") not in DESIGNS:
+            problems.append(f"{s.key}: design {fields.get('design')!r} is not one of {sorted(DESIGNS)}")
+        if rec.get("design") != fields.get("design"):
+            problems.append(f"{s.key}: the record's design {rec.get('design')!r} is not the entry's")
+    assert problems == []
+    assert set(recs) == {s.key for s in catalogue.sources}, "a record for a source that is not in the bibliography"
+
+
+def test_every_figure_a_claim_states_is_recorded_for_a_source_it_cites(catalogue):
+    recs = records()
+    known: dict[str, set[float]] = {}
+    for s in catalogue.sources:
+        fields = dict(s.fields)
+        bib = " ".join(fields.get(f, "") for f in ("year", "date", "volume", "number", "pages", "note"))
+        known[s.key] = numbers_in(bib) | {n for t in _strings(recs.get(s.key, {})) for n in numbers_in(t)}
+    unsupported = []
+    for claim in published_claims(catalogue):
+        text = re.sub(r"<!--.*?-->", " ", claim.plain, flags=re.S)
+        cited = set().union(*(known.get(c.key, set()) for c in claim.citations))
+        for n in sorted(numbers_in(text) - cited):
+            unsupported.append(f"{claim.location}: {n:g} in '{text[:70]}'")
+    assert unsupported == []
+
+
+def _index(kap: Path) -> Path:
+    config = load_config(kap)
+    report = check(config)
+    cat = report.catalogue
+    styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], [], config.cache_path)
+    write_index(config, report, styled, config.index_path)
+    return config.index_path
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="APA citations need pandoc")
+def test_judged_phrases_name_one_claim_and_clinical_questions_are_answered_in_the_top_five(kap, catalogue):
+    judged = yaml.safe_load((REPO / "tests" / "search_judgments.yml").read_text(encoding="utf-8"))["queries"]
+    claims = published_claims(catalogue)
+    engine = Engine(_index(kap))
+    problems = []
+    for item in judged:
+        ids = []
+        for page, phrase in item["relevant"]:
+            found = [c.id for c in claims if c.page == page and phrase.lower() in c.plain.lower()]
+            if len(found) != 1:
+                problems.append(f"{item['query']!r}: {page} / {phrase!r} names {len(found)} claims")
+            ids += found
+        if item["kind"] == "clinical":
+            top = [h.claim for h in engine.search(item["query"], limit=5).hits]
+            problems += [f"{item['query']!r}: {cid} not in the first five" for cid in ids if cid not in top]
+    assert problems == []
+    assert sum(item["kind"] == "clinical" for item in judged) >= 8
