@@ -24,7 +24,11 @@ class ConditionMatcher:
 
     def __init__(self, conditions: Iterable[Condition]):
         self._rules: list[tuple[str, re.Pattern[str]]] = []
+        self._excludes: dict[str, re.Pattern[str]] = {}
         for c in conditions:
+            if c.exclude:
+                alts = "|".join(_pattern(p) for p in sorted(c.exclude, key=len, reverse=True))
+                self._excludes[c.id] = re.compile(r"(?i)(?<![\w-])(?:" + alts + r")(?![\w-])")
             phrases = {c.name, c.id.replace("-", " "), *c.synonyms}
             caps = sorted(p for p in phrases if p.isupper())
             other = sorted((p for p in phrases if not p.isupper()), key=len, reverse=True)
@@ -42,4 +46,10 @@ class ConditionMatcher:
 
     def match(self, text: str) -> tuple[str, ...]:
         """The ids of every condition named in ``text``, in vocabulary order."""
-        return tuple(cid for cid, regex in self._rules if regex.search(text))
+        return tuple(cid for cid, regex in self._rules if regex.search(self._without_excluded(cid, text)))
+
+    def _without_excluded(self, cid: str, text: str) -> str:
+        """The text with this condition's excluded phrases blanked out, so "respiratory depression" is not
+        depression while "depression and respiratory depression" still is."""
+        rule = self._excludes.get(cid)
+        return rule.sub(" ", text) if rule else text

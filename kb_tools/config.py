@@ -288,8 +288,11 @@ def _conditions(raw: Any, fail) -> tuple[Condition, ...]:
         syn = item.get("synonyms", []) or []
         if not isinstance(syn, list) or not all(isinstance(s, str) for s in syn):
             raise fail(f"conditions[{i}].synonyms: give a list of words or phrases")
+        exclude = item.get("exclude", []) or []
+        if not isinstance(exclude, list) or not all(isinstance(s, str) for s in exclude):
+            raise fail(f"conditions[{i}].exclude: give a list of phrases that contain a synonym but name another thing")
         name = str(item.get("name", cid))
-        out.append(Condition(cid, name, tuple(syn)))
+        out.append(Condition(cid, name, tuple(syn), tuple(exclude)))
     ids = [c.id for c in out]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

@@ -159,6 +159,7 @@ class Condition:
     id: str
     name: str
     synonyms: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # phrases that contain a synonym but do not name it ("respiratory depression")
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,3 +168,12 @@ def test_bad_front_matter_is_a_finding(front, line, needle):
 def test_row_text_moves_citation_only_cells_to_the_end():
     page, _ = claims_of("| Source | Design | Finding |\n|---|---|---|\n| @x | case series | all improved |\n")
     assert page.claims[0].text == "case series | all improved @x"
+
+
+def test_excluded_phrases_do_not_name_the_condition():
+    from kb_tools.model import Condition
+
+    matcher = ConditionMatcher([Condition("depression", "Depression", ("depression",), ("respiratory depression",))])
+    assert matcher.match("It can cause respiratory depression.") == ()
+    assert matcher.match("Respiratory  depression and depression.") == ("depression",)
+    assert matcher.match("Treats depression.") == ("depression",)
