@@ -75,7 +75,7 @@ LIGHT_TEMPLATE = "kb-light.html"
 # and are dropped once the page is written (``on_post_page``): this is what the page holds meanwhile
 SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template is rendered -->"
 MARKDOWN = "\0markdown"  # a page's Markdown in the spool: its path and this
-OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+OPTIONS = ("bibliography", "records", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
 
 
 class KbPluginConfig(base.Config):
@@ -83,6 +83,7 @@ class KbPluginConfig(base.Config):
 
     enabled = c.Type(bool, default=True)
     bibliography = c.Optional(c.Type((str, list)))
+    records = c.Optional(c.Type((str, list)))
     accept = c.Optional(c.Type(list))
     severity = c.Optional(c.Type(dict))
     conditions = c.Optional(c.Type(list))
