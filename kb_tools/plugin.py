@@ -59,6 +59,7 @@ from . import incremental, index_process, urls
 from .background import Job
 from .check import Report
 from .errors import KbError
+from .evidence import tables_key
 from .exports import EXPORTS, write_exports
 from .memo import Memo, digest
 from .render import render_page
@@ -297,8 +298,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
             if self._rendered is None:
                 markdown, stash = render()
-            else:  # a page's rendering depends on its own text and on the memo's context
-                markdown, stash = self._rendered.get((src, digest(text), digest(markdown)), render)
+            else:  # a page's rendering depends on its own text, its evidence tables' records and the memo's context
+                key = (src, digest(text), digest(markdown), tables_key(self.site, text))
+                markdown, stash = self._rendered.get(key, render)
             self._stash[src] = list(stash)
         if self._reuse is not None:
             self._offer(page, markdown)

@@ -49,7 +49,7 @@ class Reported:
     def where(self, key: str) -> str:
         record = self.records.get(key)
         bib = self.sources[key].location
-        return f"{key} ({record.location.path} and {bib})" if record else f"{key} ({bib}; no findings record)"
+        return f"{key} in {record.location.path} and {bib}" if record else f"{key} in {bib} (no findings record)"
 
 
 def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
@@ -96,7 +96,7 @@ def _unsupported(claim: Claim, known: list[str], reported: Reported) -> list[Fin
                 "warning",
                 Location(claim.location.path, line),
                 f"the claim states '{n}', which no findings record or bibliographic field of its sources reports "
-                f"(checked {checked}); correct the number, or add it to the record's outcomes or numbers",
+                f"(sources checked: {checked}); correct the number, or add it to the record's outcomes or numbers",
                 claim=claim.id,
                 source=known[0],
             )
