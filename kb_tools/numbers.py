@@ -9,7 +9,7 @@ The rules (documented for editors in docs/editors-guide.md):
 * a range (``14 to 19``, ``14–19``, ``14-19``) is its two endpoints, each checked; a percent sign after
   the range applies to both (``14–19%`` is ``14%`` and ``19%``);
 * the words one to twenty (and twenty-one to twenty-nine), except "one" used as a pronoun ("one of",
-  "no one", "one another"); "a"/"an", "half", "once" and ordinals in words are not numbers;
+  "no one", "one another", "an acceptable one"); "a"/"an", "half", "once" and ordinals in words are not numbers;
 * a token that starts with a letter is a name, not a number (``COVID-19``, ``NG59``, ``HT2A``,
   ``PHQ-9``), and so is a number joined by a hyphen to a name with capitals or digits (``5-HT2A``);
   a number with a unit glued to it (``10mg``, ``3rd``) is a number;
@@ -46,7 +46,8 @@ _WORD = re.compile(
     rf"(?P<p>{_PERCENT})?(?![\w])",
     re.I,
 )
-_PRONOUN_BEFORE = re.compile(r"(?:\b(?:no|any|each|every|this|that|the|which|someone|anyone)\s+)$", re.I)
+# "no one", "an acceptable one", "the first one": "one" after a determiner (and maybe one adjective)
+_PRONOUN_BEFORE = re.compile(r"\b(?:no|any|each|every|this|that|the|which|a|an)\s+(?:[a-z]+\s+)?$", re.I)
 _PRONOUN_AFTER = re.compile(r"^(?:\s+(?:of|another|or\s+more|or\s+other|by\s+one)\b|-(?:off|time|to-one|on-one)\b)", re.I)
 _NAME_AFTER = re.compile(r"^-?(?:[A-Z]{2,}|[A-Za-z]*\d)")  # "5-HT2A", "5HT": a name, not a count
 # what in Markdown text holds characters that are not the text's words
