@@ -86,11 +86,15 @@ class Number:
 
 def normalise(text: str) -> Decimal | None:
     """``"2,665"`` → 2665, ``".50"`` → 0.5; None when ``text`` is not a plain number."""
+    digits = re.sub(_SEP, "", text.strip())
+    if not re.fullmatch(r"\d*\.?\d+|\d+\.", digits):
+        return None
+    if "." in digits:  # exact, whatever its length: Decimal's normalize() would round past 28 digits
+        digits = digits.rstrip("0").rstrip(".")
     try:
-        value = Decimal(re.sub(_SEP, "", text.strip())).normalize()
+        return Decimal(digits.lstrip("0") or "0")
     except InvalidOperation:
         return None
-    return value.quantize(1) if value.as_tuple().exponent > 0 else value  # 10, not 1E+1
 
 
 def mask(text: str) -> str:
