@@ -139,7 +139,8 @@ class KbConfig:
         return list(files)
 
     def record_files(self) -> list[Path]:
-        return list(dict.fromkeys(p for pattern in self.records for p in sorted(self.root.glob(pattern)) if p.is_file()))
+        files = (p for pattern in self.records for p in sorted(self.root.glob(pattern)) if p.is_file())
+        return list(dict.fromkeys(files))
 
     def is_draft(self, page_path: str) -> bool:
         """True when MkDocs' ``draft_docs`` patterns match this docs-relative path."""

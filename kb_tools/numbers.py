@@ -25,8 +25,11 @@ from decimal import Decimal, InvalidOperation
 _WORDS = {
     w: n
     for n, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen twenty".split()
+        re.split(
+            r"\s+",
+            "zero one two three four five six seven eight nine ten eleven twelve "
+            "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty",
+        )
     )
     if n
 }
@@ -48,7 +51,9 @@ _WORD = re.compile(
 )
 # "no one", "an acceptable one", "the first one": "one" after a determiner (and maybe one adjective)
 _PRONOUN_BEFORE = re.compile(r"\b(?:no|any|each|every|this|that|the|which|a|an)\s+(?:[a-z]+\s+)?$", re.I)
-_PRONOUN_AFTER = re.compile(r"^(?:\s+(?:of|another|or\s+more|or\s+other|by\s+one)\b|-(?:off|time|to-one|on-one)\b)", re.I)
+_PRONOUN_AFTER = re.compile(
+    r"^(?:\s+(?:of|another|or\s+more|or\s+other|by\s+one)\b|-(?:off|time|to-one|on-one)\b)", re.I
+)
 _NAME_AFTER = re.compile(r"^-?(?:[A-Z]{2,}|[A-Za-z]*\d)")  # "5-HT2A", "5HT": a name, not a count
 # what in Markdown text holds characters that are not the text's words
 _OPAQUE = re.compile(

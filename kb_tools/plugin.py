@@ -76,7 +76,8 @@ LIGHT_TEMPLATE = "kb-light.html"
 # and are dropped once the page is written (``on_post_page``): this is what the page holds meanwhile
 SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template is rendered -->"
 MARKDOWN = "\0markdown"  # a page's Markdown in the spool: its path and this
-OPTIONS = ("bibliography", "records", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+OPTIONS += ("records",)
 
 
 class KbPluginConfig(base.Config):

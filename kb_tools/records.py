@@ -294,7 +294,9 @@ def classify(source: Source, record: Record, findings: list[Finding] | None = No
             findings.append(_disagree(record, "design", record.design, _token(source.field("design"))))
         bib_authority = {_token(a) for a in re.split(r"[,;]", source.field("authority")) if a.strip()}
         if record.authority and bib_authority and bib_authority != set(record.authority):
-            findings.append(_disagree(record, "authority", ", ".join(record.authority), ", ".join(sorted(bib_authority))))
+            findings.append(
+                _disagree(record, "authority", ", ".join(record.authority), ", ".join(sorted(bib_authority)))
+            )
     return out
 
 

@@ -12,7 +12,8 @@ from kb_tools.config import EVIDENCE_LEVELS, FINDING_CODES, SOURCE_TYPES
 from .conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-KNOWN_OPTIONS = ("bibliography", "records", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+KNOWN_OPTIONS = ("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir")
+KNOWN_OPTIONS += ("records",)
 
 
 @pytest.mark.parametrize("code", sorted(FINDING_CODES))
