@@ -34,7 +34,7 @@ from .config import KbConfig
 FORMAT = 1
 # Modules whose code decides what a cached record holds; editing one invalidates the cache.
 _PRODUCERS = ("model", "config", "pages", "citations", "conditions", "bibliography", "bibmiddleware", "cache")
-_PRODUCERS += ("records", "numbers")  # findings records are cached as the sources are
+_PRODUCERS += ("records", "numbers", "tracing")  # findings records are cached as the sources are
 
 
 @cache

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from . import cache
 from .config import KbConfig
 from .model import Catalogue, Claim, Finding, Location, Source
 from .numbers import extract, mask, values
@@ -20,12 +21,41 @@ _NOT_FIGURES = frozenset({"doi", "url", "urldate", "isbn", "issn", "eprint", "pm
 
 def claim_numbers(claim: Claim) -> list[tuple[int, object]]:
     """The numbers a claim states, each with its line: its citations, code, links and URLs left out."""
+    last = claim.line_end or claim.location.line
+    return [(min(claim.location.line + down, last), n) for down, n in _numbers_in(claim)]
+
+
+def _numbers_in(claim: Claim) -> tuple:
+    """``(lines below the claim's first, number)`` for each number in the claim's own words."""
     text = claim.text
     for g in claim.groups:  # blank rather than cut, so offsets and lines stay those of the page
         text = text[: g.start] + "".join(c if c == "\n" else " " for c in text[g.start : g.end]) + text[g.end :]
     text = mask(text)
-    last = claim.line_end or claim.location.line
-    return [(min(claim.location.line + text.count("\n", 0, n.start), last), n) for n in extract(text, masked=True)]
+    return tuple((text.count("\n", 0, n.start), n) for n in extract(text, masked=True))
+
+
+class NumberCache:
+    """Each claim's numbers by a hash of its text, kept in ``cache_dir`` like the parsed pages: a check
+    reads every claim on every run, and most are unchanged."""
+
+    def __init__(self, config: KbConfig) -> None:
+        self.path, self.key = config.cache_path / "numbers.pickle", cache.fingerprint(config)
+        stored = cache.read_pickle(self.path)
+        ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key and isinstance(stored[1], dict)
+        self.old, self.new = (stored[1] if ok else {}), {}
+
+    def __call__(self, claim: Claim) -> list[tuple[int, object]]:
+        k = cache.text_key("", claim.text)[1]
+        got = self.old.get(k)
+        if got is None:
+            got = _numbers_in(claim)
+        self.new[k] = got
+        last = claim.line_end or claim.location.line
+        return [(min(claim.location.line + down, last), n) for down, n in got]
+
+    def save(self) -> None:
+        if self.new.keys() != self.old.keys():
+            cache.write_pickle(self.path, (self.key, self.new))
 
 
 class Reported:
@@ -57,6 +87,7 @@ def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
     sources = cat.source_map()
     records = {r.key: r for r in cat.records}
     reported = Reported(sources, records)
+    numbers = NumberCache(config)
     out: list[Finding] = []
     cited_at: dict[str, Location] = {}
     for page in cat.pages:
@@ -67,7 +98,7 @@ def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
             if not page.draft:
                 for k in known:
                     cited_at.setdefault(k, claim.location)
-            out += _unsupported(claim, known, reported)
+            out += _unsupported(claim, known, reported, numbers(claim))
     for key, at in cited_at.items():
         if key not in records:
             out.append(
@@ -80,12 +111,13 @@ def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
                     source=key,
                 )
             )
+    numbers.save()
     return out
 
 
-def _unsupported(claim: Claim, known: list[str], reported: Reported) -> list[Finding]:
+def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers) -> list[Finding]:
     out, seen = [], set()
-    for line, n in claim_numbers(claim):
+    for line, n in numbers:
         if n.key in seen or any(n.key in reported(k) for k in known):
             continue
         seen.add(n.key)
