@@ -5,6 +5,7 @@ Two entries live under ``config.cache_path`` (default ``.kb/cache``), each one p
 * ``sources.pickle``: the ``BibResult`` of the bibliography files, keyed by a hash of every
   file's path and bytes;
 * ``records.pickle``: the findings records (``kb_tools.records``), kept the same way;
+* ``numbers.pickle``: each claim's numbers by a hash of its text (``kb_tools.tracing``);
 * ``pages.pickle``: per page, its ``Page`` and load findings, keyed by the page's path and a
   hash of its text; unchanged pages are reused, changed ones are parsed again.
 

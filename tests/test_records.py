@@ -269,3 +269,17 @@ def test_kb_without_records_folder_loads(tmp_path):
     report = check(load_config(kb))
     assert {f.code for f in report.findings} == {"missing-findings"}
     assert Path(report.findings[0].location.path) == Path("references/sources.bib")
+
+
+def test_claims_numbers_are_cached_and_follow_edits(tmp_path):
+    kb = make_kb(tmp_path, "unsupported-number")
+    config = load_config(kb)
+    first = [f.message for f in check(config).findings]
+    assert (kb / ".kb/cache/numbers.pickle").is_file()
+    assert [f.message for f in check(load_config(kb)).findings] == first
+    page = kb / "docs/numbers.md"
+    page.write_text(page.read_text().replace("55%", "56%"))
+    again = [f.message for f in check(load_config(kb)).findings]
+    assert any("'56%'" in m for m in again) and not any("'55%'" in m for m in again)
+    (kb / ".kb/cache/numbers.pickle").write_bytes(b"not a pickle")
+    assert [f.message for f in check(load_config(kb)).findings] == again
