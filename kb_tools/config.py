@@ -221,8 +221,9 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         raise fail("options must be a mapping")
     known = {
         "bibliography", "accept", "severity", "conditions", "review_max_age_days",
-        "index_dir", "cache_dir", "enabled", "records",
+        "index_dir", "cache_dir", "enabled",
     }  # fmt: skip
+    known.add("records")  # findings records, one YAML file per source (kb_tools.records)
     for key in options:
         if key not in known:
             raise fail(f"{key}: unknown option; known options are {', '.join(sorted(known))}")
