@@ -22,17 +22,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-_WORDS = {
-    w: n
-    for n, w in enumerate(
-        re.split(
-            r"\s+",
-            "zero one two three four five six seven eight nine ten eleven twelve "
-            "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty",
-        )
-    )
-    if n
-}
+_NAMES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_NAMES += ("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+_WORDS = {w: n for n, w in enumerate(_NAMES, start=1)}
 _UNITS = {w: n for w, n in _WORDS.items() if n < 10}
 _SEP = "[,\u00a0\u2009\u202f]"  # thousands separators: comma, no-break, thin and narrow no-break spaces
 _NUM = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+(?!\d)|\d+)(?:\.\d+)?|\.\d+"
@@ -49,7 +41,8 @@ _WORD = re.compile(
     rf"(?P<p>{_PERCENT})?(?![\w])",
     re.I,
 )
-# "no one", "an acceptable one", "the first one": "one" after a determiner (and maybe one adjective)
+# "no one", "an acceptable one", "the first one": "one" after a determiner (and maybe one adjective),
+# unless a hyphen makes it a count ("a one-year follow-up")
 _PRONOUN_BEFORE = re.compile(r"\b(?:no|any|each|every|this|that|the|which|a|an)\s+(?:[a-z]+\s+)?$", re.I)
 _PRONOUN_AFTER = re.compile(
     r"^(?:\s+(?:of|another|or\s+more|or\s+other|by\s+one)\b|-(?:off|time|to-one|on-one)\b)", re.I
@@ -72,7 +65,7 @@ _OPAQUE = re.compile(
 )
 # cheap tests that let most texts skip the scans above (a check reads every claim on every run)
 _MAY_HIDE = re.compile(r"[`<\]{&]|://|www\.")
-_MAY_COUNT = re.compile(r"\d|(?i:\b(?:one|two|thr|fou|fiv|six|sev|eig|nin|ten|ele|twe|fif))")
+_MAY_COUNT = re.compile(r"\d|(?i:\b(?:one|two|thr|thi|fou|fiv|six|sev|eig|nin|ten|ele|twe|fif))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +128,9 @@ def extract(text: str, masked: bool = False) -> list[Number]:
                 out.append(Number(value, percent, written, start))
     for m in _WORD.finditer(text):
         word = m.group("w").lower()
-        if word == "one" and (_PRONOUN_BEFORE.search(text[: m.start()]) or _PRONOUN_AFTER.match(text[m.end("w") :])):
+        after = text[m.end("w") :]
+        pronoun = _PRONOUN_BEFORE.search(text[max(0, m.start() - 40) : m.start()]) and not after.startswith("-")
+        if word == "one" and (pronoun or _PRONOUN_AFTER.match(after)):
             continue
         n = 20 + _UNITS[word.split("-")[1]] if word.startswith("twenty-") else _WORDS[word]
         out.append(Number(Decimal(n), bool(m.group("p")), m.group(), m.start()))

@@ -38,6 +38,10 @@ def found(text: str) -> list[tuple[str, bool]]:
         ("an effect of -0.64", [("0.64", False)]),
         ("two hours", [("2", False)]),
         ("Twenty patients", [("20", False)]),
+        ("thirteen, fourteen, fifteen, sixteen", [("13", False), ("14", False), ("15", False), ("16", False)]),
+        ("seventeen, eighteen, nineteen, eleven, twelve", [(str(n), False) for n in (17, 18, 19, 11, 12)]),
+        ("three, four, five, six, seven, eight, nine, ten", [(str(n), False) for n in range(3, 11)]),
+        ("a one-year follow-up", [("1", False)]),
         ("twenty-one patients", [("21", False)]),
         ("a two-hour session", [("2", False)]),
         ("five percent", [("5", True)]),
@@ -157,6 +161,15 @@ def test_a_range_is_both_endpoints(a, b, dash, percent):
 @given(st.text(alphabet=st.characters(min_codepoint=65, max_codepoint=90), min_size=1, max_size=5), INTS)
 def test_a_name_with_digits_is_not_a_number(letters, n):
     assert extract(f"the {letters}{n} and {letters}-{n} codes") == []
+
+
+@pytest.mark.parametrize("n", range(1, 30))
+def test_every_number_word_is_found_alone(n):
+    from kb_tools.numbers import _NAMES
+
+    word = _NAMES[n - 1] if n <= 20 else f"twenty-{_NAMES[n - 21]}"
+    assert found(f"in {word} trials") == [(str(n), False)]
+    assert found(f"{word.capitalize()} percent") == [(str(n), True)]
 
 
 @settings(max_examples=500, deadline=None)
