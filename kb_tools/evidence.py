@@ -82,6 +82,8 @@ def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_url
         design = record.design or source.evidence
         cells = (design_label(design) if design else "", record.population, record.sample_size, record.intervention)
         rows.append(cell + "".join(f"<td>{escape(v)}</td>" for v in cells) + f"<td>{outcomes_html(record)}</td>")
+    if not rows:
+        rows.append('<td colspan="6">This page cites no sources yet.</td>')
     body = "".join(f"<tr>{r}</tr>" for r in rows)
     return (
         '<table class="kb-evidence-table"><caption>Evidence table, from the sources\' findings records</caption>'
