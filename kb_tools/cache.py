@@ -4,6 +4,8 @@ Two entries live under ``config.cache_path`` (default ``.kb/cache``), each one p
 
 * ``sources.pickle``: the ``BibResult`` of the bibliography files, keyed by a hash of every
   file's path and bytes;
+* ``records.pickle``: the findings records (``kb_tools.records``), kept the same way;
+* ``numbers.pickle``: each claim's numbers by a hash of its text (``kb_tools.tracing``);
 * ``pages.pickle``: per page, its ``Page`` and load findings, keyed by the page's path and a
   hash of its text; unchanged pages are reused, changed ones are parsed again.
 
@@ -33,6 +35,7 @@ from .config import KbConfig
 FORMAT = 1
 # Modules whose code decides what a cached record holds; editing one invalidates the cache.
 _PRODUCERS = ("model", "config", "pages", "citations", "conditions", "bibliography", "bibmiddleware", "cache")
+_PRODUCERS += ("records", "numbers", "tracing")  # findings records are cached as the sources are
 
 
 @cache
@@ -83,8 +86,13 @@ def write_pickle(path: Path, value: Any) -> None:
         pass  # a cache that cannot be written is only a slower next run
 
 
-def cached_sources(config: KbConfig, files: list[Path], load: Callable[[list[Path], Path], Any]) -> Any:
-    """``load(files, root)``, reused while the files' bytes, the code and the config are unchanged."""
+def cached_sources(
+    config: KbConfig, files: list[Path], load: Callable[[list[Path], Path], Any], name: str = "sources"
+) -> Any:
+    """``load(files, root)``, reused while the files' bytes, the code and the config are unchanged.
+
+    ``name`` names the cache file: the bibliography's is ``sources``, the findings records' ``records``.
+    """
     h = hashlib.sha256(fingerprint(config).encode())
     for f in files:
         h.update(b"\0" + str(f).encode() + b"\0")
@@ -93,7 +101,7 @@ def cached_sources(config: KbConfig, files: list[Path], load: Callable[[list[Pat
         except OSError:
             return load(files, config.root)  # let the loader report the unreadable file
     key = h.hexdigest()
-    path = config.cache_path / "sources.pickle"
+    path = config.cache_path / f"{name}.pickle"
     stored = read_pickle(path)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
         return stored[1]

@@ -13,6 +13,8 @@ from .grading import Grade
 from .model import Catalogue, Finding, Location, Page, Source
 from .notices import SourceNotices, source_notices
 from .pages import load_pages
+from .records import attach, load_records
+from .tracing import record_findings
 
 WEB_TYPES = {"online", "misc", "electronic", "www", "webpage"}
 
@@ -41,16 +43,18 @@ class Report:
 def load_catalogue(config: KbConfig) -> Catalogue:
     """Load sources and pages; load-time problems become findings, never exceptions."""
     bib = cache.cached_sources(config, config.bib_files(), load_sources)
+    sources, records = attach(cache.cached_sources(config, config.record_files(), load_records, "records"), bib.sources)
     memo = cache.page_memo(config)
     before = set(memo)
     pages, page_findings = load_pages(config, memo)
     if set(memo) != before:
         cache.save_page_memo(config, memo)
     return Catalogue(
-        sources=bib.sources,
+        sources=sources,
         pages=tuple(pages),
-        findings=tuple(bib.findings) + tuple(page_findings),
+        findings=tuple(bib.findings) + tuple(page_findings) + records.findings,
         bibtex=bib.clean_bibtex,
+        records=records.records,
     )
 
 
@@ -89,6 +93,7 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
             raw += _claim_findings(config, claim, sources)
             if not page.draft:
                 cited.update(claim.keys)
+    raw += record_findings(config, cat)
     for s in cat.sources:
         if s.key not in cited:
             raw.append(

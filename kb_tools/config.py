@@ -36,6 +36,9 @@ FINDING_CODES = {
     "retracted-source": "error",
     "source-notice": "warning",
     "bad-retractions": "error",
+    "bad-record": "error",
+    "missing-findings": "warning",
+    "unsupported-number": "warning",
 }
 SEVERITIES = ("error", "warning", "ignore")
 
@@ -88,6 +91,7 @@ class KbConfig:
     docs_dir: str = "docs"
     site_dir: str = "site"
     bibliography: tuple[str, ...] = ("references/*.bib",)
+    records: tuple[str, ...] = ("references/records/*.yml",)  # findings records, one YAML file per source
     accept: tuple[str, ...] = DEFAULT_ACCEPT
     severity: dict[str, str] = field(default_factory=lambda: dict(FINDING_CODES))
     conditions: tuple[Condition, ...] = DEFAULT_CONDITIONS
@@ -122,6 +126,10 @@ class KbConfig:
                 if p.is_file():
                     files.setdefault(p)
         return list(files)
+
+    def record_files(self) -> list[Path]:
+        files = (p for pattern in self.records for p in sorted(self.root.glob(pattern)) if p.is_file())
+        return list(dict.fromkeys(files))
 
     def is_draft(self, page_path: str) -> bool:
         """True when MkDocs' ``draft_docs`` patterns match this docs-relative path."""
@@ -204,6 +212,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         "bibliography", "accept", "severity", "conditions", "review_max_age_days",
         "index_dir", "cache_dir", "enabled", "designs", "retractions",
     }  # fmt: skip
+    known.add("records")  # findings records, one YAML file per source (kb_tools.records)
     for key in options:
         if key not in known:
             raise fail(f"{key}: unknown option; known options are {', '.join(sorted(known))}")
@@ -213,6 +222,12 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         bib = [bib]
     if not isinstance(bib, list) or not all(isinstance(b, str) for b in bib):
         raise fail("bibliography: give a list of glob patterns such as 'references/*.bib'")
+
+    records = options.get("records", ["references/records/*.yml"])
+    if isinstance(records, str):
+        records = [records]
+    if not isinstance(records, list) or not all(isinstance(r, str) for r in records):
+        raise fail("records: give a list of glob patterns such as 'references/records/*.yml'")
 
     accept = options.get("accept", list(DEFAULT_ACCEPT))
     if not isinstance(accept, list) or any(a not in SOURCE_TYPES for a in accept):
@@ -255,6 +270,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         docs_dir=str(data.get("docs_dir", "docs")),
         site_dir=str(data.get("site_dir", "site")),
         bibliography=tuple(bib),
+        records=tuple(records),
         accept=tuple(accept),
         severity=severity,
         conditions=conditions,

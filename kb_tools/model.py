@@ -170,6 +170,7 @@ class Catalogue:
     pages: tuple[Page, ...]
     findings: tuple[Finding, ...] = field(default=())  # load-time findings
     bibtex: str = ""  # the entries that loaded, as BibTeX, for pandoc to format
+    records: tuple = ()  # findings records (``kb_tools.records.Record``) of known sources
 
     def source_map(self) -> dict[str, Source]:
         return {s.key: s for s in self.sources}

@@ -59,6 +59,7 @@ from . import incremental, index_process, urls
 from .background import Job
 from .check import Report
 from .errors import KbError
+from .evidence import tables_key
 from .exports import EXPORTS, write_exports
 from .memo import Memo, digest
 from .render import render_page
@@ -76,8 +77,9 @@ LIGHT_TEMPLATE = "kb-light.html"
 SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template is rendered -->"
 MARKDOWN = "\0markdown"  # a page's Markdown in the spool: its path and this
 OPTIONS = (
-    "bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir", "retractions",
-)  # fmt: skip
+    *("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir"),
+    *("designs", "retractions", "records"),
+)
 
 
 class KbPluginConfig(base.Config):
@@ -85,6 +87,7 @@ class KbPluginConfig(base.Config):
 
     enabled = c.Type(bool, default=True)
     bibliography = c.Optional(c.Type((str, list)))
+    records = c.Optional(c.Type((str, list)))
     accept = c.Optional(c.Type(list))
     severity = c.Optional(c.Type(dict))
     conditions = c.Optional(c.Type(list))
@@ -92,6 +95,7 @@ class KbPluginConfig(base.Config):
     index_dir = c.Optional(c.Type(str))
     cache_dir = c.Optional(c.Type(str))
     retractions = c.Optional(c.Type((str, list)))
+    designs = c.Optional(c.Type(list))
 
 
 def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfig:
@@ -299,8 +303,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
             if self._rendered is None:
                 markdown, stash = render()
-            else:  # a page's rendering depends on its own text and on the memo's context
-                markdown, stash = self._rendered.get((src, digest(text), digest(markdown)), render)
+            else:  # a page's rendering depends on its own text, its evidence tables' records and the memo's context
+                key = (src, digest(text), digest(markdown), tables_key(self.site, text))
+                markdown, stash = self._rendered.get(key, render)
             self._stash[src] = list(stash)
         if self._reuse is not None:
             self._offer(page, markdown)

@@ -13,6 +13,7 @@ import html
 import re
 
 from . import urls
+from .evidence import table_edits
 from .model import CitationGroup, Claim
 from .notices import mark_html
 from .pages import Block
@@ -178,7 +179,9 @@ def render_page(
     scan = site.scans.get(
         path, text
     )  # if edited since prepare (mkdocs serve), new citations show as keys until rebuilt
-    full = apply_edits(text, _edits(site, path, scan, use_directory_urls, stash))
+    edits = _edits(site, path, scan, use_directory_urls, stash)
+    edits += table_edits(site, path, scan, cited_keys(site, path, scan), use_directory_urls, stash)
+    full = apply_edits(text, sorted(edits, key=lambda e: (e[0], e[1])))
     body = full[len(text) - len(markdown) :] if text.endswith(markdown) else markdown
     page = site.pages.get(path)
     if page is not None:

@@ -130,6 +130,15 @@ class SiteData:
         return self.report.catalogue.source_map()
 
     @cached_property
+    def records(self) -> dict:
+        """Findings records (``kb_tools.records.Record``) by source key."""
+        return {r.key: r for r in self.report.catalogue.records}
+
+    @cached_property
+    def records_digest(self) -> str:
+        return digest(*(repr(r) for r in self.report.catalogue.records))
+
+    @cached_property
     def published(self) -> tuple[Page, ...]:
         return tuple(p for p in self.report.catalogue.pages if not p.draft)
 

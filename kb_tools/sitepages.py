@@ -195,6 +195,8 @@ def _by_page(site: SiteData, claims) -> list[tuple[Page, list[Claim]]]:
 
 
 def source_page(r: Renderer, key: str) -> str:
+    from .evidence import record_table  # evidence.py builds on this module
+
     site = r.site
     s = site.sources[key]
     path = urls.source_path(key)
@@ -206,6 +208,7 @@ def source_page(r: Renderer, key: str) -> str:
         reference_html=Markup(site.styled.reference_html(key)),
         href=source_href(s.doi, s.url),
         accepted=s.sourcetype in site.config.accept,
+        record_table=record_table(site.records.get(key)),
         groups=_by_page(site, site.claims_by_source.get(key, ())),
         notices=site.report.notices.get(key),
         notice_href=lambda doi: source_href(doi, ""),
@@ -218,7 +221,7 @@ def _source_page_key(site: SiteData, key: str) -> tuple:
         (c.id, c.text, c.page, c.keys, site.grades.get(c.id), site.pages[c.page].title)
         for c in site.claims_by_source.get(key, ())
     )
-    return ("source-page", key, repr(site.sources[key]), claims)
+    return ("source-page", key, repr(site.sources[key]), repr(site.records.get(key)), claims)
 
 
 def sources_index(r: Renderer) -> str:

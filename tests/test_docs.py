@@ -37,6 +37,9 @@ def test_command_options_in_readme(name):
                 assert opt in README, f"kb {name} {opt} is not documented in README.md"
 
 
+KNOWN_OPTIONS += ("records",)  # findings records
+
+
 @pytest.mark.parametrize("option", KNOWN_OPTIONS)
 def test_config_option_in_readme(option):
     assert re.search(rf"^\s+{option}:", README, re.M), option

@@ -1,0 +1,113 @@
+"""Findings records as HTML: the table on a source page, and evidence tables on topic pages.
+
+A topic page asks for an evidence table with a comment on a line of its own, which MkDocs without
+kb (and any Markdown previewer) simply hides:
+
+    <!-- kb: evidence-table -->                              every source the page cites
+    <!-- kb: evidence-table @alnefeesi2022 @wolfson2023 -->  these sources, in this order
+
+The table is made from the records, so its figures are never a claim's: the comment is an HTML
+block, which is never a claim, and its numbers are not checked. Everything from YAML and BibTeX is
+escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+from . import urls
+from .records import Record
+from .sitedata import PageScan, SiteData, mask_code
+from .sitepages import LEVEL_LABELS, placeholder
+
+DIRECTIVE = re.compile(r"^ {0,3}<!--\s*kb:\s*evidence-table\b(?P<args>[^\n]*?)-->[ \t]*$", re.M)
+_KEY = re.compile(r"-?@([^\s;,\[\]]+)")
+COLUMNS = ("Source", "Design", "Population", "Sample size", "Intervention", "Outcomes")
+
+
+def design_label(design: str) -> str:
+    return LEVEL_LABELS.get(design, design.replace("-", " ").capitalize())
+
+
+def outcomes_html(record: Record) -> Markup:
+    """Each outcome as "Response: 45% (after treatment)", one per line."""
+    items = []
+    for o in record.outcomes:
+        when = f" ({escape(o.timepoint)})" if o.timepoint else ""
+        value = f": {escape(o.value)}" if o.value else ""
+        items.append(f"{escape(o.outcome)}{value}{when}")
+    return Markup("<br>".join(items))
+
+
+def record_table(record: Record | None) -> Markup:
+    """A source's findings record as a two-column table, one row per field it gives."""
+    if record is None:
+        return Markup("")
+    rows = [
+        ("Design", design_label(record.design) if record.design else ""),
+        ("Source type", record.sourcetype),
+        ("Authority", ", ".join(record.authority)),
+        ("Population", record.population),
+        ("Sample size", record.sample_size),
+        ("Setting", record.setting),
+        ("Intervention", record.intervention),
+        ("Comparator", record.comparator),
+        ("Outcomes", outcomes_html(record)),
+        ("Other figures", ", ".join(record.numbers)),
+        ("Notes", record.notes),
+    ]
+    body = "".join(f'<tr><th scope="row">{name}</th><td>{escape(value)}</td></tr>' for name, value in rows if value)
+    if not body:
+        return Markup("")
+    return Markup(f'<table class="kb-record"><caption>Findings record</caption><tbody>{body}</tbody></table>')
+
+
+def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_urls: bool = True) -> str:
+    """The evidence table of ``keys`` for the page at ``path``: a row per source, from its record."""
+    head = "".join(f'<th scope="col">{c}</th>' for c in COLUMNS)
+    rows = []
+    for key in keys:
+        source, record = site.sources.get(key), site.records.get(key)
+        if source is None:
+            rows.append(f'<th scope="row">{escape(key)}</th><td colspan="5">No .bib file defines this key.</td>')
+            continue
+        href = urls.relative(path, urls.source_path(key), use_directory_urls)
+        name = site.styled.short(key).strip("()") or key
+        cell = f'<th scope="row"><a class="kb-cite" href="{escape(href)}">{escape(name)}</a></th>'
+        if record is None:
+            rows.append(f'{cell}<td colspan="5">No findings record yet.</td>')
+            continue
+        design = record.design or source.evidence
+        cells = (design_label(design) if design else "", record.population, record.sample_size, record.intervention)
+        rows.append(cell + "".join(f"<td>{escape(v)}</td>" for v in cells) + f"<td>{outcomes_html(record)}</td>")
+    if not rows:
+        rows.append('<td colspan="6">This page cites no sources yet.</td>')
+    body = "".join(f"<tr>{r}</tr>" for r in rows)
+    return (
+        '<table class="kb-evidence-table"><caption>Evidence table, from the sources\' findings records</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def table_edits(
+    site: SiteData, path: str, scan: PageScan, cited: list[str], use_directory_urls: bool, stash: list[str] | None
+) -> list[tuple[int, int, str]]:
+    """An edit replacing each evidence-table comment (never one inside a code block) with its table."""
+    if "evidence-table" not in scan.text:
+        return []
+    edits = []
+    for m in DIRECTIVE.finditer(mask_code(scan.text)):
+        keys = list(dict.fromkeys(_KEY.findall(m.group("args")))) or cited
+        html = evidence_table(site, path, keys, use_directory_urls)
+        if stash is not None:  # restored after Python-Markdown, as the citations are
+            stash.append(html)
+            html = placeholder(len(stash) - 1)
+        edits.append((m.start(), m.end(), f"\n{html}\n"))
+    return edits
+
+
+def tables_key(site: SiteData, text: str) -> str:
+    """What a page's evidence tables show besides its own text: "" for a page without one."""
+    return site.records_digest if "evidence-table" in text else ""

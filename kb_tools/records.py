@@ -1,0 +1,326 @@
+"""Findings records: the data an editor extracts from a source, one YAML file per source.
+
+A record lives at ``references/records/<key>.yml`` by default (the ``records:`` option lists glob
+patterns); the file's stem is the source's BibTeX key. Every field is optional:
+
+    design, sourcetype, authority           classification, kept beside a reference manager's export
+    population, sample_size, setting,       free text or a number
+    intervention, comparator, notes
+    outcomes                                a list of {outcome, value, timepoint}
+    numbers                                 other figures the source reports that claims may state
+    key                                     must equal the file's stem
+
+Values are read as written (``yaml.compose``, never constructed), so ``2,665``, ``No`` or ``0.50``
+stay what the editor typed and every field keeps its line for findings. Problems are ``bad-record``
+findings, never exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from .bibliography import decode_bytes
+from .config import SOURCE_TYPES
+from .model import Finding, Location, Source
+from .numbers import extract
+
+DESIGNS = (
+    "meta-analysis",
+    "systematic-review",
+    "rct",
+    "cohort",
+    "case-control",
+    "case-series",
+    "narrative-review",
+    "expert-opinion",
+    "none",
+)
+AUTHORITIES = ("regulatory", "guideline", "consensus")
+TEXT_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator", "notes")
+FIELDS = ("key", "design", "sourcetype", "authority", *TEXT_FIELDS, "outcomes", "numbers")
+OUTCOME_FIELDS = ("outcome", "value", "timepoint")
+_NULL = "tag:yaml.org,2002:null"
+# libyaml's parser, where PyYAML has it: 20 times faster, and a KB can have 10,000 records to read cold
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One outcome a source reports and its value, e.g. ``Response: 45% (after treatment)``."""
+
+    outcome: str
+    value: str = ""
+    timepoint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One source's findings record, its values as written."""
+
+    key: str
+    location: Location  # the file, line 1
+    design: str = ""
+    sourcetype: str = ""
+    authority: tuple[str, ...] = ()
+    population: str = ""
+    sample_size: str = ""
+    setting: str = ""
+    intervention: str = ""
+    comparator: str = ""
+    outcomes: tuple[Outcome, ...] = ()
+    numbers: tuple[str, ...] = ()
+    notes: str = ""
+    lines: tuple[tuple[str, int], ...] = ()  # each given field's line
+
+    def line(self, name: str) -> int:
+        return dict(self.lines).get(name, 1)
+
+    def texts(self) -> list[str]:
+        """Every value in the record, for the numbers it reports."""
+        out = [self.design, *self.authority, *(getattr(self, f) for f in TEXT_FIELDS), *self.numbers]
+        out += [t for o in self.outcomes for t in (o.outcome, o.value, o.timepoint)]
+        return [t for t in out if t]
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """What the records stage hands on: every record that parsed, and its load-time findings."""
+
+    records: tuple[Record, ...]
+    findings: tuple[Finding, ...]
+
+
+def _bad(path: str, line: int, message: str, key: str | None = None) -> Finding:
+    return Finding("bad-record", "error", Location(path, line), message, source=key)
+
+
+def _token(value: str) -> str:
+    """``Systematic Review`` and ``systematic_review`` both mean ``systematic-review`` (as in .bib files)."""
+    return re.sub(r"[\s_]+", "-", value.strip().lower())
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _scalar(node: yaml.Node) -> str | None:
+    """A scalar's text as written ("" for an empty value); None for a list or mapping."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    return "" if node.tag == _NULL else str(node.value).strip()
+
+
+def _scalars(node: yaml.Node) -> list[tuple[str, int]] | None:
+    """A list of scalars (or one scalar) with their lines; None when an item is a list or mapping."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    out = []
+    for item in items:
+        text = _scalar(item)
+        if text is None:
+            return None
+        if text:
+            out.append((text, _line(item)))
+    return out
+
+
+def parse_record(text: str, path: str, key: str) -> tuple[Record | None, list[Finding]]:
+    """One record file's text (``path`` as shown in findings, ``key`` its stem)."""
+    findings: list[Finding] = []
+
+    def bad(line: int, message: str) -> None:
+        findings.append(_bad(path, line, message, key))
+
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        bad(mark.line + 1 if mark is not None else 1, f"the record is not valid YAML ({problem}); fix the syntax")
+        return None, findings
+    record = Record(key, Location(path, 1))
+    if root is None:
+        return record, findings  # an empty file: a record with nothing in it yet
+    if not isinstance(root, yaml.MappingNode):
+        bad(_line(root), "a record must be a mapping of fields such as 'population: ...'")
+        return None, findings
+    values: dict = {}
+    lines: dict[str, int] = {}
+    for name_node, node in root.value:
+        name, line = _scalar(name_node), _line(name_node)
+        if name not in FIELDS:
+            bad(line, f"unknown field '{name}'; known fields are {', '.join(FIELDS)}")
+            continue
+        if name in lines:
+            bad(line, f"field '{name}' is given twice (first on line {lines[name]}); keep one")
+            continue
+        lines[name] = line
+        value = _field(name, node, bad)
+        if value is not None:
+            values[name] = value
+    if values.get("key", key) != key:
+        bad(lines["key"], f"key '{values['key']}' differs from the file name; rename the file to {values['key']}.yml "
+            f"or write key: {key}")  # fmt: skip
+    values.pop("key", None)
+    return replace(record, lines=tuple(lines.items()), **values), findings
+
+
+def _field(name: str, node: yaml.Node, bad):
+    """One field's value, or None (with a finding) when it has the wrong shape."""
+    line = _line(node)
+    if name in ("authority", "numbers"):
+        items = _scalars(node)
+        if items is None:
+            bad(line, f"'{name}' must be a list of values such as [{'guideline' if name == 'authority' else '14, 79'}]")
+            return None
+        if name == "numbers":
+            for text, at in items:
+                if not extract(text):
+                    bad(at, f"'{text}' in 'numbers' states no number; write figures such as 14, 2,665 or 45%")
+            return tuple(t for t, _ in items)
+        out = []
+        for text, at in items:
+            if _token(text) in AUTHORITIES:
+                out.append(_token(text))
+            else:
+                bad(at, f"authority '{text}' is not one of {', '.join(AUTHORITIES)}")
+        return tuple(out)
+    if name == "outcomes":
+        return _outcomes(node, bad)
+    text = _scalar(node)
+    if text is None:
+        bad(line, f"'{name}' must be one value (text or a number), not a list or mapping")
+        return None
+    if name == "design" and text:
+        if _token(text) not in DESIGNS:
+            bad(line, f"design '{text}' is not one of {', '.join(DESIGNS)}")
+            return None
+        return _token(text)
+    if name == "sourcetype" and text:
+        if _token(text) not in SOURCE_TYPES:
+            bad(line, f"sourcetype '{text}' is not a source type; use one of {', '.join(SOURCE_TYPES)}")
+            return None
+        return _token(text)
+    return text
+
+
+def _outcomes(node: yaml.Node, bad) -> tuple[Outcome, ...] | None:
+    if not isinstance(node, yaml.SequenceNode):
+        bad(_line(node), "'outcomes' must be a list of items such as '- outcome: Response' with 'value: 45%'")
+        return None
+    out = []
+    for item in node.value:
+        if not isinstance(item, yaml.MappingNode):
+            bad(_line(item), "each outcome must be a mapping with 'outcome', 'value' and optionally 'timepoint'")
+            continue
+        got: dict[str, str] = {}
+        for name_node, value_node in item.value:
+            name, text = _scalar(name_node), _scalar(value_node)
+            if name not in OUTCOME_FIELDS:
+                bad(_line(name_node), f"unknown outcome field '{name}'; known fields are {', '.join(OUTCOME_FIELDS)}")
+            elif text is None:
+                bad(_line(value_node), f"outcome '{name}' must be one value (text or a number)")
+            else:
+                got[name] = text
+        if not got.get("outcome"):
+            bad(_line(item), "an outcome needs 'outcome:', the name of what was measured")
+            continue
+        out.append(Outcome(**got))
+    return tuple(out)
+
+
+def load_records(files: list[Path], root: Path) -> RecordSet:
+    """Parse every record file (paths shown relative to ``root``); a key given twice keeps the first."""
+    records: dict[str, Record] = {}
+    findings: list[Finding] = []
+    root = Path(root)
+    for file in files:
+        path = Path(file)
+        try:  # files come from globs under the KB folder; resolving each one would stat every part of its path
+            shown = path.relative_to(root).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        key = path.stem
+        try:
+            text = decode_bytes(path.read_bytes())
+        except OSError as exc:
+            findings.append(_bad(shown, 1, f"cannot read the record ({exc.strerror})", key))
+            continue
+        record, found = parse_record(text, shown, key)
+        findings += found
+        if record is None:
+            continue
+        if key in records:
+            first = records[key].location
+            findings.append(_bad(shown, 1, f"a second record for '{key}' (the first is {first}); keep one", key))
+            continue
+        records[key] = record
+    return RecordSet(tuple(records.values()), tuple(findings))
+
+
+def attach(records: RecordSet, sources: tuple[Source, ...]) -> tuple[tuple[Source, ...], RecordSet]:
+    """Match records to sources: a record without a BibTeX entry is a finding; classify each source."""
+    by_key = {s.key: s for s in sources}
+    findings = list(records.findings)
+    kept = []
+    for r in records.records:
+        if r.key in by_key:
+            kept.append(r)
+        else:
+            findings.append(
+                _bad(r.location.path, 1, f"no .bib file defines '{r.key}'; name the record after a BibTeX key", r.key)
+            )
+    mine = {r.key: r for r in kept}
+    out = tuple(classify(s, mine[s.key], findings) if s.key in mine else s for s in sources)
+    return out, RecordSet(tuple(kept), tuple(findings))
+
+
+def classify(source: Source, record: Record, findings: list[Finding] | None = None) -> Source:
+    """The source with the record's classification (``sourcetype``, ``design``, ``authority``) where its
+    .bib entry gives none.
+
+    Reference-manager exports drop custom fields, so the record keeps the classification beside the
+    export. Where both give one and they differ, the .bib wins and a ``bad-record`` finding says so (the
+    .bib's design counts whether written as ``design`` or as the deprecated ``evidence``).
+    """
+    out = source
+    if record.sourcetype:
+        given = _token(source.field("sourcetype"))
+        if not given:
+            out = replace(out, sourcetype=record.sourcetype)
+        elif given != record.sourcetype and findings is not None:
+            findings.append(_disagree(record, "sourcetype", record.sourcetype, given))
+    if record.design:
+        if not source.design:
+            out = replace(out, design=record.design)
+        elif source.design != record.design and findings is not None:
+            findings.append(_disagree(record, "design", record.design, source.design))
+    if record.authority:
+        bib_says = bool(source.authority) or bool(source.field("authority").strip())
+        if not bib_says:
+            out = replace(out, authority=record.authority)
+        elif set(source.authority) != set(record.authority) and findings is not None:
+            findings.append(
+                _disagree(record, "authority", ", ".join(record.authority), ", ".join(source.authority) or "none")
+            )
+    return out
+
+
+def _disagree(record: Record, name: str, mine: str, bib: str) -> Finding:
+    return _bad(
+        record.location.path,
+        record.line(name),
+        f"{name} '{mine}' differs from the .bib entry's {name} '{bib}'; make them agree (the .bib's is used)",
+        record.key,
+    )
+
+
+def suggested_path(patterns: tuple[str, ...], key: str) -> str:
+    """Where a new record for ``key`` goes: the first pattern with its ``*`` replaced by the key."""
+    for pattern in patterns:
+        if pattern.count("*") == 1 and "**" not in pattern and pattern.endswith(".yml"):
+            return pattern.replace("*", key)
+    return f"references/records/{key}.yml"
