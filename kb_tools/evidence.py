@@ -18,9 +18,10 @@ import re
 from markupsafe import Markup, escape
 
 from . import urls
+from .grading import DESIGN_LABELS
 from .records import Record
 from .sitedata import PageScan, SiteData, mask_code
-from .sitepages import LEVEL_LABELS, placeholder
+from .sitepages import placeholder
 
 DIRECTIVE = re.compile(r"^ {0,3}<!--\s*kb:\s*evidence-table\b(?P<args>[^\n]*?)-->[ \t]*$", re.M)
 _KEY = re.compile(r"-?@([^\s;,\[\]]+)")
@@ -28,7 +29,7 @@ COLUMNS = ("Source", "Design", "Population", "Sample size", "Intervention", "Out
 
 
 def design_label(design: str) -> str:
-    return LEVEL_LABELS.get(design, design.replace("-", " ").capitalize())
+    return DESIGN_LABELS.get(design, design.replace("-", " ").capitalize())
 
 
 def outcomes_html(record: Record) -> Markup:
@@ -79,7 +80,7 @@ def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_url
         if record is None:
             rows.append(f'{cell}<td colspan="5">No findings record yet.</td>')
             continue
-        design = record.design or source.evidence
+        design = source.design  # the record's design already filled it where the .bib gives none
         cells = (design_label(design) if design else "", record.population, record.sample_size, record.intervention)
         rows.append(cell + "".join(f"<td>{escape(v)}</td>" for v in cells) + f"<td>{outcomes_html(record)}</td>")
     if not rows:

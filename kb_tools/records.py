@@ -23,23 +23,14 @@ from pathlib import Path
 
 import yaml
 
+from . import grading
 from .bibliography import decode_bytes
 from .config import SOURCE_TYPES
 from .model import Finding, Location, Source
 from .numbers import extract
 
-DESIGNS = (
-    "meta-analysis",
-    "systematic-review",
-    "rct",
-    "cohort",
-    "case-control",
-    "case-series",
-    "narrative-review",
-    "expert-opinion",
-    "none",
-)
-AUTHORITIES = ("regulatory", "guideline", "consensus")
+DESIGNS = (*grading.DESIGNS, grading.NO_DESIGN)
+AUTHORITIES = grading.AUTHORITIES
 TEXT_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator", "notes")
 FIELDS = ("key", "design", "sourcetype", "authority", *TEXT_FIELDS, "outcomes", "numbers")
 OUTCOME_FIELDS = ("outcome", "value", "timepoint")
