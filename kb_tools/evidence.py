@@ -18,7 +18,7 @@ import re
 from markupsafe import Markup, escape
 
 from . import urls
-from .grading import DESIGN_LABELS
+from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
 from .records import Record
 from .sitedata import PageScan, SiteData, mask_code
 from .sitepages import placeholder
@@ -30,6 +30,15 @@ COLUMNS = ("Source", "Design", "Population", "Sample size", "Intervention", "Out
 
 def design_label(design: str) -> str:
     return DESIGN_LABELS.get(design, design.replace("-", " ").capitalize())
+
+
+def _grade_text(source) -> str:
+    """The source's authority statements and design, as the rest of the site names them ("Regulatory
+    statement", "Guideline · Systematic review"); its record's design already filled a missing one."""
+    parts = [AUTHORITY_LABELS.get(a, a) for a in source.authority]
+    if source.design and not (source.design == NO_DESIGN and parts):
+        parts.append(design_label(source.design))
+    return " · ".join(parts)
 
 
 def outcomes_html(record: Record) -> Markup:
@@ -80,8 +89,7 @@ def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_url
         if record is None:
             rows.append(f'{cell}<td colspan="5">No findings record yet.</td>')
             continue
-        design = source.design  # the record's design already filled it where the .bib gives none
-        cells = (design_label(design) if design else "", record.population, record.sample_size, record.intervention)
+        cells = (_grade_text(source), record.population, record.sample_size, record.intervention)
         rows.append(cell + "".join(f"<td>{escape(v)}</td>" for v in cells) + f"<td>{outcomes_html(record)}</td>")
     if not rows:
         rows.append('<td colspan="6">This page cites no sources yet.</td>')
