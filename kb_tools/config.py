@@ -145,6 +145,24 @@ class KbConfig:
         return tuple(c.id for c in self.conditions)
 
 
+def watched_paths(config: KbConfig) -> list[Path]:
+    """Files and folders besides docs/ whose edits change the site: what ``mkdocs serve`` must watch.
+
+    Every bibliography file, and the folder each ``bibliography`` pattern globs in, so a new .bib
+    shows too. Other inputs kept outside docs/ (records, notices) belong here as well.
+    """
+    paths: dict[Path, None] = dict.fromkeys(config.bib_files())
+    for pattern in config.bibliography:
+        folder = config.root
+        for part in Path(pattern).parts[:-1]:  # the folders before the first wildcard
+            if any(ch in part for ch in "*?["):
+                break
+            folder = folder / part
+        if folder.is_dir() and folder != config.root:  # the root would mean watching site/ and .kb/
+            paths.setdefault(folder)
+    return list(paths)
+
+
 @functools.lru_cache(maxsize=8)
 def _draft_spec(patterns: str) -> pathspec.PathSpec:
     # MkDocs reads draft_docs as .gitignore lines; pathspec >= 0.12 names that style "gitignore".

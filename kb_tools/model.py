@@ -106,6 +106,7 @@ class Claim:
     line_end: int = 0  # last source line of the claim (1-based, inclusive)
     plain: str = ""  # ``text`` with its citations removed, as readers and the search index see it
     groups: tuple[CitationGroup, ...] = ()  # its own citation groups, with offsets into ``text``
+    headers: tuple[str, ...] = ()  # a table row's column headings, for display only (never in the id)
 
     @property
     def keys(self) -> tuple[str, ...]:

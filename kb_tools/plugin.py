@@ -436,6 +436,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._generated = self._rendered = self._spool = None
         self._makers = {}
 
+    def on_serve(self, server, /, *, config: MkDocsConfig, builder: Callable) -> Any:
+        """Live preview: rebuild when a bibliography (or another input outside docs/) changes."""
+        if self.site is not None:
+            for path in kbconfig.watched_paths(self.site.config):
+                server.watch(str(path))
+        return server
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._close_build(save=True)
         if self.site is not None and self._exports:

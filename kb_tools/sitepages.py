@@ -27,8 +27,10 @@ from .check import evidence_rank
 from .config import EVIDENCE_LEVELS
 from .memo import Memo
 from .model import Claim, Page
+from .pages import labelled_row
 from .report import summary
 from .sitedata import SiteData
+from .sourcerules import source_url
 
 LEVEL_LABELS = {
     "meta-analysis": "Meta-analysis",
@@ -83,6 +85,8 @@ def claim_html(claim: Claim, styled=None) -> Markup:
         text = "".join(out) + text[pos:]
     else:
         text = claim.plain
+    if claim.headers:
+        text = labelled_row(text, claim.headers)
     text = _LINK.sub(r"\1", text)
     return Markup(_INLINE.renderInline(" ".join(text.split())).strip())
 
@@ -152,7 +156,7 @@ class Renderer:
         )
         level = site.evidence.get(claim.id, "")
         # the words depend only on the claim's text and the APA forms (the memo's context)
-        words = self.memo.get(("claim-words", claim.text), lambda: claim_html(claim, site.styled))
+        words = self.memo.get(("claim-words", claim.text, claim.headers), lambda: claim_html(claim, site.styled))
         return Markup(
             f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
             f"{words}</a><br>"
@@ -196,7 +200,7 @@ def source_page(r: Renderer, key: str) -> str:
         title=site.styled.short(key).strip("()") or key,
         source=s,
         reference_html=Markup(site.styled.reference_html(key)),
-        href=source_href(s.doi, s.url),
+        href=source_href(s.doi, source_url(s)),
         accepted=s.sourcetype in site.config.accept,
         groups=_by_page(site, site.claims_by_source.get(key, ())),
     )
@@ -205,7 +209,7 @@ def source_page(r: Renderer, key: str) -> str:
 def _source_page_key(site: SiteData, key: str) -> tuple:
     """Everything a source page shows besides the APA forms and the policy (the memo's context)."""
     claims = tuple(
-        (c.id, c.text, c.page, c.keys, site.evidence.get(c.id, ""), site.pages[c.page].title)
+        (c.id, c.text, c.headers, c.page, c.keys, site.evidence.get(c.id, ""), site.pages[c.page].title)
         for c in site.claims_by_source.get(key, ())
     )
     return ("source-page", key, repr(site.sources[key]), claims)
