@@ -253,7 +253,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._source_keys = {urls.source_path(k): k for k in self.site.sources}
         self._makers = {}
         # each generated page is made when MkDocs reaches it (``on_page_markdown``), not all at once here
-        for path, make in generated_page_makers(self.site, use_dir, self._generated).items():
+        order = {p: n for n, p in enumerate(dict.fromkeys(_nav_paths(config.nav or [])))}  # claims listed in nav order
+        for path, make in generated_page_makers(self.site, use_dir, self._generated, order).items():
             if self._add(files, File.generated(config, path, content="")):
                 self._makers[path] = make
         # the search page is its own HTML and script: its Markdown is left as it is

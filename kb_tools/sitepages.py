@@ -108,8 +108,11 @@ def source_href(doi: str, url: str) -> str:
 class Renderer:
     """Renders templates for one site; ``link`` targets are relative to the page being rendered."""
 
-    def __init__(self, site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> None:
+    def __init__(
+        self, site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None, page_order=None
+    ) -> None:
         self.site = site
+        self.page_order: dict[str, int] = dict(page_order or {})  # docs path -> place in the nav
         self.use_directory_urls = use_directory_urls
         # claims' words as HTML, kept from the last build (or for this build only): a claim shows on several
         # generated pages, and a memo keeps them on disk rather than in memory
@@ -183,11 +186,13 @@ def level_badge(level: str) -> Markup:
     )
 
 
-def _by_page(site: SiteData, claims) -> list[tuple[Page, list[Claim]]]:
+def _by_page(site: SiteData, claims, order: dict[str, int] | None = None) -> list[tuple[Page, list[Claim]]]:
+    """Claims grouped by page, pages in the nav's order (``order``), then in file order."""
     groups: dict[str, list[Claim]] = {}
     for c in claims:
         groups.setdefault(c.page, []).append(c)
-    return [(site.pages[p], cs) for p, cs in groups.items()]
+    ranked = sorted(groups, key=lambda p: (order or {}).get(p, len(order or ())))  # stable: file order breaks ties
+    return [(site.pages[p], groups[p]) for p in ranked]
 
 
 def source_page(r: Renderer, key: str) -> str:
@@ -202,14 +207,24 @@ def source_page(r: Renderer, key: str) -> str:
         reference_html=Markup(site.styled.reference_html(key)),
         href=source_href(s.doi, source_url(s)),
         accepted=s.sourcetype in site.config.accept,
-        groups=_by_page(site, site.claims_by_source.get(key, ())),
+        groups=_by_page(site, site.claims_by_source.get(key, ()), r.page_order),
     )
 
 
-def _source_page_key(site: SiteData, key: str) -> tuple:
+def _source_page_key(site: SiteData, key: str, order: dict[str, int] | None = None) -> tuple:
     """Everything a source page shows besides the APA forms and the policy (the memo's context)."""
+    order = order or {}
     claims = tuple(
-        (c.id, c.text, c.headers, c.page, c.keys, site.evidence.get(c.id, ""), site.pages[c.page].title)
+        (
+            c.id,
+            c.text,
+            c.headers,
+            c.page,
+            order.get(c.page),
+            c.keys,
+            site.evidence.get(c.id, ""),
+            site.pages[c.page].title,
+        )
         for c in site.claims_by_source.get(key, ())
     )
     return ("source-page", key, repr(site.sources[key]), claims)
@@ -246,7 +261,7 @@ def condition_page(r: Renderer, condition) -> str:
         condition=condition,
         total=len(claims),
         strongest=_strongest(site.evidence.get(c.id, "") for c in claims),
-        groups=_by_page(site, claims),
+        groups=_by_page(site, claims, r.page_order),
     )
 
 
@@ -344,17 +359,17 @@ def restore_html(html_text: str, stash: list[str]) -> str:
 
 
 def generated_page_makers(
-    site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None
+    site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None, page_order=None
 ) -> dict[str, Callable[[], str]]:
     """A function per generated page, by docs-relative path, that returns the page's Markdown.
 
     Pages are made one at a time, when MkDocs reaches them, so a KB's thousands of source pages are
     never all in memory at once. ``memo`` keeps source pages and claims' words from the last build.
     """
-    r = Renderer(site, use_directory_urls, memo)
+    r = Renderer(site, use_directory_urls, memo, page_order)
 
     def source(key: str) -> str:  # reused while its source and the claims citing it are unchanged
-        return r.memo.get(_source_page_key(site, key), lambda: source_page(r, key))
+        return r.memo.get(_source_page_key(site, key, r.page_order), lambda: source_page(r, key))
 
     out: dict[str, Callable[[], str]] = {urls.source_path(k): partial(source, k) for k in site.sources}
     out["sources/index.md"] = partial(sources_index, r)
