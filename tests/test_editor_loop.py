@@ -117,3 +117,105 @@ def test_mkdocs_build_works_on_the_export(tmp_path):
     proc = subprocess.run([str(mkdocs), "build", "--strict"], cwd=kb, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (kb / "site" / "sources" / "brown2019" / "index.html").is_file()
+
+
+# --- the rules on their own ------------------------------------------------------------------------------
+
+
+def _one(bib: str):
+    from kb_tools.bibliography import load_bib_text
+
+    return load_bib_text(bib, "refs.bib").sources[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        (r"Garc{\'\i}a", "García"),
+        (r"Garc\'{\i}a", "García"),
+        (r"Garc\'{i}a", "García"),
+        (r"{\"o}ster", "öster"),
+        (r"\"{O}ster", "Öster"),
+        (r"Nguy{\~{\^e}}n", "Nguyễn"),
+    ],
+)
+def test_accented_names_are_precomposed(written, name):
+    (person,) = _one(f"@misc{{k, author = {{{written}, Ana}}}}").authors
+    assert person.last == name and unicodedata.is_normalized("NFC", person.last)
+
+
+@pytest.mark.parametrize(
+    ("entry", "guess"),
+    [
+        ("@article{k, journal = {The Guardian}, title = {T}}", "journalism"),
+        ("@article{k, journal = {Quarterly Fixture Studies}, title = {T}}", "journalism"),  # no volume, no DOI
+        ("@article{k, journal = {Fixture Research}, volume = {3}, doi = {10.5555/x}}", "journal"),
+        ("@misc{k, title = {T}, url = {https://www.fixture.gov/notice}}", "government"),
+        ("@techreport{k, author = {{Fixture Department of Health}}, title = {T}}", "government"),
+        ("@techreport{k, institution = {University of Fixtures}, title = {T}}", "university"),
+    ],
+)
+def test_unclassified_source_suggests_a_type(entry, guess):
+    from kb_tools.sourcerules import likely_sourcetype, unclassified
+
+    s = _one(entry)
+    assert s.sourcetype == ""  # never taken from the entry type
+    assert likely_sourcetype(s)[0] == guess
+    assert f"perhaps sourcetype = {{{guess}}}" in unclassified(s).message
+
+
+@pytest.mark.parametrize(
+    ("entry", "fires"),
+    [
+        ("@book{k, title = {T}, isbn = {978-0-00-000000-2}, sourcetype = {professional}}", False),
+        ("@incollection{k, title = {T}, isbn = {978-0-00-000000-2}, sourcetype = {professional}}", False),
+        ("@inproceedings{k, title = {T}, sourcetype = {university}}", True),
+        ("@article{k, journal = {Herald}, url = {https://news.example.com/a}, sourcetype = {journalism}}", False),
+        ("@article{k, journal = {Herald}, sourcetype = {journalism}}", True),
+        ("@article{k, journal = {J}, sourcetype = {journal}}", True),
+        (r"@misc{k, howpublished = {\url{https://example.org/a_b}}, sourcetype = {other}}", False),
+        ("@misc{k, note = {Available at https://example.org/x.}, sourcetype = {other}}", False),
+        ("@misc{k, title = {T}, sourcetype = {other}}", True),
+    ],
+)
+def test_missing_identifier(entry, fires):
+    from kb_tools.sourcerules import missing_identifier, source_url
+
+    s = _one(entry)
+    assert (missing_identifier(s) is not None) == fires
+    if "howpublished" in entry:
+        assert source_url(s) == "https://example.org/a_b"
+
+
+def test_a_corporate_author_written_as_a_person_is_reported():
+    from kb_tools.sourcerules import corporate_author
+
+    s = _one("@techreport{k, author = {National Institute for Health and Care Excellence}, title = {T}}")
+    assert "double braces" in corporate_author(s).message
+    assert corporate_author(_one("@techreport{k, author = {{World Health Organization}}}")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("Exercise helps [@nice2020.", ["[@nice2020."]),
+        ("Exercise helps [see @nice2020, p. 4 and more", ["[see @nice2020,"]),
+        ("Exercise helps [@nice2020] and [@okafor2019", ["[@okafor2019"]),
+        ("Exercise helps [@nice2020].", []),
+        ("Mail [us] at a@b.org, [@nice2020]", []),
+    ],
+)
+def test_unclosed_citations(tmp_path, text, bad):
+    from kb_tools.check import _unclosed_citations
+    from kb_tools.pages import parse_page
+
+    (block,) = parse_page(text + "\n").blocks
+
+    class Claim:
+        id = "c-1"
+        location = type("L", (), {"path": "docs/p.md", "line": 3})()
+
+    Claim.text = block.text
+    found = _unclosed_citations(Claim)
+    assert [f.message.split("'")[1] for f in found] == bad
+    assert all(f.code == "bad-citation" and f.location.line == 3 for f in found)
