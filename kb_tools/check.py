@@ -15,6 +15,7 @@ from .pages import load_pages
 from .sourcerules import corporate_author, missing_identifier, unclassified
 
 # "[@key" or "[see @key, p. 4" with no "]" before the next "[" or the end of the claim
+_CODE_SPAN = re.compile(r"(`+).*?\1", re.S)
 _UNCLOSED = re.compile(r"\[(?=[^\[\]]*-?@[\w{])[^\[\]]*(?=\[|$)")
 
 
@@ -155,7 +156,8 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
 def _unclosed_citations(claim) -> list[Finding]:
     """``bad-citation`` for each "[@key" the claim never closes (pandoc would print a stray "[")."""
     out = []
-    for m in _UNCLOSED.finditer(claim.text):
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), claim.text)  # `[@key` in code is an example
+    for m in _UNCLOSED.finditer(text):
         line = claim.location.line + claim.text.count("\n", 0, m.start())
         written = re.match(r"\[[^@]*@[^\s;\]]*", m.group(0)).group(0)
         out.append(

@@ -202,6 +202,7 @@ def test_a_corporate_author_written_as_a_person_is_reported():
         ("Exercise helps [see @nice2020, p. 4 and more", ["[see @nice2020,"]),
         ("Exercise helps [@nice2020] and [@okafor2019", ["[@okafor2019"]),
         ("Exercise helps [@nice2020].", []),
+        ("Write `[@key` as `[@key]`", []),
         ("Mail [us] at a@b.org, [@nice2020]", []),
     ],
 )
