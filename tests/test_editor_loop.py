@@ -97,6 +97,16 @@ def test_the_built_site_reads_right(built):
     okafor = page_text(built, "sources/okafor2019/index.html")
     assert okafor.index("Structured exercise reduces") < okafor.index("Radicular pain that spreads")
     assert "1 claim about Sciatica" in page_text(built, "conditions/sciatica/index.html")
+    claims = json.loads((site / "claims.json").read_text(encoding="utf-8"))
+    assert any(c["text"].startswith("Approach: Graded activity; Delivery: group classes") for c in claims)
+
+
+def test_bib_syntax_names_its_entry_once(tmp_path):
+    from .conftest import make_kb
+
+    data = json.loads(run("check", str(make_kb(tmp_path, "bib-syntax")), "--format", "json").output)
+    (finding,) = data["findings"]
+    assert finding["source"] == "broken2020" and "line 14" not in finding["message"]
 
 
 def _search(kb: Path, query: str) -> list[str]:
