@@ -14,8 +14,8 @@ from .model import Catalogue, Finding, Location, Page, Source
 from .pages import load_pages
 from .sourcerules import corporate_author, missing_identifier, unclassified
 
-# "[@key" or "[see @key, p. 4" with no "]" before the next "[" or the end of the claim
 _CODE_SPAN = re.compile(r"(`+).*?\1", re.S)
+# "[@key" or "[see @key, p. 4" with no "]" before the next "[" or the end of the claim
 _UNCLOSED = re.compile(r"\[(?=[^\[\]]*-?@[\w{])[^\[\]]*(?=\[|$)")
 
 

@@ -22,7 +22,7 @@ _NEWS = re.compile(
 )
 _GOV = re.compile(
     r"\b(ministry|department|agency|administration|government|national institute|commission|parliament|"
-    r"nhs|fda|cdc|centers? for disease|public health|health service|food and drug|nice|who|world health)\b",
+    r"nhs|fda|cdc|centers? for disease|public health|health service|food and drug|nice|world health)\b",
     re.I,
 )
 _GOV_HOST = re.compile(r"\.(gov|gob|gouv|gc\.ca|nhs\.uk|europa\.eu|who\.int|nice\.org\.uk)(\.[a-z]{2})?(/|$)", re.I)
