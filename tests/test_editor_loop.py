@@ -96,6 +96,8 @@ def test_the_built_site_reads_right(built):
     # pages in the nav's order (Exercise therapy before Assessment), not file order
     okafor = page_text(built, "sources/okafor2019/index.html")
     assert okafor.index("Structured exercise reduces") < okafor.index("Radicular pain that spreads")
+    sidebar = (site / "sources/okafor2019/index.html").read_text(encoding="utf-8")
+    assert sidebar.index('href="../../topics/treatments/"') < sidebar.index('href="../../topics/assessment/"')
     assert "1 claim about Sciatica" in page_text(built, "conditions/sciatica/index.html")
     claims = json.loads((site / "claims.json").read_text(encoding="utf-8"))
     assert any(c["text"].startswith("Approach: Graded activity; Delivery: group classes") for c in claims)
