@@ -274,6 +274,7 @@ def _record(entry: Entry, path: str, findings: list[Finding]) -> _Record | None:
         findings.append(_finding("bib-warning", loc, msg, "warning", key))
     verbatim = entry.get_parser_metadata(_VERBATIM) or {}
     rec = _Record(key, entry.entry_type.lower(), loc, {}, raw=entry.get_parser_metadata(_RAW_FIELDS) or {})
+    findings.extend(_split_organisations(rec))
     for f in entry.fields:
         if f.key in rec.fields or f.key in rec.people:
             continue
@@ -285,6 +286,29 @@ def _record(entry: Entry, path: str, findings: list[Finding]) -> _Record | None:
         else:
             rec.fields[f.key] = display(str(f.value))
     return rec
+
+
+_ORG_FIELDS = ("institution", "organization", "publisher")
+
+
+def _split_organisations(rec: _Record) -> list[Finding]:
+    """``corporate-author`` for an organisation field pandoc would split at "and" ("Health; Care Excellence")."""
+    out = []
+    for name in _ORG_FIELDS:
+        raw = rec.raw.get(name, "")
+        if not (isinstance(raw, str) and len(raw) >= 2 and raw[0] + raw[-1] in ("{}", '""')):
+            continue  # a macro, or nothing
+        inner, depth = raw[1:-1], 0
+        for i, ch in enumerate(inner):
+            depth += (ch == "{") - (ch == "}")
+            if depth == 0 and inner[i : i + 5].lower() == " and ":
+                msg = (
+                    f"'{rec.key}' has {name} = {raw}, which pandoc reads as a list and prints with a ';' for "
+                    f"each 'and'; write {name} = {{{{{' '.join(inner.split())}}}}} (double braces keep the name whole)"
+                )
+                out.append(_finding("corporate-author", rec.location, msg, "warning", rec.key))
+                break
+    return out
 
 
 def display(value: str) -> str:

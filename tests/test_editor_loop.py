@@ -208,6 +208,25 @@ def test_a_corporate_author_written_as_a_person_is_reported():
 
 
 @pytest.mark.parametrize(
+    ("field", "fires"),
+    [
+        ("institution = {Institute for Health and Care}", True),
+        ('publisher = "Health and Care Press"', True),
+        ("organization = {{Institute for Health and Care}}", False),
+        ("institution = {{NICE} and {WHO}}", True),
+        ("publisher = {Brand {and} Sons}", False),
+        ("publisher = hk", False),
+    ],
+)
+def test_an_organisation_pandoc_would_split_at_and(field, fires):
+    from kb_tools.bibliography import load_bib_text
+
+    findings = load_bib_text(f"@book{{k, author = {{Smith, J}}, {field}}}", "refs.bib").findings
+    got = [(f.code, f.severity) for f in findings if f.code != "bib-warning"]  # hk is undefined here
+    assert got == ([("corporate-author", "warning")] if fires else [])
+
+
+@pytest.mark.parametrize(
     ("text", "bad"),
     [
         ("Exercise helps [@nice2020.", ["[@nice2020."]),
