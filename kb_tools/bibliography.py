@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,6 +58,7 @@ from bibtexparser.model import (
 from .bibmiddleware import (
     _CLEAN_RAW,
     _DUP_FIELDS,
+    _RAW_FIELDS,
     _UNDEFINED,
     _VERBATIM,
     MONTHS,
@@ -100,6 +102,7 @@ class _Record:
     location: Location
     fields: dict[str, str]
     people: dict[str, tuple[Person, ...]] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)  # field values as written, for pandoc
 
 
 @dataclass
@@ -232,14 +235,24 @@ def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:
         return _duplicate_finding(block.key, loc, first)
     if isinstance(block, MiddlewareErrorBlock):
         what = getattr(block.ignore_error_block, "key", "") or "this block"
-        msg = f"line {loc.line}: '{what}' could not be decoded ({_one_line(block.error)}); it was skipped"
-        return _finding("bib-syntax", loc, msg + ". Fix the name list or LaTeX in it")
+        msg = f"'{what}' could not be decoded ({_one_line(block.error)}); it was skipped"
+        return _finding("bib-syntax", loc, msg + ". Fix the name list or LaTeX in it", source=_raw_key(block))
     reason = getattr(block.error, "abort_reason", "") or _one_line(block.error)
+    key = _raw_key(block)
     msg = (
-        f"line {loc.line}: this BibTeX block could not be parsed ({reason.strip()}); it was skipped. "
+        f"{f'entry {key!r}' if key else 'this BibTeX block'} could not be parsed ({reason.strip()}); it was skipped. "
         "Look for an unbalanced brace or quote, or a missing comma between fields, in this entry"
     )
-    return _finding("bib-syntax", loc, msg)
+    return _finding("bib-syntax", loc, msg, source=key)
+
+
+_RAW_KEY = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()=\"#%\\]+)\s*,")
+
+
+def _raw_key(block: Block) -> str | None:
+    """The key a failed block's raw text names (``@article{key,``), so a citation of it can point here."""
+    m = _RAW_KEY.match(block.raw or "")
+    return m.group(2) if m and m.group(1).lower() not in ("string", "preamble", "comment") else None
 
 
 # --- entries to records -----------------------------------------------------------------------------------
@@ -250,18 +263,19 @@ def _record(entry: Entry, path: str, findings: list[Finding]) -> _Record | None:
     loc = _loc(path, entry)
     key = entry.key
     if not key or _BAD_KEY.search(key):
-        msg = f"line {loc.line}: entry key '{key}' is empty or contains spaces, braces, commas or quotes"
+        msg = f"entry key '{key}' is empty or contains spaces, braces, commas or quotes"
         findings.append(_finding("bib-syntax", loc, msg + "; give it a key such as smith2020"))
         return None
     if dups := entry.get_parser_metadata(_DUP_FIELDS):
         msg = f"'{key}' gives the field(s) {', '.join(dups)} more than once; the first value is used"
-        findings.append(_finding("bib-syntax", loc, msg + ", so delete the other copies", "warning", key))
+        findings.append(_finding("bib-warning", loc, msg + ", so delete the other copies", "warning", key))
     if undefined := entry.get_parser_metadata(_UNDEFINED):
         names = ", ".join(dict.fromkeys(undefined))
         msg = f"'{key}' uses undefined @string macro(s) {names}; define them or put the value in braces"
-        findings.append(_finding("bib-syntax", loc, msg, "warning", key))
+        findings.append(_finding("bib-warning", loc, msg, "warning", key))
     verbatim = entry.get_parser_metadata(_VERBATIM) or {}
-    rec = _Record(key, entry.entry_type.lower(), loc, {})
+    rec = _Record(key, entry.entry_type.lower(), loc, {}, raw=entry.get_parser_metadata(_RAW_FIELDS) or {})
+    findings.extend(_split_organisations(rec))
     for f in entry.fields:
         if f.key in rec.fields or f.key in rec.people:
             continue
@@ -275,11 +289,47 @@ def _record(entry: Entry, path: str, findings: list[Finding]) -> _Record | None:
     return rec
 
 
+_ORG_FIELDS = ("institution", "organization", "publisher")
+
+
+def _split_organisations(rec: _Record) -> list[Finding]:
+    """``corporate-author`` for an organisation field pandoc would split at "and" ("Health; Care Excellence")."""
+    out = []
+    for name in _ORG_FIELDS:
+        raw = rec.raw.get(name, "")
+        if not (isinstance(raw, str) and len(raw) >= 2 and raw[0] + raw[-1] in ("{}", '""')):
+            continue  # a macro, or nothing
+        inner, depth = raw[1:-1], 0
+        for i, ch in enumerate(inner):
+            depth += (ch == "{") - (ch == "}")
+            if depth == 0 and inner[i : i + 5].lower() == " and ":
+                msg = (
+                    f"'{rec.key}' has {name} = {raw}, which pandoc reads as a list and prints with a ';' for "
+                    f"each 'and'; write {name} = {{{{{' '.join(inner.split())}}}}} (double braces keep the name whole)"
+                )
+                out.append(_finding("corporate-author", rec.location, msg, "warning", rec.key))
+                break
+    return out
+
+
 def display(value: str) -> str:
     """Text for people: protective braces gone, whitespace collapsed, paragraph breaks kept."""
-    value = value.replace("{", "").replace("}", "")
+    value = nfc(value.replace("{", "").replace("}", ""))
     paragraphs = (" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", value))
     return "\n\n".join(p for p in paragraphs if p)
+
+
+_DOTLESS = re.compile("([\u0131\u0237])(?=[\u0300-\u036f])")
+
+
+def _dotted(m: re.Match[str]) -> str:
+    """``{\\'\\i}`` decodes to a dotless i and an accent, which NFC cannot compose; the accent replaces the dot."""
+    return "i" if m.group(1) == "\u0131" else "j"
+
+
+def nfc(text: str) -> str:
+    """Precomposed letters: a dotless i or j under an accent becomes i or j, then NFC."""
+    return unicodedata.normalize("NFC", _DOTLESS.sub(_dotted, text))
 
 
 def _verbatim(value: str) -> str:
@@ -329,6 +379,7 @@ def _finish(parsed_files: Iterable[_Parsed]) -> BibResult:
     records: list[_Record] = []
     first_seen: dict[str, Location] = {}
     pieces: list[str] = []
+    piece_of: dict[str, int] = {}
     for parsed in parsed_files:
         findings.extend(parsed.findings)
         for raw, record in parsed.blocks:
@@ -338,7 +389,13 @@ def _finish(parsed_files: Iterable[_Parsed]) -> BibResult:
                     continue
                 first_seen[record.key] = record.location
                 records.append(record)
+                piece_of[record.key] = len(pieces)
             pieces.append(raw.strip())
+    by_key = {r.key: r for r in records}
+    for rec in records:
+        parent = by_key.get(rec.fields.get("crossref", ""))
+        if parent is not None and parent is not rec and rec.raw and parent.raw:
+            pieces[piece_of[rec.key]] = _resolved_bibtex(rec, parent)
     records = _resolve_crossrefs(records, findings)
     sources = tuple(_source(r, findings) for r in records)
     clean = "\n\n".join(pieces) + "\n" if pieces else ""
@@ -356,7 +413,7 @@ def _resolve_crossrefs(records: list[_Record], findings: list[Finding]) -> list[
         parent = by_key.get(parent_key)
         if parent is None or parent is rec:
             msg = f"'{rec.key}' has crossref '{parent_key}', which is not in the bibliography; add that entry"
-            findings.append(_finding("bib-syntax", rec.location, msg + " or remove the crossref", "warning", rec.key))
+            findings.append(_finding("bib-warning", rec.location, msg + " or remove the crossref", "warning", rec.key))
             out.append(rec)
         else:
             out.append(_inherit(rec, parent))
@@ -386,6 +443,26 @@ def _inherit(child: _Record, parent: _Record) -> _Record:
     return _Record(child.key, child.entry_type, child.location, fields, people)
 
 
+def _resolved_bibtex(child: _Record, parent: _Record) -> str:
+    """The child as pandoc should read it: its own fields plus what it inherits, with no ``crossref``.
+
+    Pandoc given the raw child (even with its parent) prints a chapter without "In *Book*" and its
+    editors; given this, it prints what the loader resolved. Values stay as written (braces, macros).
+    """
+    fields = {k: v for k, v in child.raw.items() if k != "crossref"}
+    for name, value in parent.raw.items():
+        if name in _NOT_INHERITED:
+            continue
+        if name == "author":
+            fields.setdefault("bookauthor", value)
+            if child.entry_type in ("inbook", "bookinbook", "suppbook"):
+                fields.setdefault("author", value)
+        else:
+            fields.setdefault(_RENAMED_ON_INHERIT.get(name, name), value)
+    body = ",\n".join(f"  {k} = {v}" for k, v in fields.items())
+    return f"@{child.entry_type}{{{child.key},\n{body}\n}}"
+
+
 def _source(rec: _Record, findings: list[Finding]) -> Source:
     f = rec.fields
     year, date = _year_and_date(f)
@@ -413,8 +490,7 @@ def _source(rec: _Record, findings: list[Finding]) -> Source:
 def _sourcetype(rec: _Record, findings: list[Finding]) -> str:
     value = _token(rec.fields.get("sourcetype", ""))
     if not value:
-        has_journal = rec.fields.get("journal") or rec.fields.get("journaltitle")
-        return "journal" if rec.entry_type == "article" and has_journal else ""
+        return ""  # never taken from the entry type: news and magazine pieces are exported as @article too
     if value in SOURCE_TYPES:
         return value
     msg = f"'{rec.key}' has sourcetype '{value}', which is not a source type; use one of {', '.join(SOURCE_TYPES)}"

@@ -24,6 +24,7 @@ VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "pdf"})
 _BARE_AMPERSAND = re.compile(r"(?<!\\)&")
 _CLEAN_RAW = "kb_clean_raw"
 _DUP_FIELDS = "kb_duplicate_fields"
+_RAW_FIELDS = "kb_raw_fields"
 # Text containing none of these is returned unchanged by pylatexenc (checked in the tests).
 _LATEX_SPECIAL = re.compile(r"[\\{}$%~&]|--|``|''|!`|\?`")
 _TEXT_SYMBOLS = {"textless": "<", "textgreater": ">", "textbar": "|"}
@@ -51,6 +52,8 @@ def _dedupe_fields(entry: Entry, duplicates: set[str]) -> Entry:
             duplicates.add(f.key)
         else:
             kept[f.key] = f
+    # each field's value as written (braces, quotes, macros), to write a crossref child out resolved
+    entry.set_parser_metadata(_RAW_FIELDS, {k: f.value for k, f in kept.items()})
     if duplicates:
         entry.fields = list(kept.values())
         entry.set_parser_metadata(_DUP_FIELDS, sorted({d.lower() for d in duplicates}))

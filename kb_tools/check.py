@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field, replace
 
 from . import cache, grading, scope
@@ -14,9 +15,12 @@ from .model import Catalogue, Finding, Location, Page, Source
 from .notices import SourceNotices, source_notices
 from .pages import load_pages
 from .records import attach, load_records
+from .sourcerules import corporate_author, missing_identifier, unclassified
 from .tracing import record_findings
 
-WEB_TYPES = {"online", "misc", "electronic", "www", "webpage"}
+_CODE_SPAN = re.compile(r"(`+).*?\1", re.S)
+# "[@key" or "[see @key, p. 4" with no "]" before the next "[" or the end of the claim
+_UNCLOSED = re.compile(r"\[(?=[^\[\]]*-?@[\w{])[^\[\]]*(?=\[|$)")
 
 
 @dataclass(frozen=True)
@@ -85,15 +89,21 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
         for f in _source_findings(config, cat.sources)
         if not (f.code == "unclassified-source" and f.source in already)
     ]
+    unreadable = {
+        f.source: f.location for f in cat.findings if f.code == "bib-syntax" and f.source and f.source not in sources
+    }
     cited: set[str] = set()
     draft_paths = {p.location.path for p in cat.pages if p.draft}
     for page in cat.pages:
         raw += _page_findings(config, page, today)
         for claim in page.claims:
-            raw += _claim_findings(config, claim, sources)
+            raw += _claim_findings(config, claim, sources, unreadable)
+            raw += _unclosed_citations(claim)
             if not page.draft:
                 cited.update(claim.keys)
     raw += record_findings(config, cat)
+    # a book is used when a chapter citing it through crossref is (pandoc prints the book in the chapter)
+    cited.update(sources[k].field("crossref") for k in list(cited) if k in sources)
     for s in cat.sources:
         if s.key not in cited:
             raw.append(
@@ -122,40 +132,14 @@ def _source_findings(config: KbConfig, sources) -> list[Finding]:
     out = []
     for s in sources:
         if not s.sourcetype:
-            out.append(
-                Finding(
-                    "unclassified-source",
-                    "error",
-                    s.location,
-                    f"source '{s.key}' has no sourcetype; add sourcetype = {{journal}}, {{government}}, "
-                    "{university}, {professional}, {journalism}, {commercial} or {other}",
-                    source=s.key,
-                )
-            )
-        if s.entry_type == "article" and not s.doi:
-            out.append(
-                Finding(
-                    "missing-identifier",
-                    "warning",
-                    s.location,
-                    f"journal article '{s.key}' has no doi; add the DOI from the publisher's page if it has one",
-                    source=s.key,
-                )
-            )
-        elif s.entry_type != "article" and not (s.doi or s.url) and (s.entry_type in WEB_TYPES or s.sourcetype):
-            out.append(
-                Finding(
-                    "missing-identifier",
-                    "warning",
-                    s.location,
-                    f"source '{s.key}' has neither doi nor url; add the address readers can check it at",
-                    source=s.key,
-                )
-            )
+            out.append(unclassified(s))
+        out += [f for f in (missing_identifier(s), corporate_author(s)) if f is not None]
     return out
 
 
 def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding]:
+    if page.reviewed is None and page.reviewed_invalid:
+        return []  # the bad-page finding already asks for a valid date
     if page.reviewed is None:
         return [
             Finding(
@@ -179,7 +163,29 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
     return []
 
 
-def _claim_findings(config: KbConfig, claim, sources: dict[str, Source]) -> list[Finding]:
+def _unclosed_citations(claim) -> list[Finding]:
+    """``bad-citation`` for each "[@key" the claim never closes (pandoc would print a stray "[")."""
+    out: list[Finding] = []
+    if "[" not in claim.text or "@" not in claim.text:
+        return out  # most claims: nothing to look at
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), claim.text)  # `[@key` in code is an example
+    for m in _UNCLOSED.finditer(text):
+        line = claim.location.line + claim.text.count("\n", 0, m.start())
+        written = re.match(r"\[[^@]*@[^\s;\]]*", m.group(0)).group(0)
+        out.append(
+            Finding(
+                "bad-citation",
+                "error",
+                Location(claim.location.path, line),
+                f"the citation '{written}' is never closed, so it cites nothing and prints a stray '['; "
+                "end it with ']', as in [@key]",
+                claim=claim.id,
+            )
+        )
+    return out
+
+
+def _claim_findings(config: KbConfig, claim, sources: dict[str, Source], unreadable=None) -> list[Finding]:
     loc = Location(claim.location.path, claim.location.line)
     if not claim.cited:
         return [
@@ -195,7 +201,14 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source]) -> list
     out = []
     known = [k for k in claim.keys if k in sources]
     for key in claim.keys:
-        if key not in sources:
+        if key in (unreadable or {}):
+            where = unreadable[key]
+            msg = (
+                f"cites '{key}', which {where.path} defines but kb could not read; fix that entry "
+                f"(see the bib-syntax finding at {where})"
+            )
+            out.append(Finding("unknown-source", "error", loc, msg, claim.id, key))
+        elif key not in sources:
             close = difflib.get_close_matches(key, list(sources), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else "; add the entry to a .bib file or fix the key"
             out.append(

@@ -28,10 +28,13 @@ FINDING_CODES = {
     "unacceptable-source": "error",
     "unclassified-source": "error",
     "bib-syntax": "error",
+    "bib-warning": "warning",
+    "bad-citation": "error",
     "duplicate-source": "error",
     "bad-page": "error",
     "unused-source": "warning",
     "missing-identifier": "warning",
+    "corporate-author": "warning",
     "stale-review": "warning",
     "retracted-source": "error",
     "source-notice": "warning",
@@ -139,6 +142,24 @@ class KbConfig:
         return tuple(c.id for c in self.conditions)
 
 
+def watched_paths(config: KbConfig) -> list[Path]:
+    """Files and folders besides docs/ whose edits change the site: what ``mkdocs serve`` must watch.
+
+    Every bibliography and findings-record file, and the folder each of their patterns globs in, so a
+    new file shows too. Retraction data is large and downloaded, not edited: it is read at each build.
+    """
+    paths: dict[Path, None] = dict.fromkeys([*config.bib_files(), *config.record_files()])
+    for pattern in (*config.bibliography, *config.records):
+        folder = config.root
+        for part in Path(pattern).parts[:-1]:  # the folders before the first wildcard
+            if any(ch in part for ch in "*?["):
+                break
+            folder = folder / part
+        if folder.is_dir() and folder != config.root:  # the root would mean watching site/ and .kb/
+            paths.setdefault(folder)
+    return list(paths)
+
+
 @functools.lru_cache(maxsize=8)
 def _draft_spec(patterns: str) -> pathspec.PathSpec:
     # MkDocs reads draft_docs as .gitignore lines; pathspec >= 0.12 names that style "gitignore".
@@ -166,6 +187,10 @@ def find_config_file(root: Path) -> Path:
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         if (root / name).is_file():
             return root / name
+    for above in root.parents[:3]:
+        if (above / "mkdocs.yml").is_file() or (above / "mkdocs.yaml").is_file():
+            # run from inside a KB (e.g. docs/): 'kb init' here would make a KB inside the KB
+            raise ConfigError(f"{root}: no mkdocs.yml here; the KB folder is {above}: run kb there, or name it")
     raise ConfigError(f"{root}: no mkdocs.yml here; run 'kb init {root}' to start a KB, or name the KB's folder")
 
 

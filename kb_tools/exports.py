@@ -16,6 +16,7 @@ from pathlib import Path
 from . import urls
 from .apa import crossref_parents, pandoc_binary, pandoc_command, split_bibtex
 from .errors import BuildError
+from .pages import labelled_row
 from .sitedata import SiteData
 
 
@@ -24,7 +25,7 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
     for claim in site.published_claims:
         yield {
             "id": claim.id,
-            "text": " ".join(claim.plain.split()),
+            "text": labelled_row(" ".join(claim.plain.split()), claim.headers),  # a row with its headings
             "page": claim.page,
             "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
             "section": claim.section,

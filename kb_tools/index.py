@@ -33,8 +33,9 @@ from .config import KbConfig
 from .errors import BuildError
 from .folders import exchange
 from .model import Claim, Page, Source
+from .pages import labelled_row
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
@@ -114,6 +115,8 @@ def claim_document(
     cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
     authors = " ".join(c[1] for c in cited if c[1])
     text = plain_text(claim.text, claim.plain)
+    if claim.headers:  # a table row reads with its column headings
+        text = labelled_row(text, claim.headers)
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
     titles = [c[2] for c in cited]
     return {
@@ -144,7 +147,9 @@ def _cited(cache: dict, s: Source, styled) -> tuple:
     got = cache.get(s.key)
     if got is None:
         ref = asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence, s.design, s.authority))
-        got = cache[s.key] = (ref, " ".join(str(a) for a in s.authors), s.title, s.year)
+        # an organisation that published or issued it is searched like an author ("NICE", "WHO")
+        orgs = [s.field(n) for n in ("institution", "organization", "publisher") if s.field(n)]
+        got = cache[s.key] = (ref, " ".join([*(str(a) for a in s.authors), *orgs]), s.title, s.year)
     return got
 
 

@@ -108,6 +108,7 @@ class Claim:
     line_end: int = 0  # last source line of the claim (1-based, inclusive)
     plain: str = ""  # ``text`` with its citations removed, as readers and the search index see it
     groups: tuple[CitationGroup, ...] = ()  # its own citation groups, with offsets into ``text``
+    headers: tuple[str, ...] = ()  # a table row's column headings, for display only (never in the id)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -135,6 +136,7 @@ class Page:
     claims_enabled: bool = True  # front matter ``claims: false`` makes a page claim-free
     claims: tuple[Claim, ...] = ()
     not_claims: int = 0  # blocks marked as deliberately not claims
+    reviewed_invalid: bool = False  # front matter gives a 'reviewed' that is not a date (a bad-page finding)
 
 
 @dataclass(frozen=True, slots=True)

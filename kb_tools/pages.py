@@ -52,6 +52,7 @@ class Block:
     lead_in: int | None = None  # index of the lead-in block this item belongs to
     is_lead_in: bool = False
     headings: tuple[str, ...] = ()  # the headings the block sits under, outermost first
+    headers: tuple[str, ...] = ()  # a row's column headings, one per " | "-separated cell of ``text``
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,9 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
                 if tokens[j].type == "inline":
                     cells.append(tokens[j].content.strip())
                 j += 1
-            row = Block("row", tok.map[0] + 1, tok.map[1], _row_text(cells), section, exempt, headings=_texts(headings))
-            blocks.append(row)
+            headers = _row_headers(cells, _header_cells(tokens, i))
+            row = Block("row", tok.map[0] + 1, tok.map[1], _row_text(cells), section, exempt, headers=headers)
+            blocks.append(replace(row, headings=_texts(headings)))
 
         if tok.nesting == -1 and exempt_level is not None and tok.level == exempt_level:
             exempt_level = None
@@ -198,6 +200,37 @@ def _row_text(cells: list[str]) -> str:
     words = [c for c in cells if citations.strip(c)]
     cites = [c for c in cells if c and not citations.strip(c)]
     return " | ".join(words) + (" " + " ".join(cites) if cites and words else " ".join(cites))
+
+
+def _header_cells(tokens: list[Token], i: int) -> list[str]:
+    """The column headings of the table whose body row starts at ``tokens[i]``."""
+    start = next((j for j in range(i - 1, -1, -1) if tokens[j].type == "thead_open"), None)
+    cells: list[str] = []
+    for tok in tokens[start + 1 :] if start is not None else ():
+        if tok.type == "thead_close":
+            break
+        if tok.type == "inline":
+            cells.append(tok.content.strip())
+    return cells
+
+
+def _row_headers(cells: list[str], headers: list[str]) -> tuple[str, ...]:
+    """The heading of each cell ``_row_text`` keeps as words (citation-only cells move to the end)."""
+    padded = headers + [""] * (len(cells) - len(headers))
+    kept = tuple(h for c, h in zip(cells, padded, strict=False) if citations.strip(c))
+    return kept if any(kept) else ()
+
+
+def labelled_row(text: str, headers: tuple[str, ...]) -> str:
+    """A table-row claim read with its headings: "Approach: Motor control; Dose: 8 weeks".
+
+    ``text`` is the row as ``_row_text`` joined it (citations may follow the last cell); rows whose
+    cells no longer line up with the headings are returned unchanged.
+    """
+    cells = text.split(" | ")
+    if not headers or len(cells) != len(headers):
+        return text
+    return "; ".join(f"{h}: {c}" if h else c for h, c in zip(headers, cells, strict=True))
 
 
 def _in_tbody(tokens: list[Token], i: int) -> bool:
@@ -293,6 +326,7 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
                 line_end=b.line_end,
                 plain=plain,
                 groups=groups[n],
+                headers=b.headers,
             )
         )
     return tuple(claims)
@@ -328,6 +362,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
             bad(line_of("conditions"), f"unknown condition id '{c}'; use one of {', '.join(known)}")
 
     reviewed = meta.get("reviewed")
+    reviewed_invalid = False  # given but not a date: bad-page says so, stale-review must not
     if isinstance(reviewed, dt.datetime):
         reviewed = reviewed.date()
     elif isinstance(reviewed, str):
@@ -335,10 +370,10 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
             reviewed = dt.date.fromisoformat(reviewed.strip())
         except ValueError:
             bad(line_of("reviewed"), f"'reviewed: {reviewed}' is not a date; write it as YYYY-MM-DD")
-            reviewed = None
+            reviewed, reviewed_invalid = None, True
     elif reviewed is not None and not isinstance(reviewed, dt.date):
         bad(line_of("reviewed"), "'reviewed' must be a date written as YYYY-MM-DD")
-        reviewed = None
+        reviewed, reviewed_invalid = None, True
 
     for block in parsed.blocks:
         for tag in scope.tags(block.text):
@@ -364,6 +399,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         claims_enabled=claims_enabled,
         claims=claims,
         not_claims=parsed.not_claim_marks,
+        reviewed_invalid=reviewed_invalid,
     )
     return page, findings
 

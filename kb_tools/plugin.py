@@ -152,7 +152,9 @@ def default_nav(site: SiteData) -> list:
     return top + [{d.replace("-", " ").capitalize(): items} for d, items in sections.items()]
 
 
-def light_links(site: SiteData, key: str, path: str, files: Files, use_dir: bool) -> list[tuple[str, str]]:
+def light_links(
+    site: SiteData, key: str, path: str, files: Files, use_dir: bool, order: dict[str, int] | None = None
+) -> list[tuple[str, str]]:
     """A source page's short sidebar: (label as HTML, page-relative link) for Home, Sources and each citing page.
 
     A citing page is labelled with its MkDocs title, as the nav shows it (already HTML-escaped: ``escape_meta``
@@ -160,7 +162,8 @@ def light_links(site: SiteData, key: str, path: str, files: Files, use_dir: bool
     """
     links = [("Home", "index.md")] if files.get_file_from_path("index.md") is not None else []
     links.append(("Sources", "sources/index.md"))
-    for p in dict.fromkeys(claim.page for claim in site.claims_by_source.get(key, ())):
+    pages = list(dict.fromkeys(claim.page for claim in site.claims_by_source.get(key, ())))
+    for p in sorted(pages, key=lambda p: (order or {}).get(p, len(order or ()))):  # the nav's order
         file = files.get_file_from_path(p)
         title = file.page.title if file is not None and file.page is not None else None
         if file is not None:
@@ -198,6 +201,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._index_job: Job | None = None
         self._rendered: Memo | None = None  # topic pages' rendered Markdown from the last build
         self._generated: Memo | None = None  # generated source pages and claims' words from the last build
+        self._page_order: dict[str, int] = {}  # docs path -> place in the nav
         self._makers: dict[str, Callable[[], str]] = {}  # generated pages not made yet, by path
         self._spool: Spool | None = None  # converted pages' HTML until their templates are rendered
         self._exports: list[str] = []  # export files to write into the site
@@ -260,7 +264,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._source_keys = {urls.source_path(k): k for k in self.site.sources}
         self._makers = {}
         # each generated page is made when MkDocs reaches it (``on_page_markdown``), not all at once here
-        for path, make in generated_page_makers(self.site, use_dir, self._generated).items():
+        # generated pages list the pages citing a source in the nav's order
+        order = self._page_order = {p: n for n, p in enumerate(dict.fromkeys(_nav_paths(config.nav or [])))}
+        for path, make in generated_page_makers(self.site, use_dir, self._generated, order).items():
             if self._add(files, File.generated(config, path, content="")):
                 self._makers[path] = make
         # the search page is its own HTML and script: its Markdown is left as it is
@@ -405,7 +411,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         key, path = self._source_keys.get(page.file.src_uri), page.file.src_uri
         if key is None or self.site is None or self._files is None or page.meta.get("template") != LIGHT_TEMPLATE:
             return context
-        context["kb_light_links"] = light_links(self.site, key, path, self._files, config.use_directory_urls)
+        context["kb_light_links"] = light_links(
+            self.site, key, path, self._files, config.use_directory_urls, self._page_order
+        )
         return context
 
     on_page_context = CombinedEvent(_spool_in, _light_sidebar)
@@ -443,6 +451,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self._spool.close()
         self._generated = self._rendered = self._spool = None
         self._makers = {}
+
+    def on_serve(self, server, /, *, config: MkDocsConfig, builder: Callable) -> Any:
+        """Live preview: rebuild when a bibliography (or another input outside docs/) changes."""
+        if self.site is not None:
+            for path in kbconfig.watched_paths(self.site.config):
+                server.watch(str(path))
+        return server
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._close_build(save=True)

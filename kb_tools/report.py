@@ -44,16 +44,23 @@ def as_json(report: Report) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+def plural(n: int, word: str) -> str:
+    """ "1 claim", "2 claims", "0 claims"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def as_text(report: Report, drafts: bool = True) -> str:
     """One line per finding, then a summary; ``drafts=False`` leaves draft pages' findings to ``kb check``."""
     lines = [str(f) for f in report.findings]
     if drafts:
         lines += [f"{f} (draft page: not published)" for f in report.draft_findings]
     s = summary(report)
+    n = len(report.draft_findings)
     lines.append(
-        f"{s['pages']} pages, {s['claims']} claims ({s['cited_claims']} cited, {s['not_claims']} marked not-a-claim), "
-        f"{s['sources']} sources: {s['errors']} errors, {s['warnings']} warnings"
-        + (f"; {len(report.draft_findings)} findings on {s['draft_pages']} draft pages" if s["draft_pages"] else "")
+        f"{plural(s['pages'], 'page')}, {plural(s['claims'], 'claim')} ({s['cited_claims']} cited, "
+        f"{s['not_claims']} marked not-a-claim), {plural(s['sources'], 'source')}: "
+        f"{plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')}"
+        + (f"; {plural(n, 'finding')} on {plural(s['draft_pages'], 'draft page')}" if s["draft_pages"] else "")
         + ("" if drafts or not report.draft_findings else " (run kb check to list them)")
     )
     return "\n".join(lines)

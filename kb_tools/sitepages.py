@@ -27,8 +27,10 @@ from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Gr
 from .memo import Memo
 from .model import Claim, Page
 from .notices import mark_html
+from .pages import labelled_row
 from .report import summary
 from .sitedata import SiteData
+from .sourcerules import source_url
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
@@ -70,6 +72,8 @@ def claim_html(claim: Claim, styled=None) -> Markup:
         text = scope.strip_tags("".join(out) + text[pos:])
     else:
         text = claim.plain
+    if claim.headers:
+        text = labelled_row(text, claim.headers)
     text = _LINK.sub(r"\1", text)
     return Markup(_INLINE.renderInline(" ".join(text.split())).strip())
 
@@ -91,8 +95,11 @@ def source_href(doi: str, url: str) -> str:
 class Renderer:
     """Renders templates for one site; ``link`` targets are relative to the page being rendered."""
 
-    def __init__(self, site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None) -> None:
+    def __init__(
+        self, site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None, page_order=None
+    ) -> None:
         self.site = site
+        self.page_order: dict[str, int] = dict(page_order or {})  # docs path -> place in the nav
         self.use_directory_urls = use_directory_urls
         # claims' words as HTML, kept from the last build (or for this build only): a claim shows on several
         # generated pages, and a memo keeps them on disk rather than in memory
@@ -142,7 +149,7 @@ class Renderer:
         )
         grade = site.grades.get(claim.id, Grade())
         # the words depend only on the claim's text and the APA forms (the memo's context)
-        words = self.memo.get(("claim-words", claim.text), lambda: claim_html(claim, site.styled))
+        words = self.memo.get(("claim-words", claim.text, claim.headers), lambda: claim_html(claim, site.styled))
         return Markup(
             f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
             f"{words}</a><br>"
@@ -187,11 +194,13 @@ def authority_badge(kind: str) -> Markup:
     )
 
 
-def _by_page(site: SiteData, claims) -> list[tuple[Page, list[Claim]]]:
+def _by_page(site: SiteData, claims, order: dict[str, int] | None = None) -> list[tuple[Page, list[Claim]]]:
+    """Claims grouped by page, pages in the nav's order (``order``), then in file order."""
     groups: dict[str, list[Claim]] = {}
     for c in claims:
         groups.setdefault(c.page, []).append(c)
-    return [(site.pages[p], cs) for p, cs in groups.items()]
+    ranked = sorted(groups, key=lambda p: (order or {}).get(p, len(order or ())))  # stable: file order breaks ties
+    return [(site.pages[p], groups[p]) for p in ranked]
 
 
 def source_page(r: Renderer, key: str) -> str:
@@ -206,19 +215,29 @@ def source_page(r: Renderer, key: str) -> str:
         title=site.styled.short(key).strip("()") or key,
         source=s,
         reference_html=Markup(site.styled.reference_html(key)),
-        href=source_href(s.doi, s.url),
+        href=source_href(s.doi, source_url(s)),
         accepted=s.sourcetype in site.config.accept,
         record_table=record_table(site.records.get(key)),
-        groups=_by_page(site, site.claims_by_source.get(key, ())),
+        groups=_by_page(site, site.claims_by_source.get(key, ()), r.page_order),
         notices=site.report.notices.get(key),
         notice_href=lambda doi: source_href(doi, ""),
     )
 
 
-def _source_page_key(site: SiteData, key: str) -> tuple:
+def _source_page_key(site: SiteData, key: str, order: dict[str, int] | None = None) -> tuple:
     """Everything a source page shows besides the APA forms and the policy (the memo's context)."""
+    order = order or {}
     claims = tuple(
-        (c.id, c.text, c.page, c.keys, site.grades.get(c.id), site.pages[c.page].title)
+        (
+            c.id,
+            c.text,
+            c.headers,
+            c.page,
+            order.get(c.page),
+            c.keys,
+            site.grades.get(c.id),
+            site.pages[c.page].title,
+        )
         for c in site.claims_by_source.get(key, ())
     )
     return ("source-page", key, repr(site.sources[key]), repr(site.records.get(key)), claims)
@@ -264,7 +283,7 @@ def condition_page(r: Renderer, condition) -> str:
         strongest=_strongest(site, claims),
         authority_counts=_authority_counts(site, claims),
         statements=[c for c in claims if site.grades[c.id].authorities],
-        groups=_by_page(site, claims),
+        groups=_by_page(site, claims, r.page_order),
     )
 
 
@@ -376,17 +395,17 @@ def restore_html(html_text: str, stash: list[str]) -> str:
 
 
 def generated_page_makers(
-    site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None
+    site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None, page_order=None
 ) -> dict[str, Callable[[], str]]:
     """A function per generated page, by docs-relative path, that returns the page's Markdown.
 
     Pages are made one at a time, when MkDocs reaches them, so a KB's thousands of source pages are
     never all in memory at once. ``memo`` keeps source pages and claims' words from the last build.
     """
-    r = Renderer(site, use_directory_urls, memo)
+    r = Renderer(site, use_directory_urls, memo, page_order)
 
     def source(key: str) -> str:  # reused while its source and the claims citing it are unchanged
-        return r.memo.get(_source_page_key(site, key), lambda: source_page(r, key))
+        return r.memo.get(_source_page_key(site, key, r.page_order), lambda: source_page(r, key))
 
     out: dict[str, Callable[[], str]] = {urls.source_path(k): partial(source, k) for k in site.sources}
     out["sources/index.md"] = partial(sources_index, r)

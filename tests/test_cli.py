@@ -57,6 +57,21 @@ def test_init_scaffolds_a_kb_that_passes_strict(tmp_path):
     assert "site/" in ignored and ".kb/" in ignored  # build outputs and caches stay out of the KB's history
 
 
+def test_init_puts_topic_pages_in_docs_topics(tmp_path):
+    target = tmp_path / "newkb"
+    assert run("init", str(target)).exit_code == 0
+    assert (target / "docs" / "topics" / "example-topic.md").is_file()  # where the editors' guide says
+    assert not (target / "docs" / "example-topic.md").exists()
+    assert "topics/example-topic.md" in (target / "mkdocs.yml").read_text()
+
+
+def test_check_inside_a_kb_names_the_kb_folder(base_kb):
+    result = run("check", str(base_kb / "docs"))
+    assert result.exit_code == 2
+    assert f"the KB folder is {base_kb.resolve()}" in result.output
+    assert "kb init" not in result.output  # a KB inside the KB is never the advice
+
+
 def test_init_refuses_to_overwrite(tmp_path):
     assert run("init", str(tmp_path)).exit_code == 0
     again = run("init", str(tmp_path))
@@ -96,4 +111,4 @@ def test_draft_findings_are_reported_but_never_fail(base_kb):
     report = check(load_config(base_kb))
     assert "drafts/wip.md:6" in as_text(report)
     short = as_text(report, drafts=False)
-    assert "drafts/wip.md" not in short and "1 findings on 1 draft pages (run kb check to list them)" in short
+    assert "drafts/wip.md" not in short and "1 finding on 1 draft page (run kb check to list them)" in short
