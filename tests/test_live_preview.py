@@ -52,10 +52,14 @@ def poll(port: int, path: str, wanted: str, seconds: float) -> float | None:
     return None
 
 
-def test_watched_paths_cover_every_bib_file_and_its_folder(tmp_path):
+def test_watched_paths_cover_every_bib_and_record_file_and_their_folders(tmp_path):
     kb = make_kb(tmp_path, "bib-warning")
     paths = {p.relative_to(kb).as_posix() for p in watched_paths(load_config(kb))}
-    assert paths == {"references", "references/sources.bib", "references/extra.bib"}
+    assert paths == {
+        *("references", "references/sources.bib", "references/extra.bib"),
+        *("references/records", "references/records/smith2022.yml", "references/records/agency2023.yml"),
+        "references/records/twice2019.yml",
+    }
 
 
 def test_bib_edit_reloads_the_served_page(tmp_path):
