@@ -20,7 +20,8 @@ def search_page_markdown(config: KbConfig, use_directory_urls: bool = True) -> s
     """The Markdown of ``search.md``; its HTML block has no blank lines, so Markdown passes it through whole."""
     root = urls.relative(PAGE_PATH, "index.md", use_directory_urls)
     options = "".join(f'<option value="{escape(c.id)}">{escape(c.name)}</option>' for c in config.conditions)
-    html = f"""<div id="kb-search" class="kb-search" data-root="{escape(root)}">
+    designs = " ".join(config.designs)  # strongest first: the badges' colours, as on the rest of the site
+    html = f"""<div id="kb-search" class="kb-search" data-root="{escape(root)}" data-designs="{escape(designs)}">
 <form class="kb-search__form" role="search" action="" method="get">
 <div class="kb-search__field"><label for="kb-search-q">Words to look for</label>
 <input id="kb-search-q" name="query" type="search" maxlength="{MAX_QUERY_CHARS}" autocomplete="off"
