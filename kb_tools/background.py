@@ -96,10 +96,32 @@ def replace_process(module: str, *args: str, pass_fds: tuple[int, ...] = ()) -> 
 
 def finish_in_process(step: Callable[..., Any], *args: Any) -> None:
     """Run the rest of a Job's step in a process ``replace_process`` started, and report to the build."""
+    global _conn
     fd = os.environ.pop(_FD_VARIABLE, None)
     if fd is None or not fd.isdigit():
         raise SystemExit("this module is run by kb build, not by hand")
-    _run(Connection(int(fd)), step, *args)
+    _conn = Connection(int(fd))
+    _run(_conn, step, *args)
+
+
+def progress_sender() -> Callable[[int, int], None] | None:
+    """In a Job's child: a callback that tells the build how far the step is, as (done, total); None elsewhere.
+
+    It sends at most about a hundred messages however many items there are, so they wait in the pipe
+    (far below its buffer) until ``Job.wait`` reads them, and never block the step.
+    """
+    conn = _conn
+    if conn is None:
+        return None
+    sent = [-1]  # the last percentage sent
+
+    def send(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if percent > sent[0]:
+            sent[0] = percent
+            conn.send(("progress", done, total))
+
+    return send
 
 
 class Job:
@@ -121,8 +143,11 @@ class Job:
         self._process.start()
         child_conn.close()
 
-    def wait(self) -> None:
-        """Block until the step is done; raise ``BuildError`` with the step's own message if it failed."""
+    def wait(self, on_progress: Callable[[int, int], None] | None = None) -> None:
+        """Block until the step is done; raise ``BuildError`` with the step's own message if it failed.
+
+        ``on_progress(done, total)`` gets the step's reports (``progress_sender``), those sent so far first.
+        """
         if self._inline is not None:
             step, args, kwargs = self._inline
             self._inline = None
@@ -130,10 +155,15 @@ class Job:
             return
         if self._process is None:
             return
-        try:
-            message = self._conn.recv()
-        except EOFError:
-            message = None
+        while True:
+            try:
+                message = self._conn.recv()
+            except EOFError:
+                message = None
+            if message is None or message[0] != "progress":
+                break
+            if on_progress is not None:
+                on_progress(*message[1:])
         self._process.join()
         code, self._process = self._process.exitcode, None
         self._conn.close()

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import incremental
+from . import incremental, progress
 from .check import Report, check
 from .config import KbConfig
 from .errors import BuildError, ConfigError
@@ -142,6 +142,7 @@ def run_mkdocs(config: KbConfig, report: Report, site_dir: Path, index_dir: Path
     plugin.use_report(report, index_dir)
     plugin.reuse_site(config.site_path, config.cache_path)
     handler = _console_handler()
+    progress.stage("loading the site")
     cfg.plugins.on_startup(command="build", dirty=False)
     try:
         mkdocs_build(cfg)
@@ -167,7 +168,9 @@ def _console_handler() -> logging.Handler | None:
 
 def build_site(config: KbConfig, strict: bool = False, report: Report | None = None) -> BuildResult:
     """Check the KB; when it passes, build site and index into staging folders and swap both in."""
-    report = report or check(config)
+    if report is None:
+        progress.stage("checking the KB")
+        report = check(config)
     if report.failed(strict):
         return BuildResult(report, published=False)
     site = config.site_path
@@ -192,6 +195,7 @@ def _build_and_swap(config: KbConfig, report: Report, site: Path) -> None:
         run_mkdocs(config, report, staged_site, staged_index)
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
             raise BuildError("mkdocs wrote nothing; the previous site is unchanged")
+        progress.stage("publishing the new site and index")
         with signals_deferred():  # publishing takes two renames; an interrupt waits until both are done or undone
             incremental.before_swap(config.cache_path)  # the live site is about to change
             old_site = swap_in(staged_site, site, keep_old=True)

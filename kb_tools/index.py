@@ -216,7 +216,12 @@ def write_index(config: KbConfig, report: Report, styled, target: Path, *, previ
 
 
 def store_index(
-    base_meta: dict, documents: Callable[..., Iterable[tuple]], target: Path, *, previous: Path | None = None
+    base_meta: dict,
+    documents: Callable[..., Iterable[tuple]],
+    target: Path,
+    *,
+    previous: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Write the documents (``documents(wanted=None)`` gives them, as ``claim_documents`` does) into ``target``,
     replacing any index there only once the new one is complete.
@@ -225,6 +230,7 @@ def store_index(
     code, configuration and vocabulary, it is updated instead of rebuilt: a copy of it in the staging folder
     gets the changed and removed claims deleted by id and the changed and new ones added, so a one-page edit
     costs a few documents, not the whole index. Anything else (or too many changes) is a full rebuild.
+    ``progress(done, total)`` is told how many of the documents to add are in.
     """
     target = Path(target)
     previous = target if previous is None else Path(previous)
@@ -267,12 +273,17 @@ def store_index(
             changed, delete = None, set()
         writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # procs=2 is slower on small machines
         added = 0
+        to_add = claims if changed is None else len(changed)
+        if progress is not None:
+            progress(0, to_add)
         try:
             for cid in sorted(delete):
                 writer.delete_by_term("id", cid)
             for doc, _, _ in documents(changed):
                 writer.add_document(**doc)
                 added += 1
+                if progress is not None:
+                    progress(added, to_add)
         except BaseException:
             writer.cancel()
             raise

@@ -67,7 +67,9 @@ def _write(fd: int) -> None:
         spill.seek(0)
         head = pickle.load(spill)
         previous = Path(head["previous"]) if head["previous"] is not None else None
-        store_index(head["meta"], _documents(spill, spill.tell()), Path(head["target"]), previous=previous)
+        documents = _documents(spill, spill.tell())
+        progress = background.progress_sender()  # claims indexed, for kb build's progress display
+        store_index(head["meta"], documents, Path(head["target"]), previous=previous, progress=progress)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from . import config as kbconfig
-from . import incremental, index_process, urls
+from . import incremental, index_process, progress, urls
 from .background import Job
 from .check import Report
 from .errors import KbError
@@ -280,6 +280,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for asset in sorted(ASSETS.glob("*")):
             if asset.is_file():
                 self._add(files, File.generated(config, f"assets/kb/{asset.name}", abs_src_path=str(asset)))
+        progress.stage("converting pages", len(files.documentation_pages()))
         return files
 
     @staticmethod
@@ -342,6 +343,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         env.loader = jinja2.ChoiceLoader([skip, env.loader, jinja2.FileSystemLoader(str(THEME))])
         reuse = self._reuse
         if reuse is None or self._nav is None:
+            progress.stage("writing pages", len(files.documentation_pages()))
             return env
         reuse.nav = incremental.nav_key(self._nav, files)
         for src in reuse.candidates:
@@ -355,6 +357,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 page.meta["search"] = {"exclude": True}  # its entries are replayed from the manifest
                 reuse.reused[src] = reuse.candidates[src]
         changed = " (the nav changed: every page is rendered)" if reuse.nav != reuse.previous_nav else ""
+        progress.stage("writing pages", len(files.documentation_pages()))
         log.info(f"{len(reuse.reused)} unchanged pages copied from the previous site{changed}")
         return env
 
@@ -386,6 +389,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     @event_priority(-100)  # last, after every other plugin has seen the HTML
     def _spool_out(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        progress.advance()  # a page converted
         if self._spool is None or not html:
             return html
         src = page.file.src_uri
@@ -420,6 +424,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     @event_priority(-100)  # last: the page is written, so its HTML need not stay in memory
     def _drop_content(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        progress.advance()  # a page written
         if self._spool is not None and page.content:
             page.content = page.markdown = SPOOLED
         return output
@@ -461,6 +466,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._close_build(save=True)
+        progress.stage("writing claims.json, references.json and unchanged pages")
         if self.site is not None and self._exports:
             write_exports(self.site, Path(config.site_dir), config.use_directory_urls, self._exports)
         if self._reuse is not None:
@@ -470,7 +476,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if job is None:
             return
         try:
-            job.wait()
+            job.wait(progress.counted("indexing claims (begun beside the rendering)"))
         except KbError as exc:
             self.error = f"search index: {exc}"
             raise PluginError(self.error) from exc

@@ -20,13 +20,14 @@ def search_page_markdown(config: KbConfig, use_directory_urls: bool = True) -> s
     """The Markdown of ``search.md``; its HTML block has no blank lines, so Markdown passes it through whole."""
     root = urls.relative(PAGE_PATH, "index.md", use_directory_urls)
     options = "".join(f'<option value="{escape(c.id)}">{escape(c.name)}</option>' for c in config.conditions)
-    html = f"""<div id="kb-search" class="kb-search" data-root="{escape(root)}">
+    designs = " ".join(config.designs)  # strongest first: the badges' colours, as on the rest of the site
+    html = f"""<div id="kb-search" class="kb-search" data-root="{escape(root)}" data-designs="{escape(designs)}">
 <form class="kb-search__form" role="search" action="" method="get">
-<label for="kb-search-q">Words to look for</label>
+<div class="kb-search__field"><label for="kb-search-q">Words to look for</label>
 <input id="kb-search-q" name="query" type="search" maxlength="{MAX_QUERY_CHARS}" autocomplete="off"
- placeholder="e.g. bladder, PTSD, is it addictive" spellcheck="true">
-<label for="kb-search-condition">Condition</label>
-<select id="kb-search-condition" name="condition"><option value="">All conditions</option>{options}</select>
+ placeholder="e.g. bladder, PTSD, is it addictive" spellcheck="true"></div>
+<div class="kb-search__field"><label for="kb-search-condition">Condition</label>
+<select id="kb-search-condition" name="condition"><option value="">All conditions</option>{options}</select></div>
 <button type="submit">Search</button>
 </form>
 <p class="kb-search__notice" hidden></p>

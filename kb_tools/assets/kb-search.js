@@ -51,6 +51,7 @@
     this.mode = "api"; // becomes "local" when the API is not there
     this.claims = null;
     this.seq = 0;
+    this.designs = (root.getAttribute("data-designs") || "").split(" ").filter(Boolean);
     this.conditionNames = {};
     for (var opt of this.select.options) if (opt.value) this.conditionNames[opt.value] = opt.textContent;
   }
@@ -169,16 +170,35 @@
     link.href = new URL(r.url, this.base).href;
     meta.appendChild(link);
     var self = this;
-    if (r.conditions && r.conditions.length) {
-      meta.appendChild(document.createTextNode(" · "));
-      meta.appendChild(el("span", "kb-search__conditions",
-        r.conditions.map(function (c) { return self.conditionNames[c] || c; }).join(", ")));
+    // the badges of the rest of the site: authority statements, then the design, each named in text
+    var badges = [];
+    (r.authorities || []).forEach(function (a) {
+      badges.push(el("span", "kb-authority kb-authority-" + a, AUTHORITY_LABELS[a] || a));
+    });
+    if (r.design) {
+      var rank = this.designs.indexOf(r.design);
+      badges.push(el("span", "kb-level " + (rank < 0 ? "kb-level-none" : "kb-level-" + rank),
+        rank < 0 ? "no study design" : DESIGN_LABELS[r.design] || r.design));
     }
-    var grade = (r.authorities || []).map(function (a) { return AUTHORITY_LABELS[a] || a; });
-    if (r.design) grade.push(DESIGN_LABELS[r.design] || r.design);
-    if (grade.length) {
-      meta.appendChild(document.createTextNode(" · "));
-      meta.appendChild(el("span", "kb-search__evidence", grade.join(" · ")));
+    if (badges.length) {
+      meta.appendChild(document.createTextNode(" "));
+      var ev = el("span", "kb-search__evidence");
+      badges.forEach(function (b, i) {
+        if (i) ev.appendChild(document.createTextNode(" · "));
+        ev.appendChild(b);
+      });
+      meta.appendChild(ev);
+    }
+    if (r.conditions && r.conditions.length) {
+      var chips = el("span", "kb-search__conditions");
+      chips.setAttribute("aria-label", "Conditions");
+      r.conditions.forEach(function (c) {
+        var chip = el("a", "kb-chip", self.conditionNames[c] || c);
+        chip.href = new URL("conditions/" + encodeURIComponent(c) + "/", self.base).href;
+        chips.appendChild(chip);
+      });
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(chips);
     }
     li.appendChild(meta);
     if (r.sources && r.sources.length) {
@@ -211,7 +231,8 @@
     }
     var shown = results.length;
     this.status.appendChild(document.createTextNode(
-      total === 0 ? "No claims found." :
+      total === 0 ? "No claims found. Try fewer or other words (a symptom, a drug, a condition), check the " +
+        "spelling, or choose All conditions." :
         total + (total === 1 ? " claim" : " claims") + " found" + (shown < total ? ", showing " + shown : "") + "."));
     results.forEach(function (r) { self.list.appendChild(self.item(r)); });
   };

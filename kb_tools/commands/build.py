@@ -8,6 +8,7 @@ import threading
 
 import click
 
+from .. import progress
 from ..build import build_site
 from ..config import load_config
 from ..report import as_text
@@ -17,14 +18,16 @@ from .check import KB_ARG
 @click.command()
 @KB_ARG
 @click.option("--strict", is_flag=True, help="Refuse to publish when the check has warnings, too.")
-def build(kb: str, strict: bool) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Show no progress (stages, pages, sources, claims) on stderr.")
+def build(kb: str, strict: bool, quiet: bool) -> None:
     """Check the KB, then build its site and search index (refuses to publish on errors).
 
     The new site replaces site/ only once it is complete; a failed build leaves the previous site as it was.
+    Progress goes to stderr: a bar on a terminal, a line per stage and per tenth of a long one otherwise.
     Exit status: 0 built; 1 findings (nothing published) or a failed build; 2 configuration error.
     """
     config = load_config(kb)
-    with _terminate_as_interrupt():
+    with _terminate_as_interrupt(), progress.reporting(progress.reporter_for(quiet)):
         result = build_site(config, strict=strict)
     click.echo(as_text(result.report, drafts=False))  # drafts are never published; kb check lists them
     if not result.published:

@@ -1,0 +1,169 @@
+"""The real KAP site in Debian's headless Chromium: axe-core, keyboard use, and phones.
+
+One fresh ``mkdocs build --strict`` of a copy of the KAP KB, served by a static file server on 127.0.0.1
+(so the search page runs its reduced search over ``claims.json``). axe-core comes bundled with
+``axe-playwright-python``. The audit is ``benchmarks.a11y``; its table of counts is printed (``pytest -s``)
+and written to ``tests/artifacts/axe-counts.txt``, with screenshots of every page type at 375 and 1280 px.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import a11y
+from benchmarks.chromium import CHROMIUM
+
+from .site_helpers import copy_kap, mkdocs_build, serve_static
+from .test_browser_site import ARTIFACTS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium"),
+]
+
+FOCUS_RING_JS = """() => {
+  const s = getComputedStyle(document.activeElement);
+  return s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+}"""
+
+
+@pytest.fixture(scope="module")
+def kap_site(tmp_path_factory):
+    kb = copy_kap(tmp_path_factory.mktemp("a11y"))
+    result = mkdocs_build(kb, "--strict")
+    assert result.returncode == 0, result.stderr
+    return kb / "site"
+
+
+@pytest.fixture(scope="module")
+def base(kap_site):
+    with serve_static(kap_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("axe_playwright_python")
+    with a11y.chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def page_types(kap_site):
+    return a11y.page_types(kap_site)
+
+
+def test_no_serious_or_critical_axe_violations_on_any_page_type(browser, base, page_types):
+    audits = [a11y.audit(browser, base, pt, scheme) for pt in page_types for scheme in a11y.SCHEMES]
+    table = a11y.table(audits)
+    print("\naxe-core violations (offending nodes) on the KAP site:\n" + table)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "axe-counts.txt").write_text(table + "\n", encoding="utf-8")
+    assert {pt.name for pt in page_types} == {a.page for a in audits}
+    bad = {f"{a.page}/{a.scheme}": a.nodes for a in audits if a.serious}
+    assert bad == {}
+
+
+def test_dark_scheme_follows_the_system_and_the_toggle(browser, base):
+    for scheme, want in (("light", "default"), ("dark", "slate")):
+        context = a11y.new_context(browser, base, scheme)
+        page = context.new_page()
+        page.goto(base + "/")
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == want
+        context.close()
+    context = a11y.new_context(browser, base, "light")
+    page = context.new_page()
+    page.goto(base + "/")
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    context.close()
+
+
+@pytest.mark.parametrize("width, height", [(375, 812), (1280, 900)])
+def test_every_page_type_fits_the_screen_and_is_photographed(browser, base, page_types, width, height):
+    ARTIFACTS.mkdir(exist_ok=True)
+    wider = {}
+    for pt in page_types:
+        context = a11y.new_context(browser, base, "light", width, height)
+        page = a11y.open_page(context, base, pt)
+        wider[pt.name] = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        page.screenshot(path=str(ARTIFACTS / f"page-{pt.name}-{width}.png"), full_page=True)
+        context.close()
+    print(f"\npx wider than a {width} px viewport: {wider}")
+    assert wider == dict.fromkeys(wider, 0)
+
+
+def test_wide_tables_scroll_inside_themselves_and_names_stay_whole(browser, base):
+    context = a11y.new_context(browser, base, "light", 375, 812)
+    page = context.new_page()
+    page.goto(base + "/evidence/")
+    regions = page.locator(".kb-scroll[role=region][tabindex='0']")
+    assert regions.count() == 2
+    assert page.evaluate("[...document.querySelectorAll('.kb-scroll')].some(e => e.scrollWidth > e.clientWidth)")
+    # a name in the overview is one line: never broken mid-word
+    broken = page.evaluate("""() => [...document.querySelectorAll('.kb-matrix th[scope=row] a')]
+      .filter(a => a.getClientRects().length > 1 || a.offsetHeight > 1.8 * parseFloat(getComputedStyle(a).lineHeight))
+      .map(a => a.textContent)""")
+    assert broken == []
+    regions.first.focus()
+    assert page.evaluate(FOCUS_RING_JS)
+    page.keyboard.press("ArrowRight")  # a focused region scrolls with the keyboard
+    context.close()
+
+
+def test_search_page_works_from_the_keyboard(browser, base):
+    context = a11y.new_context(browser, base, "light")
+    page = context.new_page()
+    page.goto(base + "/search/")
+    key = """() => { const a = document.activeElement;
+      return a.closest('.kb-search__form') ? (a.id || a.tagName.toLowerCase()) : null; }"""
+    reached = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        el = page.evaluate(key)
+        if el is not None:
+            assert page.evaluate(FOCUS_RING_JS), f"{el} has no visible focus ring"
+            reached.append(el)
+            if el == "kb-search-q":
+                page.keyboard.type("ketamine")
+            elif el == "kb-search-condition":
+                page.keyboard.press("ArrowDown")  # the first condition, chosen from the keyboard
+        if len(reached) == 3:
+            break
+    assert reached == ["kb-search-q", "kb-search-condition", "button"]
+    assert page.evaluate("document.getElementById('kb-search-condition').value") != ""
+    page.keyboard.press("Enter")  # the Search button
+    page.locator(".kb-search__result").first.wait_for()
+    # on to the first result's link, and follow it with Enter
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('kb-search__claim')"):
+            break
+    assert page.evaluate(FOCUS_RING_JS)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#c-*")
+    context.close()
+
+
+def test_citation_preview_opens_on_keyboard_focus(browser, base, page_types):
+    topic = next(pt for pt in page_types if pt.name == "topic")
+    context = a11y.new_context(browser, base, "light")
+    page = context.new_page()
+    page.goto(base + topic.path)
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('kb-cite')"):
+            break
+    else:
+        pytest.fail("no citation is reachable with Tab")
+    assert page.evaluate(FOCUS_RING_JS)
+    tip = page.locator("[role=tooltip].md-tooltip2--active")
+    tip.wait_for()
+    described = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
+    assert described and page.locator(f"#{described}").inner_text().strip()
+    href = page.evaluate("document.activeElement.href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(href)
+    assert "/sources/" in page.url
+    context.close()
