@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from benchmarks.a11y import static_server as serve_static  # noqa: F401 (re-exported for the site tests)
+
 REPO = Path(__file__).parent.parent
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 
@@ -83,30 +85,3 @@ def broken_links(site: Path, pages: list[Path] | None = None) -> list[str]:
                 if unquote(fragment) not in ids:
                     problems.append(f"{page.relative_to(site)}: {href} -> no anchor #{fragment}")
     return problems
-
-
-class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-def serve_static(directory: Path):
-    """Serve a built site on 127.0.0.1 (a free port) in a thread; a context manager yielding the base URL."""
-    import contextlib
-    import functools
-    import http.server
-    import threading
-
-    @contextlib.contextmanager
-    def running():
-        handler = functools.partial(_QuietHandler, directory=str(directory))
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-
-    return running()

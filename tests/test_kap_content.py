@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_tools import apa
+from kb_tools import apa, grading
 from kb_tools.check import check, load_catalogue
 from kb_tools.config import load_config
 from kb_tools.index import write_index
@@ -32,17 +32,7 @@ from .conftest import REPO
 from .site_helpers import copy_kap
 
 SHINGLE = 10
-DESIGNS = {
-    "meta-analysis",
-    "systematic-review",
-    "rct",
-    "cohort",
-    "case-control",
-    "case-series",
-    "narrative-review",
-    "expert-opinion",
-    "none",
-}
+DESIGNS = {*grading.DESIGNS, grading.NO_DESIGN}
 _SPELLED = {
     w: n
     for n, w in enumerate(
