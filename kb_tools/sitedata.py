@@ -136,7 +136,10 @@ class SiteData:
 
     @cached_property
     def records_digest(self) -> str:
-        return digest(*(repr(r) for r in self.report.catalogue.records))
+        """What evidence tables show besides a page's own text: the records, and each source's design and
+        authority (a .bib edit re-renders the tables that show them)."""
+        cat = self.report.catalogue
+        return digest(*(repr(r) for r in cat.records), *(f"{s.key}={s.design}/{s.authority}" for s in cat.sources))
 
     @cached_property
     def published(self) -> tuple[Page, ...]:
