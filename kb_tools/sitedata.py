@@ -135,7 +135,9 @@ class SiteData:
 
     @cached_property
     def records_digest(self) -> str:
-        return digest(*(repr(r) for r in self.report.catalogue.records))
+        """What evidence tables show besides a page's own text: the records, and the sources' levels."""
+        cat = self.report.catalogue
+        return digest(*(repr(r) for r in cat.records), *(f"{s.key}={s.evidence}" for s in cat.sources))
 
     @cached_property
     def published(self) -> tuple[Page, ...]:
