@@ -45,44 +45,7 @@ FINDING_CODES = {
 }
 SEVERITIES = ("error", "warning", "ignore")
 
-DEFAULT_CONDITIONS = (
-    Condition(
-        "depression",
-        "Depression",
-        (
-            "depression",
-            "depressive",
-            "treatment-resistant depression",
-            "TRD",
-            "major depressive disorder",
-            "MDD",
-        ),
-    ),
-    Condition(
-        "suicidal-ideation",
-        "Suicidal ideation",
-        ("suicidal ideation", "suicidal thoughts", "suicidality", "suicidal"),
-    ),
-    Condition("anxiety", "Anxiety", ("anxiety", "anxiety disorder", "anxiety disorders", "anxious")),
-    Condition(
-        "ptsd",
-        "PTSD",
-        ("PTSD", "post-traumatic stress disorder", "posttraumatic stress disorder", "post-traumatic stress"),
-    ),
-    Condition(
-        "substance-use",
-        "Substance use disorders",
-        (
-            "substance use disorder",
-            "substance use disorders",
-            "SUD",
-            "addiction",
-            "addictions",
-            "alcohol use disorder",
-            "substance use",
-        ),
-    ),
-)
+DEFAULT_CONDITIONS: tuple[Condition, ...] = ()  # a KB names its own conditions in mkdocs.yml; kb assumes none
 
 
 @dataclass(frozen=True)
@@ -317,12 +280,12 @@ def _designs(raw: Any, fail) -> tuple[str, ...]:
 
 
 def _conditions(raw: Any, fail) -> tuple[Condition, ...]:
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list):
         raise fail("conditions: give a list of {id, name, synonyms} mappings")
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise fail(f"conditions[{i}]: each condition needs an 'id' (lower-case, e.g. 'ptsd')")
+            raise fail(f"conditions[{i}]: each condition needs an 'id' (lower-case, e.g. 'low-back-pain')")
         cid = item["id"]
         if not cid.replace("-", "").isalnum() or cid != cid.lower():
             raise fail(f"conditions[{i}].id: '{cid}' must be lower-case letters, digits and '-'")
