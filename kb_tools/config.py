@@ -18,6 +18,8 @@ import yaml
 from .errors import ConfigError
 from .grading import DESIGNS, EVIDENCE_LEVELS  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
 from .model import Condition
+from .styles import DEFAULT as DEFAULT_CSL
+from .styles import Style, StyleError, resolve
 
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
 DEFAULT_ACCEPT = ("journal", "government", "university", "professional", "journalism")
@@ -68,6 +70,7 @@ class KbConfig:
     site_name: str = ""
     designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
     retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
+    csl: str = DEFAULT_CSL  # the citation style: a style name or a .csl file relative to mkdocs.yml (kb_tools.styles)
 
     @property
     def docs_path(self) -> Path:
@@ -103,6 +106,10 @@ class KbConfig:
 
     def condition_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.conditions)
+
+    def style(self) -> Style:
+        """The citation style ``csl`` names (validated when the config was read)."""
+        return resolve(self.csl, self.root)
 
 
 def watched_paths(config: KbConfig) -> list[Path]:
@@ -201,6 +208,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         "index_dir", "cache_dir", "enabled", "designs", "retractions",
     }  # fmt: skip
     known.add("records")  # findings records, one YAML file per source (kb_tools.records)
+    known.add("csl")  # the citation style (kb_tools.styles)
     for key in options:
         if key not in known:
             raise fail(f"{key}: unknown option; known options are {', '.join(sorted(known))}")
@@ -249,6 +257,12 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     if not isinstance(retractions, list) or not all(isinstance(r, str) and r.strip() for r in retractions):
         raise fail("retractions: give a list of paths or glob patterns of Retraction Watch CSV files")
 
+    csl = options.get("csl", DEFAULT_CSL)
+    try:
+        resolve(csl, root)
+    except StyleError as exc:
+        raise ConfigError(f"{where}:{_option_line(path, 'csl')}: plugins.kb.csl: {exc}") from exc
+
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -269,7 +283,18 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         site_name=str(data.get("site_name", "")),
         designs=designs,
         retractions=tuple(retractions),
+        csl=csl.strip(),
     )
+
+
+def _option_line(path: Path, key: str) -> int:
+    """The line of mkdocs.yml that sets a kb option (its last ``key:`` line; 1 when it cannot be found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    found = [n for n, line in enumerate(lines, 1) if line.lstrip().startswith(f"{key}:")]
+    return found[-1] if found else 1
 
 
 def _designs(raw: Any, fail) -> tuple[str, ...]:

@@ -325,7 +325,7 @@ def _config_key(config: KbConfig, meta: dict) -> str:
     parts = [
         str(SCHEMA_VERSION),
         _CODE,
-        repr((config.accept, config.severity, config.conditions)),
+        repr((config.accept, config.severity, config.conditions, config.csl)),
         json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
     ]
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
