@@ -19,7 +19,7 @@ from .errors import ConfigError
 from .grading import DESIGNS, EVIDENCE_LEVELS  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
 from .model import Condition
 from .styles import DEFAULT as DEFAULT_CSL
-from .styles import Style, StyleError, resolve
+from .styles import Style, StyleError, names_file, resolve
 
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
 DEFAULT_ACCEPT = ("journal", "government", "university", "professional", "journalism")
@@ -119,6 +119,8 @@ def watched_paths(config: KbConfig) -> list[Path]:
     new file shows too. Retraction data is large and downloaded, not edited: it is read at each build.
     """
     paths: dict[Path, None] = dict.fromkeys([*config.bib_files(), *config.record_files()])
+    if names_file(config.csl):  # the KB's own .csl file: an edit restyles every citation
+        paths.setdefault(config.style().path)
     for pattern in (*config.bibliography, *config.records):
         folder = config.root
         for part in Path(pattern).parts[:-1]:  # the folders before the first wildcard

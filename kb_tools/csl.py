@@ -54,7 +54,7 @@ def format_pages(
     macros, entries = apa.split_bibtex(bibtex)
     key = style.key()
     todo = [(path, list(groups)) for path, groups in pages.items() if groups]
-    progress.stage(f"numbering citations ({style.name}, pandoc)", len(todo))
+    progress.stage(f"numbering citations ({style.label}, pandoc)", len(todo))
 
     def run(item: tuple[str, list[str]]) -> tuple[str, PageCitations]:
         path, groups = item
@@ -88,9 +88,9 @@ def style_catalogue(
     """Every source and citation of a KB in ``style``, citations in pandoc syntax (``apa.citation_markdown``):
     ``groups`` the KB's distinct ones (for an author-date style), ``pages`` each page's in its order (numeric)."""
     if not style.numeric:
-        return apa.style_catalogue(bibtex, keys, groups, cache_dir, csl=style.path, label=_label(style))
+        return apa.style_catalogue(bibtex, keys, groups, cache_dir, csl=style.path, label=style.label)
     labels = apa.style_catalogue(bibtex, keys, (), cache_dir)  # APA names and orders sources ("Smith, 2022")
-    own = apa.format_all(bibtex, [], cache_dir, csl=style.path, label=_label(style))
+    own = apa.format_all(bibtex, [], cache_dir, csl=style.path, label=style.label)
     return apa.Styled(
         labels.formatted,
         labels.index,
@@ -98,7 +98,3 @@ def style_catalogue(
         entries=unnumbered(own),
         pages=format_pages(bibtex, pages, style, cache_dir),
     )
-
-
-def _label(style: Style) -> str:
-    return "APA" if style.is_apa else style.name

