@@ -259,12 +259,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     if not isinstance(retractions, list) or not all(isinstance(r, str) and r.strip() for r in retractions):
         raise fail("retractions: give a list of paths or glob patterns of Retraction Watch CSV files")
 
-    csl = options.get("csl", DEFAULT_CSL)
-    try:
-        resolve(csl, root)
-    except StyleError as exc:
-        raise ConfigError(f"{where}:{_option_line(path, 'csl')}: plugins.kb.csl: {exc}") from exc
-
+    csl = _csl(options.get("csl", DEFAULT_CSL), root, path)
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -285,8 +280,17 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         site_name=str(data.get("site_name", "")),
         designs=designs,
         retractions=tuple(retractions),
-        csl=csl.strip(),
+        csl=csl,
     )
+
+
+def _csl(value: Any, root: Path, path: Path) -> str:
+    """The ``csl:`` value, once it names a style kb can use; else an error naming its line in mkdocs.yml."""
+    try:
+        resolve(value, root)
+    except StyleError as exc:
+        raise ConfigError(f"{path.name}:{_option_line(path, 'csl')}: plugins.kb.csl: {exc}") from exc
+    return value.strip()
 
 
 def _option_line(path: Path, key: str) -> int:
