@@ -99,6 +99,9 @@ def test_a_kb_without_conditions_says_so(starter):
     cfg = starter / "mkdocs.yml"
     text = cfg.read_text(encoding="utf-8")
     cfg.write_text(text[: text.index("      # The conditions readers search by.")], encoding="utf-8")
+    tagged = run("check", str(starter))  # the topic page still names the condition that is gone
+    assert tagged.exit_code == 1
+    assert "unknown condition id 'example-condition'; this KB names no conditions: list them under" in tagged.output
     topic = starter / "docs/topics/example-topic.md"
     topic.write_text(topic.read_text(encoding="utf-8").replace("conditions: [example-condition]\n", ""))
     assert load_config(starter).conditions == ()
