@@ -18,6 +18,8 @@ import yaml
 from .errors import ConfigError
 from .grading import DESIGNS, EVIDENCE_LEVELS  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
 from .model import Condition
+from .styles import DEFAULT as DEFAULT_CSL
+from .styles import Style, StyleError, names_file, resolve
 
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
 DEFAULT_ACCEPT = ("journal", "government", "university", "professional", "journalism")
@@ -45,44 +47,7 @@ FINDING_CODES = {
 }
 SEVERITIES = ("error", "warning", "ignore")
 
-DEFAULT_CONDITIONS = (
-    Condition(
-        "depression",
-        "Depression",
-        (
-            "depression",
-            "depressive",
-            "treatment-resistant depression",
-            "TRD",
-            "major depressive disorder",
-            "MDD",
-        ),
-    ),
-    Condition(
-        "suicidal-ideation",
-        "Suicidal ideation",
-        ("suicidal ideation", "suicidal thoughts", "suicidality", "suicidal"),
-    ),
-    Condition("anxiety", "Anxiety", ("anxiety", "anxiety disorder", "anxiety disorders", "anxious")),
-    Condition(
-        "ptsd",
-        "PTSD",
-        ("PTSD", "post-traumatic stress disorder", "posttraumatic stress disorder", "post-traumatic stress"),
-    ),
-    Condition(
-        "substance-use",
-        "Substance use disorders",
-        (
-            "substance use disorder",
-            "substance use disorders",
-            "SUD",
-            "addiction",
-            "addictions",
-            "alcohol use disorder",
-            "substance use",
-        ),
-    ),
-)
+DEFAULT_CONDITIONS: tuple[Condition, ...] = ()  # a KB names its own conditions in mkdocs.yml; kb assumes none
 
 
 @dataclass(frozen=True)
@@ -105,6 +70,7 @@ class KbConfig:
     site_name: str = ""
     designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
     retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
+    csl: str = DEFAULT_CSL  # the citation style: a style name or a .csl file relative to mkdocs.yml (kb_tools.styles)
 
     @property
     def docs_path(self) -> Path:
@@ -141,6 +107,10 @@ class KbConfig:
     def condition_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.conditions)
 
+    def style(self) -> Style:
+        """The citation style ``csl`` names (validated when the config was read)."""
+        return resolve(self.csl, self.root)
+
 
 def watched_paths(config: KbConfig) -> list[Path]:
     """Files and folders besides docs/ whose edits change the site: what ``mkdocs serve`` must watch.
@@ -149,6 +119,8 @@ def watched_paths(config: KbConfig) -> list[Path]:
     new file shows too. Retraction data is large and downloaded, not edited: it is read at each build.
     """
     paths: dict[Path, None] = dict.fromkeys([*config.bib_files(), *config.record_files()])
+    if names_file(config.csl):  # the KB's own .csl file: an edit restyles every citation
+        paths.setdefault(config.style().path)
     for pattern in (*config.bibliography, *config.records):
         folder = config.root
         for part in Path(pattern).parts[:-1]:  # the folders before the first wildcard
@@ -238,6 +210,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         "index_dir", "cache_dir", "enabled", "designs", "retractions",
     }  # fmt: skip
     known.add("records")  # findings records, one YAML file per source (kb_tools.records)
+    known.add("csl")  # the citation style (kb_tools.styles)
     for key in options:
         if key not in known:
             raise fail(f"{key}: unknown option; known options are {', '.join(sorted(known))}")
@@ -286,6 +259,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     if not isinstance(retractions, list) or not all(isinstance(r, str) and r.strip() for r in retractions):
         raise fail("retractions: give a list of paths or glob patterns of Retraction Watch CSV files")
 
+    csl = _csl(options.get("csl", DEFAULT_CSL), root, path)
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -306,7 +280,27 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         site_name=str(data.get("site_name", "")),
         designs=designs,
         retractions=tuple(retractions),
+        csl=csl,
     )
+
+
+def _csl(value: Any, root: Path, path: Path) -> str:
+    """The ``csl:`` value, once it names a style kb can use; else an error naming its line in mkdocs.yml."""
+    try:
+        resolve(value, root)
+    except StyleError as exc:
+        raise ConfigError(f"{path.name}:{_option_line(path, 'csl')}: plugins.kb.csl: {exc}") from exc
+    return value.strip()
+
+
+def _option_line(path: Path, key: str) -> int:
+    """The line of mkdocs.yml that sets a kb option (its last ``key:`` line; 1 when it cannot be found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    found = [n for n, line in enumerate(lines, 1) if line.lstrip().startswith(f"{key}:")]
+    return found[-1] if found else 1
 
 
 def _designs(raw: Any, fail) -> tuple[str, ...]:
@@ -317,12 +311,12 @@ def _designs(raw: Any, fail) -> tuple[str, ...]:
 
 
 def _conditions(raw: Any, fail) -> tuple[Condition, ...]:
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list):
         raise fail("conditions: give a list of {id, name, synonyms} mappings")
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise fail(f"conditions[{i}]: each condition needs an 'id' (lower-case, e.g. 'ptsd')")
+            raise fail(f"conditions[{i}]: each condition needs an 'id' (lower-case, e.g. 'low-back-pain')")
         cid = item["id"]
         if not cid.replace("-", "").isalnum() or cid != cid.lower():
             raise fail(f"conditions[{i}].id: '{cid}' must be lower-case letters, digits and '-'")

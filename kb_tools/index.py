@@ -169,11 +169,24 @@ def published_claims(report: Report):
             yield page, claim
 
 
+# Question and filler words dropped from a query before matching, in every KB, so "can teenagers get it"
+# searches for "teenagers". Whoosh's own English stop words (a, the, is, it, can, ...) are dropped as well.
+_QUESTION_TEXT = """
+what which who whom whose why how where does do did doing done i me my mine myself our ours he him his
+she her they them their its was were been being am has had having get gets getting got could should
+would shall might must there here any some much many really actually also just very too so than then
+about into over tell know want need please thing things use used using take taking someone somebody
+anyone people person give given make like
+"""
+QUESTION_WORDS = tuple(_QUESTION_TEXT.split())
+
+
 def load_lay_terms(config: KbConfig | None = None) -> dict:
-    """The packaged lay-term map, with the KB's own ``lay_terms.yml`` laid over it."""
-    data = yaml.safe_load((Path(__file__).parent / LAY_TERMS_FILE).read_text(encoding="utf-8")) or {}
-    stop = [str(w).lower() for w in data.get("stop_words") or []]
-    terms = {str(k).lower(): [str(v) for v in vs or []] for k, vs in (data.get("terms") or {}).items()}
+    """The question words, with the KB's own ``lay_terms.yml`` (beside its mkdocs.yml) laid over them.
+
+    kb ships no lay terms: what a reader's word means is the KB's vocabulary, not the tool's."""
+    stop = list(QUESTION_WORDS)
+    terms: dict[str, list[str]] = {}
     local = config.root / LAY_TERMS_FILE if config else None
     if local and local.is_file():
         try:
@@ -312,7 +325,7 @@ def _config_key(config: KbConfig, meta: dict) -> str:
     parts = [
         str(SCHEMA_VERSION),
         _CODE,
-        repr((config.accept, config.severity, config.conditions)),
+        repr((config.accept, config.severity, config.conditions, config.csl)),
         json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
     ]
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()

@@ -359,7 +359,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         if str(c) in known:
             conds.append(str(c))
         else:
-            bad(line_of("conditions"), f"unknown condition id '{c}'; use one of {', '.join(known)}")
+            bad(line_of("conditions"), f"unknown condition id '{c}'; {_use_one_of(known)}")
 
     reviewed = meta.get("reviewed")
     reviewed_invalid = False  # given but not a date: bad-page says so, stale-review must not
@@ -380,7 +380,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
             for cid in tag.ids:
                 if cid not in known and cid != scope.NONE:
                     at = block.line + block.text[: tag.offset].count("\n")
-                    bad(at, f"unknown condition id '{cid}' in a conditions tag; use one of {', '.join(known)} or none")
+                    bad(at, f"unknown condition id '{cid}' in a conditions tag; {_use_one_of(known, 'none')}")
             if not tag.ids:
                 at = block.line + block.text[: tag.offset].count("\n")
                 bad(at, "empty conditions tag; write <!-- kb: conditions: ID, ID --> or <!-- kb: conditions: none -->")
@@ -471,3 +471,10 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
         memo.clear()
         memo.update(fresh)
     return pages, findings
+
+
+def _use_one_of(known: tuple[str, ...], *more: str) -> str:
+    """What to write instead of an unknown condition id; a KB may name no conditions at all."""
+    if not known:
+        return "this KB names no conditions: list them under conditions: in mkdocs.yml, or remove the id"
+    return "use one of " + " or ".join(x for x in (", ".join(known), *more) if x)

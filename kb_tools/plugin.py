@@ -78,7 +78,7 @@ SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template
 MARKDOWN = "\0markdown"  # a page's Markdown in the spool: its path and this
 OPTIONS = (
     *("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir"),
-    *("designs", "retractions", "records"),
+    *("designs", "retractions", "records", "csl"),
 )
 
 
@@ -96,6 +96,7 @@ class KbPluginConfig(base.Config):
     cache_dir = c.Optional(c.Type(str))
     retractions = c.Optional(c.Type((str, list)))
     designs = c.Optional(c.Type(list))
+    csl = c.Optional(c.Type(str))
 
 
 def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfig:

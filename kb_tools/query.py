@@ -87,7 +87,7 @@ class Vocabulary:
                 ws = words_of(phrase)
                 if ws:
                     phrases.setdefault(ws, cid)
-                    # readers write "suicidal thought" as often as "suicidal thoughts"
+                    # readers write "migraine headache" as often as "migraine headaches"
                     last = ws[-1]
                     alt = last[:-1] if last.endswith("s") and len(last) > 3 else last + "s"
                     phrases.setdefault(ws[:-1] + (alt,), cid)
@@ -188,7 +188,8 @@ class _Builder:
         self.flush()
         kind, fname = FIELDS[name]
         if not value.strip():
-            raise QueryError(f"'{name}:' needs a value, e.g. {name}:{_EXAMPLES[name]}")
+            example = (self.vocab.condition_ids or ("ID",))[0] if name == "condition" else _EXAMPLES[name]
+            raise QueryError(f"'{name}:' needs a value, e.g. {name}:{example}")
         if kind == "unit":
             ws = words_of(value)
             if ws:
@@ -213,7 +214,7 @@ class _Builder:
         )
 
 
-_EXAMPLES = {"condition": "ptsd", "source": "fda2023", "evidence": "rct", "year": "2023", "author": "smith"}
+_EXAMPLES = {"source": "fda2023", "evidence": "rct", "year": "2023", "author": "smith"}
 _EXAMPLES.update(design="rct", authority="regulatory")
 _EXAMPLES.update(title="safety", section="monitoring")
 

@@ -7,8 +7,8 @@ Whoosh query objects:
 * words are stemmed and matched in the claim text, its page title and section,
   and the cited sources' authors and titles;
 * condition names and synonyms from the KB's vocabulary also match the claims
-  tagged with that condition ("suicidal thoughts" finds suicidal-ideation claims);
-* lay words ("teenagers", "addictive") also match the terms in ``lay_terms.yml``;
+  tagged with that condition ("lumbago" finds low-back-pain claims);
+* lay words ("teenagers", "habit forming") also match the terms in ``lay_terms.yml``;
 * question and filler words are dropped;
 * "quoted phrases" match as phrases, ``-word`` excludes, and ``condition:``,
   ``source:``, ``evidence:``, ``year:`` and ``author:`` filter;
@@ -220,7 +220,7 @@ class Engine:
             extra = tuple(st.vocab.resolve_condition(c) for c in conditions)
             filt = _filter_query(parsed, extra, source)
             if not parsed.clauses and not parsed.negated and filt is None:
-                raise QueryError("type one or more words to search for, e.g. 'ketamine bladder'")
+                raise QueryError("type one or more words to search for, e.g. 'side effects'")
             if parsed.clauses and filt is None and not any(self._clause_query(st, c) for c in parsed.clauses):
                 raise QueryError("the query has only common words; add one that says what you are looking for")
             return self._run(st, query, parsed, filt, limit)
@@ -243,7 +243,7 @@ class Engine:
                 matched = self._matches(st, main, allow)
         if not matched and len(parsed.clauses) > 1:
             # No claim has every word: rank claims by how many of the words they have, so a
-            # question like "how does ketamine work in the brain" still finds the brain claim.
+            # question like "how does the treatment work in the brain" still finds the brain claim.
             relaxed = True
             main, scored = self._main_query(st, parsed, require_all=False)
             matched = self._matches(st, main, allow)

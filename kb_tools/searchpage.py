@@ -25,7 +25,7 @@ def search_page_markdown(config: KbConfig, use_directory_urls: bool = True) -> s
 <form class="kb-search__form" role="search" action="" method="get">
 <div class="kb-search__field"><label for="kb-search-q">Words to look for</label>
 <input id="kb-search-q" name="query" type="search" maxlength="{MAX_QUERY_CHARS}" autocomplete="off"
- placeholder="e.g. bladder, PTSD, is it addictive" spellcheck="true"></div>
+ placeholder="e.g. side effects, or a question" spellcheck="true"></div>
 <div class="kb-search__field"><label for="kb-search-condition">Condition</label>
 <select id="kb-search-condition" name="condition"><option value="">All conditions</option>{options}</select></div>
 <button type="submit">Search</button>

@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import apa, citations
+from . import apa, citations, csl
 from .cache import fingerprint
 from .check import Report, check, claim_grade
 from .config import KbConfig
@@ -179,7 +179,7 @@ class SiteData:
         """A memo of values rendered from this site's data: valid while the code, the APA formatting, the
         policy and the URL style stay the same (each entry is keyed by its own page or claim)."""
         config = self.config
-        policy = repr((config.accept, config.severity, config.conditions, use_directory_urls))
+        policy = repr((config.accept, config.severity, config.conditions, config.csl, use_directory_urls))
         policy += repr(sorted(self.report.notices.items()))  # pages show retraction notices and marks
         return Memo(config.cache_path, name, digest(code_key(), fingerprint(config), self.styled.digest, policy))
 
@@ -224,7 +224,9 @@ def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
     report = report or check(config)
     cat = report.catalogue
     _give_back_memory()  # the check's garbage, before pandoc's processes start beside this one
+    style = config.style()
     groups: dict[str, None] = {}  # each distinct citation, in pandoc syntax
+    page_groups: dict[str, list[str]] = {}  # a numeric style numbers each page's citations in its order
     memo = Memo(config.cache_path, "scans", digest(code_key(), fingerprint(config)))
     for page in cat.pages:
         path = config.docs_path / page.path
@@ -233,7 +235,12 @@ def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
         except OSError:
             continue  # the check already reported an unreadable page
         scan = memo.get(_scan_key(page.path, text), lambda: scan_page(text, page))  # noqa: B023
-        groups.update(dict.fromkeys(apa.citation_markdown(s.group) for s in scan.segments))
+        cites = [apa.citation_markdown(s.group) for s in scan.segments]
+        if style.numeric:
+            page_groups[page.path] = cites
+        else:
+            groups.update(dict.fromkeys(cites))
     memo.save()
-    styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], groups, config.cache_path)
+    keys = [s.key for s in cat.sources]
+    styled = csl.style_catalogue(cat.bibtex, keys, groups, page_groups, config.cache_path, style)
     return SiteData(config, report, styled, Scans(memo))

@@ -37,7 +37,7 @@ def test_command_options_in_readme(name):
                 assert opt in README, f"kb {name} {opt} is not documented in README.md"
 
 
-KNOWN_OPTIONS += ("records",)  # findings records
+KNOWN_OPTIONS += ("records", "csl")  # findings records, citation style
 
 
 @pytest.mark.parametrize("option", KNOWN_OPTIONS)

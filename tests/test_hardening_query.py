@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_tools.cli import cli
-from kb_tools.config import DEFAULT_CONDITIONS
+from kb_tools.config import load_config
 from kb_tools.index import load_lay_terms
 from kb_tools.query import Parsed, QueryError, Vocabulary, parse
 from kb_tools.search import MAX_LIMIT, MAX_QUERY_CHARS, Results
 
+from .conftest import REPO
 from .test_index_search import engine, search_kb  # noqa: F401 - module fixtures: a real index of the search KB
 from .test_serve import built_kb, server  # noqa: F401 - session fixtures: kb serve under uvicorn
 
@@ -120,8 +121,9 @@ PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=list(
 
 @pytest.fixture(scope="module")
 def vocab() -> Vocabulary:
-    conds = [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in DEFAULT_CONDITIONS]
-    return Vocabulary.from_meta({"conditions": conds, "lay_terms": load_lay_terms()})
+    kap = load_config(REPO)  # the KAP KB's conditions and lay terms
+    conds = [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in kap.conditions]
+    return Vocabulary.from_meta({"conditions": conds, "lay_terms": load_lay_terms(kap)})
 
 
 def check_json(data: dict) -> None:
