@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from .codes import finding
 from .config import KbConfig
 from .memo import Memo, MemoReader, code_key, digest
 from .model import Finding, Location
@@ -210,7 +211,7 @@ def _row(row: list[str], names: list[str], col: dict[str, int], where: Location)
 
 
 def _finding(path: str, line: int, message: str) -> Finding:
-    return Finding(CODE, "error", Location(path, line), f"retraction data: {message}")
+    return finding(CODE, Location(path, line), f"retraction data: {message}")
 
 
 # --- files, the memo and the lookup ---------------------------------------------------------------------
@@ -229,9 +230,8 @@ def files(config: KbConfig) -> tuple[list[Path], list[Finding]]:
         matched = sorted(p for p in found if p.is_file())
         if not matched:
             findings.append(
-                Finding(
+                finding(
                     CODE,
-                    "error",
                     _option_location(config),
                     f"retractions: no file matches '{pattern}'; download the Retraction Watch CSV "
                     "(see the editors' guide) to that path, or fix the pattern",
