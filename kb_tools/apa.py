@@ -8,7 +8,7 @@ consistent across the whole site. Results are cached by content hash.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import html
 import json
 import os
@@ -28,8 +28,8 @@ from . import progress
 from .bibliography import nfc
 from .errors import BuildError
 from .model import Citation, CitationGroup
+from .storage import cache_key, digest, write_atomic
 
-CACHE_VERSION = "3"
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 _DIV = re.compile(r'<div id="kbcite-(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
 _ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>', re.S)
@@ -265,8 +265,8 @@ def crossref_parents(keys: set[str], entries: dict[str, str]) -> set[str]:
 
 
 def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
-    digest = hashlib.sha256("\0".join([CACHE_VERSION, *parts]).encode()).hexdigest()
-    cache_file = cache_dir / f"apa-{digest[:32]}.json" if cache_dir else None
+    key = cache_key(*parts, pandoc=True)  # pandoc's version too: another pandoc may format differently
+    cache_file = cache_dir / f"apa-{key}.json" if cache_dir else None
     if cache_file and cache_file.is_file():
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -275,13 +275,8 @@ def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
             pass  # a damaged cache entry is simply recomputed
     result = compute()
     if cache_file:
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"references": result.references, "citations": list(result.citations)}))
-            tmp.replace(cache_file)
-        except OSError:
-            pass  # the cache is an optimisation; a read-only folder must not fail the build
+        with contextlib.suppress(OSError):  # the cache is an optimisation; a read-only folder must not fail the build
+            write_atomic(cache_file, json.dumps({"references": result.references, "citations": list(result.citations)}))
     return result
 
 
@@ -342,7 +337,7 @@ class Styled:
     def digest(self) -> str:
         """A hash of every formatted entry and citation: what a page rendered from them depends on."""
         data = json.dumps([self.formatted.references, self.formatted.citations, self.index], ensure_ascii=False)
-        return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return digest(data)
 
     def reference_text(self, key: str) -> str:
         return self.formatted.reference_text(key)

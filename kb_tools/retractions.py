@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -30,8 +29,9 @@ from urllib.parse import unquote
 
 from .codes import finding
 from .config import KbConfig
-from .memo import Memo, MemoReader, code_key, digest
+from .memo import Memo, MemoReader
 from .model import Finding, Location
+from .storage import digest, file_digest
 
 RETRACTION = "Retraction"
 CORRECTION = "Correction"
@@ -260,14 +260,6 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _content_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load(config: KbConfig, dois: Iterable[str], pmids: Iterable[str]) -> Retractions:
     """The notices for these DOIs and PMIDs (raw values) from the configured files, with the data's findings."""
     paths, findings = files(config)
@@ -279,11 +271,11 @@ def load(config: KbConfig, dois: Iterable[str], pmids: Iterable[str]) -> Retract
     for p in paths:
         shown = display_path(p, config.root)
         try:
-            parts.append((shown, _content_digest(p)))
+            parts.append((shown, file_digest(p)))
             named.append((p, shown))
         except OSError as exc:
             findings.append(_finding(shown, 1, f"cannot read the file ({exc.strerror or exc}); check the path"))
-    context = digest(code_key(), *(x for part in parts for x in part))
+    context = digest(*(x for part in parts for x in part))  # Memo adds kb_tools' code (storage.cache_key)
     memo_file = config.cache_path / "memo-retractions.sqlite"  # the file a ``Memo`` named "retractions" keeps
     reader = MemoReader(memo_file, context)
     try:
