@@ -303,12 +303,11 @@ def _fingerprint(doc: dict) -> str:
 
 
 def _config_key(config: KbConfig, meta: dict) -> str:
-    """What the index depends on besides its documents (each has its own fingerprint): schema, kb_tools'
-    code and Whoosh's version (``storage.cache_key``), the policy and the vocabulary. Not the whole config:
-    ``kb build`` points ``site_dir`` at a new staging folder every time, which would make every build a
-    full rebuild."""
+    """What the index depends on besides its documents (each has its own fingerprint): kb_tools' code (the
+    schema with it) and Whoosh's version (``storage.cache_key``), the policy and the vocabulary. Not the
+    whole config: ``kb build`` points ``site_dir`` at a new staging folder every time, which would make
+    every build a full rebuild."""
     return cache_key(
-        SCHEMA_VERSION,
         repr((config.accept, config.severity, config.conditions)),
         json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
     )
