@@ -24,8 +24,6 @@ from .options import OPTIONS, with_defaults
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
 DEFAULT_ACCEPT = tuple(OPTIONS["accept"].default)
 
-FINDING_CODES = DEFAULT_SEVERITY  # code -> default severity (kb_tools.codes is the registry)
-
 DEFAULT_CONDITIONS = (
     Condition(
         "depression",
