@@ -8,7 +8,7 @@ consistent across the whole site. Results are cached by content hash.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import html
 import json
 import os
@@ -31,8 +31,8 @@ from .bibsplit import confusable, crossref_parents, split_bibtex
 from .bibsplit import group_keys as _group_keys
 from .errors import BuildError
 from .model import Citation, CitationGroup
+from .storage import cache_key, digest, write_atomic
 
-CACHE_VERSION = "3"
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 _DIV = re.compile(r'<div id="kbcite-(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
 # an entry ends where the next one starts, or the list does: a numeric style's entry holds two divs of its own
@@ -223,8 +223,8 @@ def _plan_chunks(entries: dict[str, str], groups: Sequence[str]) -> list[_Chunk]
 
 
 def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
-    digest = hashlib.sha256("\0".join([CACHE_VERSION, *parts]).encode()).hexdigest()
-    cache_file = cache_dir / f"apa-{digest[:32]}.json" if cache_dir else None
+    key = cache_key(*parts, pandoc=True)  # pandoc's version too: another pandoc may format differently
+    cache_file = cache_dir / f"apa-{key}.json" if cache_dir else None
     if cache_file and cache_file.is_file():
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -233,13 +233,8 @@ def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
             pass  # a damaged cache entry is simply recomputed
     result = compute()
     if cache_file:
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"references": result.references, "citations": list(result.citations)}))
-            tmp.replace(cache_file)
-        except OSError:
-            pass  # the cache is an optimisation; a read-only folder must not fail the build
+        with contextlib.suppress(OSError):  # the cache is an optimisation; a read-only folder must not fail the build
+            write_atomic(cache_file, json.dumps({"references": result.references, "citations": list(result.citations)}))
     return result
 
 
@@ -336,7 +331,7 @@ class Styled:
             [self.style, self.formatted.references, self.formatted.citations, self.index, self.entries, pages],
             ensure_ascii=False,
         )
-        return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return digest(data)
 
     def reference_text(self, key: str) -> str:
         return html_to_text(self.reference_html(key))
@@ -362,5 +357,5 @@ def style_catalogue(
         wanted.setdefault(g if isinstance(g, str) else citation_markdown(g))
     order = list(wanted)
     formatted = format_all(bibtex, order, cache_dir, csl, label)
-    style = "" if csl is None or csl == csl_path() else f"{csl}\0{hashlib.sha256(csl.read_bytes()).hexdigest()}"
+    style = "" if csl is None or csl == csl_path() else f"{csl}\0{digest(csl.read_bytes())}"
     return Styled(formatted, {g: n for n, g in enumerate(order)}, style=style)

@@ -17,7 +17,6 @@ import logging
 import shutil
 import signal
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from . import incremental, progress
 from .check import Report, check
 from .config import KbConfig
 from .errors import BuildError, ConfigError
-from .folders import exchange
+from .storage import put_back, swap_in
 
 
 @dataclass(frozen=True)
@@ -42,45 +41,6 @@ def staging_dir(target: Path) -> Path:
     """An empty folder next to ``target``, so swapping it in is a rename on the same file system."""
     target.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
-
-
-def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:
-    """Replace ``target`` by ``new``, in one step where the system can, so ``kb serve`` never finds it missing.
-
-    The old folder ends up next to ``target``; it is removed, or with ``keep_old`` returned (None if there was
-    none) so ``put_back`` can restore it.
-    """
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{new.name.rsplit('-', 1)[-1]}")
-        if exchange(new, target):
-            new.rename(old)  # ``new`` holds the previous folder now
-        else:
-            target.rename(old)
-            try:
-                new.rename(target)
-            except BaseException:
-                old.rename(target)
-                raise
-    else:
-        new.rename(target)
-    if old is not None and not keep_old:
-        shutil.rmtree(old, ignore_errors=True)
-        return None
-    return old
-
-
-def put_back(old: Path | None, target: Path) -> None:
-    """Undo ``swap_in(..., keep_old=True)``: ``target`` is the folder ``old`` was before."""
-    trash = target.with_name(f".{target.name}.old-undo-{uuid.uuid4().hex[:8]}")
-    if old is not None and target.exists() and exchange(old, target):
-        old.rename(trash)
-    else:
-        if target.exists():
-            target.rename(trash)
-        if old is not None:
-            old.rename(target)
-    shutil.rmtree(trash, ignore_errors=True)
 
 
 def clear_leftovers(target: Path) -> None:

@@ -9,9 +9,7 @@ changes the vocabulary takes effect when the new index is swapped in.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -31,9 +29,9 @@ from .check import Report, claim_grade
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
-from .folders import exchange
 from .model import Claim, Page, Source
 from .pages import labelled_row
+from .storage import cache_key, digest, swap_in
 
 SCHEMA_VERSION = 7
 META_FILE = "kb-index.json"
@@ -44,7 +42,6 @@ MAX_STALE = 0.2  # rebuild from scratch once a fifth of the documents were repla
 MIN_STALE = 1000  # ... and more than this many: below it, deleted documents cost searches next to nothing
 WRITER_LIMIT_MB = 128  # the posting pool; past it Whoosh sorts runs on disk (100,000 claims spill a little)
 
-_CODE = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()  # this module as imported
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _WORD = re.compile(r"\w+")
@@ -315,20 +312,18 @@ def store_index(
 
 
 def _fingerprint(doc: dict) -> str:
-    return hashlib.blake2b(json.dumps(doc, sort_keys=True).encode("utf-8"), digest_size=12).hexdigest()
+    return digest(json.dumps(doc, sort_keys=True))
 
 
 def _config_key(config: KbConfig, meta: dict) -> str:
-    """What the index depends on besides its documents (each has its own fingerprint): schema, this
-    module's code, the policy and the vocabulary. Not the whole config: ``kb build`` points ``site_dir``
-    at a new staging folder every time, which would make every build a full rebuild."""
-    parts = [
-        str(SCHEMA_VERSION),
-        _CODE,
+    """What the index depends on besides its documents (each has its own fingerprint): kb_tools' code (the
+    schema with it) and Whoosh's version (``storage.cache_key``), the policy, the citation style and the
+    vocabulary. Not the whole config: ``kb build`` points ``site_dir`` at a new staging folder every time,
+    which would make every build a full rebuild."""
+    return cache_key(
         repr((config.accept, config.severity, config.conditions, config.csl)),
         json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
-    ]
-    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+    )
 
 
 def _update_plan(previous: Path, meta: dict, prints: dict[str, str]) -> tuple[set[str], set[str]] | None:
@@ -349,25 +344,6 @@ def _update_plan(previous: Path, meta: dict, prints: dict[str, str]) -> tuple[se
         return None
     meta["stale"] = stale
     return changed, delete
-
-
-def swap_in(new: Path, target: Path) -> None:
-    """Put folder ``new`` at ``target``; afterwards ``new`` holds the old index (or is gone)."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    if exchange(new, target):
-        return
-    # No atomic exchange here: two renames, so for a moment there is no index;
-    # readers keep the index they have open until a complete one is back.
-    old = target.parent / f".{target.name}-old-{uuid.uuid4().hex[:8]}"
-    os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except OSError:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_meta(path: Path) -> dict | None:

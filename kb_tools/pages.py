@@ -26,6 +26,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import citations, scope
 from .cache import text_key
+from .codes import finding
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .model import Citation, Claim, Finding, Location, Page
@@ -339,7 +340,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
     findings: list[Finding] = []
 
     def bad(line: int, msg: str) -> None:
-        findings.append(Finding("bad-page", "error", Location(display, line), msg))
+        findings.append(finding("bad-page", Location(display, line), msg))
 
     if parsed.meta_error:
         at, msg = parsed.meta_error.split(":", 1)
@@ -456,9 +457,7 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
         try:
             text = read_text(path)
         except OSError as exc:
-            findings.append(
-                Finding("bad-page", "error", Location(display, 1), f"cannot read the page ({exc.strerror})")
-            )
+            findings.append(finding("bad-page", Location(display, 1), f"cannot read the page ({exc.strerror})"))
             continue
         key = text_key(rel, text) if memo is not None else None
         hit = memo.get(key) if memo is not None else None

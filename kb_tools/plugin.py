@@ -42,8 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -62,6 +60,8 @@ from .errors import KbError
 from .evidence import tables_key
 from .exports import EXPORTS, write_exports
 from .memo import Memo, digest
+from .options import NAMES as OPTIONS
+from .options import plugin_config_class
 from .render import render_page
 from .searchpage import search_page_markdown
 from .sitedata import SiteData, prepare
@@ -76,27 +76,7 @@ LIGHT_TEMPLATE = "kb-light.html"
 # and are dropped once the page is written (``on_post_page``): this is what the page holds meanwhile
 SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template is rendered -->"
 MARKDOWN = "\0markdown"  # a page's Markdown in the spool: its path and this
-OPTIONS = (
-    *("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir"),
-    *("designs", "retractions", "records", "csl"),
-)
-
-
-class KbPluginConfig(base.Config):
-    """Loosely typed here on purpose: ``config.config_from_options`` is the one validator."""
-
-    enabled = c.Type(bool, default=True)
-    bibliography = c.Optional(c.Type((str, list)))
-    records = c.Optional(c.Type((str, list)))
-    accept = c.Optional(c.Type(list))
-    severity = c.Optional(c.Type(dict))
-    conditions = c.Optional(c.Type(list))
-    review_max_age_days = c.Optional(c.Type(int))
-    index_dir = c.Optional(c.Type(str))
-    cache_dir = c.Optional(c.Type(str))
-    retractions = c.Optional(c.Type((str, list)))
-    designs = c.Optional(c.Type(list))
-    csl = c.Optional(c.Type(str))
+KbPluginConfig = plugin_config_class()  # one entry per option of kb_tools.options, the registry
 
 
 def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfig:

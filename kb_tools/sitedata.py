@@ -9,15 +9,13 @@ all read the resulting ``SiteData``; nothing re-reads the KB.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import apa, citations, csl
+from . import apa, citations, csl, storage
 from .cache import fingerprint
 from .check import Report, check, claim_grade
 from .config import KbConfig
@@ -216,7 +214,7 @@ def _give_back_memory() -> None:
     """
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        storage.libc().malloc_trim(0)
 
 
 def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
