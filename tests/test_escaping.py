@@ -27,7 +27,7 @@ from benchmarks.chromium import CHROMIUM_ARGS as ARGS
 
 from .conftest import KBS
 from .site_helpers import mkdocs_build
-from .test_hardening_serve import Served
+from .test_serve_security import Served
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("pandoc") is None, reason="the site build needs pandoc"),
