@@ -19,9 +19,9 @@ from .sitedata import SiteData
 
 PAGE_PATH = "search.md"
 DATA_PATH = "search-data.json"
-# How the facets and results name source types (the .bib's ``sourcetype`` values).
+# How the facets name source types (the .bib's ``sourcetype`` values), as /api/search's facets do.
 SOURCE_TYPE_LABELS = {
-    "journal": "Journal",
+    "journal": "Journal article",
     "government": "Government",
     "university": "University",
     "professional": "Professional body",

@@ -35,6 +35,4 @@ class _Only(jinja2.FileSystemLoader):
 
 def theme_overrides(loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
     """``loader`` with kb's overrides ahead of it, and ``loader`` itself reachable under ``kb-theme:``."""
-    return jinja2.ChoiceLoader(
-        [_Only(THEME, OVERRIDDEN), jinja2.PrefixLoader({PREFIX: loader}, delimiter=":"), loader]
-    )
+    return jinja2.ChoiceLoader([_Only(THEME, OVERRIDDEN), jinja2.PrefixLoader({PREFIX: loader}, delimiter=":"), loader])

@@ -8,6 +8,8 @@ and written to ``tests/artifacts/axe-counts.txt``, with screenshots of every pag
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from benchmarks import a11y
@@ -151,6 +153,18 @@ def test_search_page_works_from_the_keyboard(browser, base):
     assert "filters" in seen and "checkbox" in seen and "kb-search-sort" in seen
     page.keyboard.press("Enter")  # the first result's link
     page.wait_for_url("**#c-*")
+    context.close()
+
+
+def test_reduced_search_shows_claims_as_readers_see_them(browser, base):
+    """On a static host the browser searches claims.json: links' targets, paths and keys never show."""
+    context = a11y.new_context(browser, base, "light")
+    page = context.new_page()
+    page.goto(base + "/search/?q=treatment+stages")
+    page.locator(".kb-search__result").first.wait_for()
+    shown = page.locator(".kb-search__results").inner_text()
+    assert "treatment stages page" in shown
+    assert re.findall(r"\S+\.md\b|\]\(|`", shown) == []
     context.close()
 
 

@@ -91,11 +91,17 @@
     return data;
   }
 
+  // Claim text as readers see it, as kb_tools.index.plain_text gives it to the API: no link targets or emphasis.
+  function plain(text) {
+    return String(text || "").replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/(\*\*|__|\*|`)/g, "").replace(/\s+/g, " ").trim();
+  }
+
   function prepare(claims, meta) {
     var rank = {};
     meta.designs.forEach(function (d, i) { rank[d.id] = i; });
     var vocab = new Map();
     var prepared = claims.map(function (c, order) {
+      c.text = plain(c.text);
       var textWords = words(c.text), title = meta.pages[c.page] || "";
       textWords.forEach(function (w) { var f = fold(w); vocab.set(f, (vocab.get(f) || 0) + 1); });
       var types = [];
@@ -223,8 +229,11 @@
       if (!passes(h.p, selected, facet)) return;
       facetValues(h.p, facet).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
     });
-    return labels.map(function (l) { return { value: l.id, label: l.label, count: counts[l.id] || 0 }; })
+    var out = labels.map(function (l) { return { value: l.id, label: l.label, count: counts[l.id] || 0 }; })
       .filter(function (f) { return f.count > 0 || (selected[facet] || []).indexOf(f.value) >= 0; });
+    // as the API lists them: conditions in the KB's order, designs strongest first, source types by count
+    if (facet === "sourcetype") out.sort(function (a, b) { return b.count - a.count; }); // stable: ties keep their order
+    return out;
   }
 
   function searchStatic(db, p, suggestion) {

@@ -131,7 +131,11 @@
       this.notice.hidden = false;
     }
     this.clear();
-    if (r.error) { this.status.textContent = r.error; return; }
+    if (r.error) {
+      this.status.textContent = r.error;
+      if (this.filtered()) this.emptyState(); // a filter the search does not know: offer to clear them
+      return;
+    }
     (r.facets && r.facets.condition || []).forEach(function (f) { self.names[f.value] = f.label; });
     if (r.facets) this.showFacets(r.facets);
     this.sortBox.hidden = !r.facets || !r.total;
