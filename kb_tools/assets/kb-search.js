@@ -141,7 +141,7 @@
     this.sortBox.hidden = !r.facets || !r.total;
     var shown = r.results.length;
     this.status.textContent = r.total === 0 ? "No claims found." :
-      r.total + (r.total === 1 ? " claim" : " claims") + (shown < r.total ? ", showing " + shown : "") + ".";
+      r.total + (r.total === 1 ? " claim found" : " claims found") + (shown < r.total ? ", showing " + shown : "") + ".";
     this.showMessages(r);
     var focusFrom = Math.min(shown, this.focusFrom || Infinity);
     r.results.forEach(function (res) { self.list.appendChild(self.item(res)); });
