@@ -78,7 +78,7 @@ def search_page_markdown(config: KbConfig, use_directory_urls: bool = True) -> s
 <form class="kb-search__form" role="search" action="" method="get">
 <label class="kb-search__label" for="kb-search-q">Search the claims</label>
 <div class="kb-search__bar"><input id="kb-search-q" class="kb-search__input" name="q" type="search"
- maxlength="{MAX_QUERY_CHARS}" autocomplete="off" placeholder="e.g. bladder, PTSD, is it addictive" spellcheck="true">
+ maxlength="{MAX_QUERY_CHARS}" autocomplete="off" placeholder="e.g. side effects, or a question" spellcheck="true">
 <button class="md-button md-button--primary kb-search__submit" type="submit">Search</button></div>
 </form>
 <p class="kb-search__notice" hidden></p>
@@ -110,7 +110,7 @@ Type words or a question: results list the claims that have all of them (or, fai
 with its page, its evidence and its sources. Put "a phrase" in quotes. Narrow the results by condition,
 study design or source type with the filters, and sort them by relevance or by the strength of their
 study design. The search box at the top of every page finds claims too; its last option searches the
-text of the pages instead (for example the editors' guide).
+text of the pages instead, for what is not a cited claim.
 
 {html}
 """

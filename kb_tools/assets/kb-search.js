@@ -198,7 +198,7 @@
       li.appendChild(document.createTextNode(" or choose fewer of them."));
     }
     if (q) {
-      tip("Check the spelling, or use fewer or more general words: a symptom, a drug, a condition (for example “bladder”, “PTSD”, “blood pressure”).");
+      tip("Check the spelling, or use fewer or more general words: a symptom, a treatment, a condition.");
       var last = tip(""), page = K.el("button", "kb-search__linkish", "Search the pages' text for “" + q + "”");
       page.type = "button";
       page.addEventListener("click", function () { K.openPageSearch(q); });
