@@ -63,10 +63,11 @@ from .memo import Memo, digest
 from .options import NAMES as OPTIONS
 from .options import plugin_config_class
 from .render import render_page
-from .searchpage import search_page_markdown
+from .searchpage import search_files
 from .sitedata import SiteData, prepare
 from .sitepages import generated_page_makers, restore_html, stash_html
 from .spool import Spool
+from .theme import theme_overrides
 
 log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent / "assets"
@@ -250,8 +251,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for path, make in generated_page_makers(self.site, use_dir, self._generated, order).items():
             if self._add(files, File.generated(config, path, content="")):
                 self._makers[path] = make
-        # the search page is its own HTML and script: its Markdown is left as it is
-        self._add(files, File.generated(config, "search.md", content=search_page_markdown(self.site.config)))
+        # the search page is its own HTML and script: its Markdown is left as it is; search-data.json beside it
+        for path, content in search_files(self.site, use_dir).items():
+            self._add(files, File.generated(config, path, content=content))
         self._exports = []  # written in ``on_post_build``; a docs/ file of the same name wins, as for pages
         for path in EXPORTS:
             if files.get_file_from_path(path) is not None:
@@ -322,6 +324,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._files = files
         skip = jinja2.DictLoader({incremental.SKIP_TEMPLATE: ""})
         env.loader = jinja2.ChoiceLoader([skip, env.loader, jinja2.FileSystemLoader(str(THEME))])
+        env.loader = theme_overrides(env.loader)  # the header's search box finds claims
         reuse = self._reuse
         if reuse is None or self._nav is None:
             progress.stage("writing pages", len(files.documentation_pages()))
