@@ -2,8 +2,9 @@
 
 ``kb_tools.mdext`` renders a KB page's citations, claim anchors, "citation needed" marks, review date and
 reference list with the same code as the MkDocs plugin (``render.render_page``). A preprocessor needs to
-know which page it converts: it asks the engine's page context (``PAGE_CONTEXTS``, e.g. Zensical's
-``ContextPreprocessor``, whose ``page.path`` is the docs-relative path). The build's data comes from
+know which page it converts: it asks the engine's page context (Zensical registers a
+``ContextPreprocessor`` whose ``page`` has the docs-relative ``path`` and the front matter, ``meta``, that
+Zensical puts into the page's template after the conversion). The build's data comes from
 ``session``: ``kb build --engine zensical`` opens one around the engine's run, in the same process.
 
 Outside a session, or for a page the KB does not know (a generated page, a draft), the Markdown passes
@@ -13,6 +14,7 @@ through unchanged.
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -51,14 +53,23 @@ def session(site: SiteData, use_directory_urls: bool | None) -> Iterator[Session
         _session = previous
 
 
-def page_path(md: Markdown) -> str | None:
-    """The docs-relative path of the page ``md`` is converting, as the engine tells it (None if it does not)."""
+def engine_page(md: Markdown) -> Any | None:
+    """The engine's record of the page ``md`` is converting (with ``path``, docs-relative, and ``meta``)."""
     for processor in md.preprocessors:
         page = getattr(processor, "page", None)  # Zensical's ContextPreprocessor holds the page being rendered
-        path = getattr(page, "path", None)
-        if isinstance(path, str):
-            return path.replace("\\", "/")
+        if isinstance(getattr(page, "path", None), str):
+            return page
     return None
+
+
+def escape_meta(meta: Any) -> None:
+    """Front matter ``title`` and ``description`` as text: themes print them into the HTML as they are
+    (the title, the nav, meta tags), so a ``<script>`` in one, or in a BibTeX field, would run on the page."""
+    if not isinstance(meta, dict):
+        return
+    for key in ("title", "description"):
+        if isinstance(meta.get(key), str):
+            meta[key] = html.escape(meta[key], quote=True)
 
 
 def render_lines(current: Session, path: str, lines: list[str]) -> list[str]:
@@ -79,10 +90,11 @@ def render_lines(current: Session, path: str, lines: list[str]) -> list[str]:
 class KbPreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         current = _session
-        path = page_path(self.md) if current is not None else None
-        if current is None or path is None:
+        page = engine_page(self.md) if current is not None else None
+        if current is None or page is None:
             return lines
-        return render_lines(current, path, lines)
+        escape_meta(getattr(page, "meta", None))  # every page's, generated ones' too (the engine returns it)
+        return render_lines(current, page.path.replace("\\", "/"), lines)
 
 
 class KbExtension(Extension):

@@ -131,7 +131,8 @@ def main(fd: int) -> int:
         relay.send("error", "config" if isinstance(exc, ConfigError) else "build", text)
         return 1
     except Exception as exc:  # reported in the parent as a failed build, the previous site kept
-        relay.send("error", "build", f"the build failed ({exc.__class__.__name__}: {exc}); the previous site is unchanged")
+        failure = f"{exc.__class__.__name__}: {exc}"
+        relay.send("error", "build", f"the build failed ({failure}); the previous site is unchanged")
         return 1
     return 0
 

@@ -21,6 +21,7 @@ import contextlib
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,18 +92,32 @@ def engine_config(config: KbConfig, settings: dict, staged: StagedDocs) -> dict:
     return out
 
 
+_ROUTINE = ("Build started", "No issues found", "Build finished in")  # Zensical's progress, not news
+
+
 @contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Zensical prints its progress and warnings on standard output, which ``kb build`` keeps for its report."""
+def _output_shown_on_stderr() -> Iterator[None]:
+    """Zensical prints on standard output, which ``kb build`` keeps for its report, and on standard error:
+    both are held until the build is done, then shown on standard error without the routine lines."""
     sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 1)
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, copy in zip((1, 2), saved, strict=True):
+                os.dup2(copy, fd)
+                os.close(copy)
+            captured.seek(0)
+            for line in captured.read().decode("utf-8", errors="replace").splitlines(keepends=True):
+                if not line.startswith(_ROUTINE):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 def _zensical_build(config_file: Path) -> None:
@@ -110,10 +125,13 @@ def _zensical_build(config_file: Path) -> None:
 
     progress.stage("building the site with Zensical")
     try:
-        with _stdout_to_stderr():
+        with _output_shown_on_stderr():
             zensical.build(str(config_file), {"clean": True, "strict": False})
     except Exception as exc:  # Zensical raises RuntimeError or its own ConfigurationError, with a message
-        raise BuildError(f"zensical could not build the site: {exc}; the previous site is unchanged") from exc
+        why = str(exc)
+        if "strict" in why:  # mkdocs.yml's own ``strict: true``, which Zensical honours as MkDocs does
+            why += " (mkdocs.yml sets strict: true; fix the warnings above)"
+        raise BuildError(f"zensical could not build the site: {why}; the previous site is unchanged") from exc
 
 
 def run(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
