@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -92,6 +93,7 @@ def engine_config(config: KbConfig, settings: dict, staged: StagedDocs) -> dict:
     return out
 
 
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 _ROUTINE = ("Build started", "No issues found", "Build finished in")  # Zensical's progress, not news
 
 
@@ -114,10 +116,18 @@ def _output_shown_on_stderr() -> Iterator[None]:
                 os.dup2(copy, fd)
                 os.close(copy)
             captured.seek(0)
-            for line in captured.read().decode("utf-8", errors="replace").splitlines(keepends=True):
-                if not line.startswith(_ROUTINE):
-                    sys.stderr.write(line)
+            text = captured.read().decode("utf-8", errors="replace")
+            if not _isatty(sys.stderr):  # Zensical colours even a log file, a character at a time
+                text = _COLOUR.sub("", text)
+            sys.stderr.writelines(line for line in text.splitlines(keepends=True) if not line.startswith(_ROUTINE))
             sys.stderr.flush()
+
+
+def _isatty(out) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _zensical_build(config_file: Path) -> None:
