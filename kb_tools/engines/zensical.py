@@ -8,7 +8,8 @@ What the kb plugin does under MkDocs is done around Zensical instead:
   as Markdown (``kb_tools.staging``) and a ``mkdocs.yml`` that inherits the KB's own (``INHERIT``) and
   adds kb's nav sections, stylesheet, scripts and the ``kb_tools.mdext`` Markdown extension, which
   renders citations, claim anchors and reference lists page by page;
-* Zensical builds that into the work folder's ``site/``, which becomes the staging site, and
+* Zensical builds that, in a child process (forked, so the extension has the build's data), into the
+  work folder's ``site/``, which becomes the staging site, and
   ``claims.json`` and ``references.json`` are written into it (``exports.write_exports``).
 
 The work folder (with Zensical's own cache) is removed after every build: Zensical's cache knows the
@@ -29,11 +30,12 @@ from pathlib import Path
 import yaml
 
 from .. import index_process, mdext, progress, urls
+from ..background import Job
 from ..check import Report
 from ..config import KbConfig
 from ..errors import BuildError, ConfigError
 from ..exports import EXPORTS, write_exports
-from ..sitedata import prepare
+from ..sitedata import SiteData, prepare
 from ..staging import StagedDocs, stage_docs
 
 CONFIG_NAME = "mkdocs.yml"  # Zensical reads MkDocs' format; its own zensical.toml has no INHERIT
@@ -130,12 +132,12 @@ def _isatty(out) -> bool:
         return False
 
 
-def _zensical_build(config_file: Path) -> None:
+def _zensical_build(config_file: Path, site: SiteData) -> None:
+    """Zensical's build of ``config_file``, with kb's Markdown extension rendering from ``site``."""
     import zensical
 
-    progress.stage("building the site with Zensical")
     try:
-        with _output_shown_on_stderr():
+        with _output_shown_on_stderr(), mdext.session(site, urls.SOURCE_LINKS):  # Zensical resolves the links
             zensical.build(str(config_file), {"clean": True, "strict": False})
     except Exception as exc:  # Zensical raises RuntimeError or its own ConfigurationError, with a message
         why = str(exc)
@@ -155,8 +157,14 @@ def run(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> No
         staged = stage_docs(site, work / "docs", settings.get("nav"), use_dir)
         config_file = work / CONFIG_NAME
         config_file.write_text(yaml.safe_dump(engine_config(config, settings, staged), sort_keys=False), "utf-8")
-        with mdext.session(site, urls.SOURCE_LINKS):  # Zensical resolves links between Markdown files
-            _zensical_build(config_file)
+        progress.stage("building the site with Zensical")
+        # in a child process: Zensical takes over SIGINT and SIGTERM (and ends its process when one comes),
+        # so a ``kb build`` that is interrupted stops it and still cleans up here
+        build = Job("Zensical build", _zensical_build, config_file, site)
+        try:
+            build.wait()
+        finally:
+            build.cancel()  # when interrupted: before the work folder is removed under it
         os.replace(work / "site", site_dir)  # onto the empty staging folder, on the same file system
         progress.stage("writing claims.json and references.json")
         exports = [p for p in EXPORTS if not (staged.docs / p).exists()]  # a docs/ file of the name wins
