@@ -71,7 +71,8 @@ def site_key(config) -> str:
     return digest(
         _VERSION,
         code_key(),
-        *(_version(d) for d in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")),
+        type(config).__module__.split(".", 1)[0],  # the engine: mkdocs, or properdocs under kb build --engine
+        *(_version(d) for d in ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")),
         config_file.read_bytes() if config_file.is_file() else b"",
         extensions,
         config.use_directory_urls,
