@@ -190,3 +190,32 @@ def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path):
     result = kb_build(kb, "--engine", "hugo")
     assert result.returncode == 2 and "hugo" in result.stderr
     assert not (kb / "site").exists()
+
+
+@pytest.mark.browser
+def test_full_reference_shows_on_hover(built):
+    """Material's tooltips (``content.tooltips``, which kb turns on) show a citation's full reference."""
+    from benchmarks.a11y import static_server
+    from benchmarks.chromium import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    _, kb = built
+    first = next(a for _, a in parse_html(kb / "site/topics/ketamine/index.html").links if a.get("class") == "kb-cite")
+    with static_server(kb / "site") as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            local = base  # only the local site: nothing from the internet may slow or break the test
+            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(local) else r.abort())
+            page = context.new_page()
+            page.goto(f"{base}/topics/ketamine/")
+            cite = page.locator("a.kb-cite").first
+            cite.hover()
+            tip = page.locator("[role=tooltip].md-tooltip2--active")
+            tip.wait_for(timeout=10_000)
+            assert " ".join(tip.inner_text().split()) == " ".join(first["title"].split())  # the full reference
+        finally:
+            browser.close()
