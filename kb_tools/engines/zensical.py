@@ -86,6 +86,8 @@ def engine_config(config: KbConfig, settings: dict, staged: StagedDocs) -> dict:
         "markdown_extensions": added_extensions,
     }
     theme_out: dict = {}
+    if theme.get("name") == "material" and "variant" not in theme:
+        theme_out["variant"] = "classic"  # Material's look, as the site has under MkDocs (Zensical's default is new)
     if TOOLTIPS not in (theme.get("features") or []):
         theme_out["features"] = [TOOLTIPS]
     if isinstance(theme.get("custom_dir"), str):  # relative to the KB, not to the work folder
