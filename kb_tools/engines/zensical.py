@@ -75,7 +75,8 @@ def engine_config(config: KbConfig, settings: dict, staged: StagedDocs) -> dict:
         added_extensions = [*DEFAULT_MARKDOWN_EXTENSIONS, extension]
     else:
         added_extensions = [extension]
-    theme = settings.get("theme") if isinstance(settings.get("theme"), dict) else {}
+    named = settings.get("theme")  # a mapping, or just the theme's name
+    theme = named if isinstance(named, dict) else {"name": named} if isinstance(named, str) else {}
     out: dict = {
         "INHERIT": str(config.config_file),
         "docs_dir": "docs",
@@ -85,7 +86,7 @@ def engine_config(config: KbConfig, settings: dict, staged: StagedDocs) -> dict:
         "extra_javascript": list(staged.scripts),
         "markdown_extensions": added_extensions,
     }
-    theme_out: dict = {}
+    theme_out: dict = {"name": named} if isinstance(named, str) else {}  # a mapping here replaces a name there
     if theme.get("name") == "material" and "variant" not in theme:
         theme_out["variant"] = "classic"  # Material's look, as the site has under MkDocs (Zensical's default is new)
     if TOOLTIPS not in (theme.get("features") or []):
