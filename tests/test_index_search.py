@@ -13,6 +13,7 @@ from kb_tools import apa
 from kb_tools.check import check
 from kb_tools.cli import cli
 from kb_tools.config import load_config
+from kb_tools.facets import FACETS
 from kb_tools.index import META_FILE, SCHEMA_VERSION, read_meta, write_index
 from kb_tools.search import Engine, IndexMissing, QueryError
 
@@ -164,13 +165,16 @@ def test_highlight_escapes_before_marking(engine):
 
 def test_json_contract(engine):
     data = json.loads(json.dumps(engine.search("blood pressure").to_json()))
-    assert set(data) == {"query", "total", "results", "suggestion"}
+    assert set(data) == {"query", "total", "results", "suggestion", "relaxed", "sort", "facets"}
+    assert (data["relaxed"], data["sort"], set(data["facets"])) == (False, "relevance", {*FACETS})
     r = data["results"][0]
     assert set(r) == {
         *("claim", "text", "highlight", "url", "page", "conditions", "sources", "score"),
         *("design", "authorities", "evidence"),  # evidence: deprecated single ladder, kept for one release
+        *("section", "page_url"),
     }
     assert r["url"] == f"topics/safety/#{r['claim']}" and r["page"] == "Safety"
+    assert r["page_url"] == "topics/safety/" and r["section"] == "Known risks"
     assert r["sources"] == [
         {
             "key": "fda2023",

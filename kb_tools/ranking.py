@@ -1,0 +1,85 @@
+"""Ranking matched claims: the claim's own words first, then what it cites, then BM25F.
+
+A query's clauses are AND-ed (or OR-ed, when no claim had every word). Each clause matches a claim
+through its own words (its text, page title and section heading, and its condition tags) or only
+through the sources it cites (their authors, organisations and titles). A claim ranks first by how
+many clauses its own words match, then by score: for each clause, the score of its own matching
+fields or, when only its sources match, theirs. So "ketamine bladder" lists the claims that say both
+words above those whose cited papers have "ketamine" in the title, whatever their lengths.
+
+A clause's scores are Whoosh's own (BM25F per term or phrase, times the leaf's boost, summed), worked
+out once per open index and cached by the engine. Ties (claims under one heading that match only
+through it, or only through one source) go in site order, whatever order an index update left them in.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+# A clause's (docnum -> score for the claims its own words match, docnum -> score for those only its
+# sources match); the two never share a claim.
+Clause = tuple[dict[int, float], dict[int, float]]
+
+
+def combine(leaves: list[tuple[dict, float, bool]]) -> tuple[dict[int, float], dict[int, float]]:
+    """(own, cited) boosted score sums of a clause's leaves: (docnum -> score, boost, own words?)."""
+    own: dict[int, float] = {}
+    cited: dict[int, float] = {}
+    for scores, boost, is_own in leaves:
+        acc = own if is_own else cited
+        get = acc.get
+        for d, v in scores.items():
+            acc[d] = get(d, 0.0) + v * boost
+    return own, cited
+
+
+def top(
+    clauses: list[Clause],
+    matched: set,
+    limit: int,
+    order: Sequence[int],
+    strength: Sequence[int] | None = None,
+) -> list[tuple[int, float]]:
+    """The ``limit`` best (docnum, score) among ``matched``; ``order`` is each docnum's place in site order.
+
+    ``strength`` (docnum -> design rank, lower is stronger) puts stronger designs first, relevance
+    breaking ties.
+    """
+    if strength is None and len(clauses) == 1:
+        return _one_clause(clauses[0], matched, limit, order)
+    total: dict[int, float] = {}
+    tiers: dict[int, int] = {}
+    get, tier = total.get, tiers.get
+    for own, rest in clauses:
+        for d, v in _within(own, matched):
+            total[d] = get(d, 0.0) + v
+            tiers[d] = tier(d, 0) + 1
+        for d, v in _within(rest, matched):
+            total[d] = get(d, 0.0) + v
+    if strength is None:
+        best = heapq.nlargest(limit, total, key=lambda d: (tier(d, 0), total[d], -order[d]))
+    else:
+        best = heapq.nlargest(limit, total, key=lambda d: (-strength[d], tier(d, 0), total[d], -order[d]))
+    return [(d, total[d]) for d in best]
+
+
+def _one_clause(clause: Clause, matched: set, limit: int, order: Sequence[int]) -> list[tuple[int, float]]:
+    """One clause: its own-word matches by score, then (only when they are too few) the sources-only ones."""
+    own, rest = clause
+    whole = len(matched) == len(own) + len(rest)  # nothing narrowed the clause's claims: no look-ups needed
+
+    def key(pair: tuple[int, float]) -> tuple[float, int]:
+        return pair[1], -order[pair[0]]
+
+    out = heapq.nlargest(limit, own.items() if whole else _within(own, matched), key=key)
+    if len(out) < limit:
+        out += heapq.nlargest(limit - len(out), rest.items() if whole else _within(rest, matched), key=key)
+    return out
+
+
+def _within(scores: dict[int, float], matched: set):
+    """(docnum, score) of the matched claims among ``scores``, walking the smaller side."""
+    if len(scores) <= len(matched):
+        return ((d, v) for d, v in scores.items() if d in matched)
+    return ((d, scores[d]) for d in matched if d in scores)
