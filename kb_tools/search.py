@@ -38,7 +38,7 @@ from whoosh.spelling import ListCorrector
 
 from . import ranking
 from .errors import KbError
-from .facets import FACETS, FacetSets, FacetValue, Selection, check_choices, check_sort
+from .facets import FACETS, FacetSets, FacetValue, Selection, check_choices, check_sort, to_bits
 from .index import META_FILE, SourceRef, read_meta, read_orders, read_words
 from .query import Clause, Parsed, QueryError, Unit, Vocabulary, parse
 
@@ -278,12 +278,13 @@ class Engine:
         self, st: _Open, query: str, parsed: Parsed, filt: Query | None, sel: Selection, limit: int, sort: str
     ) -> Results:
         # The matching claims are counted as sets of document numbers (one cached set per term, phrase,
-        # filter and facet value), so the total and the facet counts are exact without Whoosh counting
-        # every match, and an empty result needs no scoring at all; only the top ``limit`` are ranked.
+        # filter and facet value), so the total is exact without Whoosh counting every match, and an empty
+        # result needs no scoring at all; only the top ``limit`` are ranked. The facet counts are the same
+        # sets as bitsets, ANDed and counted per facet value.
         fs = self._facets(st)
         chosen = fs.chosen(sel)
         narrow = self._docset(st, filt) if filt is not None else None
-        facet_sets = sorted((s for s in chosen.values() if s is not None), key=len)
+        facet_sets = sorted((got[0] for got in chosen.values() if got is not None), key=len)
         main, parts = self._main_query(st, parsed)
         found, matched = self._matches(st, main, narrow, facet_sets)
         suggestion, relaxed = None, False
@@ -304,7 +305,8 @@ class Engine:
         hits: tuple[Hit, ...] = ()
         if matched:
             hits = self._hits(st, parsed, main, parts, matched, limit, sort)
-        counts = fs.counts(found, chosen, sel)
+        bits = self._bits(st, main) & (self._bits(st, filt) if filt is not None else -1)
+        counts = fs.counts(bits, chosen, sel)
         facets = tuple((f, counts[f]) for f in FACETS)
         return Results(query, len(matched), hits, suggestion, relaxed, sort, facets)
 
@@ -366,12 +368,9 @@ class Engine:
             return found
         if isinstance(q, Every):
             return self._all_docs(st)
-        if isinstance(q, Term):
-            key: tuple = ("t", q.fieldname, q.text)
-        elif isinstance(q, Phrase):
-            key = ("p", q.fieldname, tuple(q.words), q.slop)
-        else:  # pragma: no cover - the engine builds only the queries above
+        if not isinstance(q, (Term, Phrase)):  # pragma: no cover - the engine builds only the queries above
             return set(st.searcher.docs_for_query(q))
+        key = _leaf_key(q)
         found = st.docsets.get(key)
         if found is not None:
             st.docsets.move_to_end(key)
@@ -381,6 +380,29 @@ class Engine:
         else:
             found = set(st.searcher.docs_for_query(q))
         self._remember(st, key, found)
+        return found
+
+    def _bits(self, st: _Open, q: Query) -> int:
+        """``_docset`` as a bitset (see ``kb_tools.facets.to_bits``); each term's and phrase's is cached."""
+        if isinstance(q, And):
+            out = -1  # every bit
+            for c in q.subqueries:
+                out = out & ~self._bits(st, c.query) if isinstance(c, Not) else out & self._bits(st, c)
+            return out
+        if isinstance(q, Or):
+            out = 0
+            for c in q.subqueries:
+                out |= self._bits(st, c)
+            return out
+        if isinstance(q, Every):
+            return -1
+        key = ("b", *_leaf_key(q))  # not the leaf's boost: a word and its stand-in share one
+        found = st.docsets.get(key)
+        if found is None:
+            found = to_bits(self._docset(st, q), self._facets(st).size)
+            self._remember(st, key, found)
+        else:
+            st.docsets.move_to_end(key)
         return found
 
     def _top(
@@ -543,9 +565,17 @@ class Engine:
         return frozenset(t[0] for t in toks if len(t) == 1), frozenset(t for t in toks if len(t) > 1)
 
 
+def _leaf_key(q: Query) -> tuple:
+    if isinstance(q, Term):
+        return ("t", q.fieldname, q.text)
+    return ("p", q.fieldname, tuple(q.words), q.slop)
+
+
 def _weight(cached) -> int:
     if isinstance(cached, tuple):  # a clause's scores
         return sum(_weight(c) for c in cached)
+    if isinstance(cached, int):  # a bitset: one bit per claim, counted as the claim numbers it stands for
+        return cached.bit_length() // 64 + 1
     return (2 if isinstance(cached, dict) else 1) * len(cached) + 1
 
 
