@@ -35,7 +35,7 @@ from .folders import exchange
 from .model import Claim, Page, Source
 from .pages import labelled_row
 
-SCHEMA_VERSION = 8  # 8: ``place`` and ``cited`` apart from the claim's text (was one ``all``); ``sourcetypes``
+SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
@@ -55,7 +55,7 @@ def schema() -> Schema:
     stem = StemmingAnalyzer()  # lower-case, English stop words, Porter stems: "treatments" finds "treatment"
     # Few analysed fields, and positions only in the claim text: every extra field is one more
     # posting list per query word, which is what search time grows with. A plain word matches in
-    # three, which rank in this order: the claim's text, where it sits, and what it cites.
+    # two, which rank in this order: the claim's own words, and what it cites.
     fields = Schema(
         text=TEXT(analyzer=stem, stored=True, phrase=True),
         title=STORED(),
@@ -63,7 +63,7 @@ def schema() -> Schema:
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        place=TEXT(analyzer=stem, phrase=False),  # its page title and section heading
+        own=TEXT(analyzer=stem, phrase=False),  # its text, page title and section heading
         cited=TEXT(analyzer=stem, phrase=False),  # its sources' authors, organisations and titles
         years=KEYWORD(commas=True, scorable=True),
         evidence=ID(stored=True),  # deprecated single ladder, kept for one release
@@ -129,7 +129,7 @@ def claim_document(
         "conditions": ",".join(claim.conditions),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
-        "place": " ".join([page.title, claim.section]),
+        "own": " ".join([text, page.title, claim.section]),
         "cited": " ".join([authors, *titles]),
         "years": ",".join(sorted({c[3] for c in cited if c[3]})),
         **_grade_fields(claim_grade(config, claim.keys, sources)),

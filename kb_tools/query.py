@@ -25,11 +25,11 @@ FIELDS = {
     "authority": ("filter", "authorities"),
     "year": ("filter", "years"),
     # words that must match as typed, without synonyms or lay terms, each word on its own: author: in
-    # the cited sources' authors, organisations and titles; section: in the claim's page title and
-    # section heading; title: in either
+    # the cited sources' authors, organisations and titles; section: in the claim's own words (its text,
+    # page title and section heading); title: in either
     "author": ("unit", "cited"),
     "title": ("unit", "title"),
-    "section": ("unit", "place"),
+    "section": ("unit", "own"),
 }
 
 

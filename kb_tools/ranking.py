@@ -22,16 +22,22 @@ from collections.abc import Sequence
 Clause = tuple[dict[int, float], dict[int, float]]
 
 
+TIER = 1e6  # added to a claim's score per clause its own words match: far above any BM25F sum
+
+
 def combine(leaves: list[tuple[dict, float, bool]]) -> tuple[dict[int, float], dict[int, float]]:
-    """(own, cited) boosted score sums of a clause's leaves: (docnum -> score, boost, own words?)."""
+    """(own, cited-only) boosted score sums of a clause's leaves: (docnum -> score, boost, own words?)."""
     own: dict[int, float] = {}
     cited: dict[int, float] = {}
     for scores, boost, is_own in leaves:
+        if is_own and not own and boost == 1.0:
+            own = scores.copy()  # the usual case: the reader's word in the claim's own words
+            continue
         acc = own if is_own else cited
         get = acc.get
         for d, v in scores.items():
             acc[d] = get(d, 0.0) + v * boost
-    return own, cited
+    return own, {d: v for d, v in cited.items() if d not in own}
 
 
 def top(
@@ -48,20 +54,26 @@ def top(
     """
     if strength is None and len(clauses) == 1:
         return _one_clause(clauses[0], matched, limit, order)
+    # One dictionary: a claim's tier (clauses its own words match) rides in its score as multiples of TIER.
     total: dict[int, float] = {}
-    tiers: dict[int, int] = {}
-    get, tier = total.get, tiers.get
+    get = total.get
+    n = len(matched)
     for own, rest in clauses:
-        for d, v in _within(own, matched):
-            total[d] = get(d, 0.0) + v
-            tiers[d] = tier(d, 0) + 1
-        for d, v in _within(rest, matched):
-            total[d] = get(d, 0.0) + v
+        for scores, bonus in ((own, TIER), (rest, 0.0)):
+            if len(scores) <= n:
+                for d, v in scores.items():
+                    if d in matched:
+                        total[d] = get(d, 0.0) + v + bonus
+            else:
+                for d in matched:
+                    v = scores.get(d)
+                    if v is not None:
+                        total[d] = get(d, 0.0) + v + bonus
     if strength is None:
-        best = heapq.nlargest(limit, total, key=lambda d: (tier(d, 0), total[d], -order[d]))
+        best = heapq.nlargest(limit, total, key=lambda d: (total[d], -order[d]))
     else:
-        best = heapq.nlargest(limit, total, key=lambda d: (-strength[d], tier(d, 0), total[d], -order[d]))
-    return [(d, total[d]) for d in best]
+        best = heapq.nlargest(limit, total, key=lambda d: (-strength[d], total[d], -order[d]))
+    return [(d, total[d] % TIER) for d in best]
 
 
 def _one_clause(clause: Clause, matched: set, limit: int, order: Sequence[int]) -> list[tuple[int, float]]:

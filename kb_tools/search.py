@@ -34,6 +34,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
+from whoosh.scoring import BM25F
 from whoosh.spelling import ListCorrector
 
 from . import ranking
@@ -47,24 +48,23 @@ __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engin
 MAX_QUERY_CHARS = 300
 MAX_LIMIT = 100
 # How much a match in each field counts; the claim's own words matter most. A plain word matches in the
-# claim text, in its place (page title and section heading) and in what it cites (sources' authors,
-# organisations and titles): three posting lists per query word, each read once per open index.
+# claim's own words (its text, page title and section heading, one field) and in what it cites (its
+# sources' authors, organisations and titles): two posting lists per query word, each read once per
+# open index; quoted phrases match in the claim text, which keeps word positions.
 TEXT_FIELD = "text"
-PLACE_FIELD = "place"
+OWN_FIELD = "own"
 CITED_FIELD = "cited"
-# A page title or heading says what the claims under it are about as much as their own words do
-# (a lower weight loses the Adolescents page's claims for "teenagers" in the judged queries).
-PLACE_BOOST = 1.0
 CITED_BOOST = 0.5  # ranks only claims that match through their sources alone (``kb_tools.ranking``)
+OWN_B = 0.5  # BM25's length normalisation, milder than its 0.75: a short list item is not more relevant
 # author:, section: and title: words: the fields each may match in
-UNIT_FIELDS = {"cited": (CITED_FIELD,), "place": (PLACE_FIELD,), "title": (PLACE_FIELD, CITED_FIELD)}
+UNIT_FIELDS = {"cited": (CITED_FIELD,), "own": (OWN_FIELD,), "title": (OWN_FIELD, CITED_FIELD)}
 CONDITION_BOOST = 2.0
 EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
 # Size of the per-index LRU cache of match sets and per-word scores, in claim numbers (a score counts twice):
 # ~250 MiB at most. At 100,000 claims a common word matches 30,000 or more; a smaller cache thrashes.
 DOCSET_CACHE_IDS = 6_000_000
 # fields whose terms are only ever scored, never filtered on
-SCORED_FIELDS = (TEXT_FIELD, PLACE_FIELD, CITED_FIELD, "named")
+SCORED_FIELDS = (TEXT_FIELD, OWN_FIELD, CITED_FIELD, "named")
 HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
 
 
@@ -210,9 +210,9 @@ class Engine:
             raise IndexMissing(f"{self.path}: no search index here; run kb build first")
         ix = whoosh_index.open_dir(str(self.path))
         words = read_words(self.path)
-        return _Open(
-            stamp, ix, ix.searcher(), Vocabulary.from_meta(meta), meta, words, ListCorrector(sorted(words)), ix.schema
-        )
+        searcher = ix.searcher(weighting=BM25F(own_B=OWN_B))
+        vocab = Vocabulary.from_meta(meta)
+        return _Open(stamp, ix, searcher, vocab, meta, words, ListCorrector(sorted(words)), ix.schema)
 
     def meta(self) -> dict:
         with self._lock:
@@ -383,20 +383,16 @@ class Engine:
         return found
 
     def _bits(self, st: _Open, q: Query) -> int:
-        """``_docset`` as a bitset (see ``kb_tools.facets.to_bits``); each term's and phrase's is cached."""
+        """``_docset`` as a bitset (see ``kb_tools.facets.to_bits``); each clause's, term's and phrase's is cached."""
         if isinstance(q, And):
             out = -1  # every bit
             for c in q.subqueries:
                 out = out & ~self._bits(st, c.query) if isinstance(c, Not) else out & self._bits(st, c)
             return out
-        if isinstance(q, Or):
-            out = 0
-            for c in q.subqueries:
-                out |= self._bits(st, c)
-            return out
         if isinstance(q, Every):
             return -1
-        key = ("b", *_leaf_key(q))  # not the leaf's boost: a word and its stand-in share one
+        # a word's fields and stand-ins, converted once from their (cached) union
+        key = ("b", repr(q)) if isinstance(q, Or) else ("b", *_leaf_key(q))
         found = st.docsets.get(key)
         if found is None:
             found = to_bits(self._docset(st, q), self._facets(st).size)
@@ -430,8 +426,7 @@ class Engine:
         leaves: list[tuple[dict, float, bool]] = []
         if not self._leaves(st, q, leaves):
             return None
-        own, cited = ranking.combine(leaves)
-        found = (own, {d: v for d, v in cited.items() if d not in own})
+        found = ranking.combine(leaves)
         self._remember(st, key, found)
         return found
 
@@ -506,15 +501,15 @@ class Engine:
         return parts[0] if len(parts) == 1 else Or(parts)
 
     def _words_query(self, st: _Open, words: tuple[str, ...], boost: float, cited: bool) -> list[Query]:
-        """One word matches in the claim text, its place (and, if ``cited``, what it cites); several must
+        """One word matches in the claim's own words (and, if ``cited``, in what it cites); several must
         stand together in the claim text."""
         toks = self._tokens(st, TEXT_FIELD, " ".join(words))
         if len(toks) > 1:
             return [Phrase(TEXT_FIELD, toks, boost=boost)]
         if not toks:
             return []
-        out = [Term(TEXT_FIELD, toks[0], boost=boost), Term(PLACE_FIELD, toks[0], boost=boost * PLACE_BOOST)]
-        return out + [Term(CITED_FIELD, toks[0], boost=boost * CITED_BOOST)] if cited else out
+        own = Term(OWN_FIELD, toks[0], boost=boost)
+        return [own, Term(CITED_FIELD, toks[0], boost=boost * CITED_BOOST)] if cited else [own]
 
     def _tokens(self, st: _Open, fname: str, text: str) -> list[str]:
         key = (fname, text)
@@ -532,7 +527,7 @@ class Engine:
         if word in st.words:
             return True
         toks = self._tokens(st, TEXT_FIELD, word)
-        return any(reader.doc_frequency(f, t) for t in toks for f in (TEXT_FIELD, PLACE_FIELD, CITED_FIELD))
+        return any(reader.doc_frequency(f, t) for t in toks for f in (OWN_FIELD, CITED_FIELD))
 
     def _corrections(self, st: _Open, parsed: Parsed) -> dict[str, str]:
         """Unknown words mapped to the most frequent indexed word within one or two edits."""
