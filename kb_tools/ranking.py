@@ -59,16 +59,21 @@ def top(
     get = total.get
     n = len(matched)
     for own, rest in clauses:
-        for scores, bonus in ((own, TIER), (rest, 0.0)):
-            if len(scores) <= n:
-                for d, v in scores.items():
-                    if d in matched:
-                        total[d] = get(d, 0.0) + v + bonus
-            else:
-                for d in matched:
-                    v = scores.get(d)
-                    if v is not None:
-                        total[d] = get(d, 0.0) + v + bonus
+        if len(own) + len(rest) <= n:  # walk the smaller side: the clause's claims, or the matched ones
+            for d, v in own.items():
+                if d in matched:
+                    total[d] = get(d, 0.0) + v + TIER
+            for d, v in rest.items():
+                if d in matched:
+                    total[d] = get(d, 0.0) + v
+            continue
+        own_get, rest_get = own.get, rest.get
+        for d in matched:
+            v = own_get(d)
+            if v is not None:
+                total[d] = get(d, 0.0) + v + TIER
+            elif (v := rest_get(d)) is not None:
+                total[d] = get(d, 0.0) + v
     if strength is None:
         best = heapq.nlargest(limit, total, key=lambda d: (total[d], -order[d]))
     else:

@@ -24,7 +24,6 @@ Whoosh query objects:
 from __future__ import annotations
 
 import heapq
-import html
 import os
 import re
 import threading
@@ -34,14 +33,15 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
-from whoosh.scoring import BM25F
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.spelling import ListCorrector
 
 from . import ranking
 from .errors import KbError
-from .facets import FACETS, FacetSets, FacetValue, Selection, check_choices, check_sort, to_bits
-from .index import META_FILE, SourceRef, read_meta, read_orders, read_words
+from .facets import FACETS, FacetSets, Selection, check_choices, check_sort, to_bits
+from .index import META_FILE, read_meta, read_orders, read_words
 from .query import Clause, Parsed, QueryError, Unit, Vocabulary, parse
+from .results import Hit, Results, make_hit
 
 __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
 
@@ -65,85 +65,10 @@ EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the
 DOCSET_CACHE_IDS = 6_000_000
 # fields whose terms are only ever scored, never filtered on
 SCORED_FIELDS = (TEXT_FIELD, OWN_FIELD, CITED_FIELD, "named")
-HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
 
 
 class IndexMissing(KbError):
     """There is no complete search index to answer from."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching claim, as a result lists it."""
-
-    claim: str
-    text: str
-    highlight: str  # HTML: the escaped claim text with matched words in <mark>
-    url: str
-    page: str  # the page's title
-    conditions: tuple[str, ...]
-    sources: tuple[SourceRef, ...]
-    evidence: str  # deprecated: the old single ladder
-    score: float
-    design: str = ""  # the best study design among the claim's accepted sources
-    authorities: tuple[str, ...] = ()  # kinds of authority statement it rests on
-    section: str = ""  # the heading it sits under ("" before the page's first heading)
-    page_url: str = ""  # the page's URL, relative to the site's root
-
-    def to_json(self) -> dict:
-        return {
-            "claim": self.claim,
-            "text": self.text,
-            "highlight": self.highlight,
-            "url": self.url,
-            "page": self.page,
-            "page_url": self.page_url,
-            "section": self.section,
-            "conditions": list(self.conditions),
-            "sources": [
-                {
-                    "key": s.key,
-                    "citation": s.citation,
-                    "sourcetype": s.sourcetype,
-                    "design": s.design,
-                    "authority": list(s.authority),
-                    "evidence": s.evidence,
-                }
-                for s in self.sources
-            ],
-            "design": self.design,
-            "authorities": list(self.authorities),
-            "evidence": self.evidence,
-            "score": self.score,
-        }
-
-
-@dataclass(frozen=True)
-class Results:
-    """The ranked claims for one query.
-
-    ``total`` is the exact number of matching claims, not just those listed: the engine counts matches on
-    cached sets of claim numbers (per word, phrase and filter), never by walking Whoosh's matchers.
-    """
-
-    query: str
-    total: int
-    hits: tuple[Hit, ...]
-    suggestion: str | None = None
-    relaxed: bool = False  # no claim had every word; these have some of them
-    sort: str = "relevance"
-    facets: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()  # (facet, values with counts), in FACETS order
-
-    def to_json(self) -> dict:
-        return {
-            "query": self.query,
-            "total": self.total,
-            "results": [h.to_json() for h in self.hits],
-            "suggestion": self.suggestion,
-            "relaxed": self.relaxed,
-            "sort": self.sort,
-            "facets": {name: [v.to_json() for v in values] for name, values in self.facets},
-        }
 
 
 @dataclass
@@ -165,6 +90,7 @@ class _Open:
     orders: list | None = None  # docnum -> site order, for listings without words
     spans: dict = field(default_factory=dict)  # claim text -> (stem, start, end) tokens, for highlighting
     facets: FacetSets | None = None
+    lengths: dict = field(default_factory=dict)  # (segment offset, field) -> each document's field length
 
 
 class Engine:
@@ -317,15 +243,15 @@ class Engine:
         strength = self._facets(st).strength if sort == "design" else None
         top = self._top(st, parts, matched, limit, strength) if parts else None
         if top is not None:
-            return tuple(_hit(st.searcher.stored_fields(d), score, st, marks, True) for d, score in top)
+            return tuple(self._hit(st, st.searcher.stored_fields(d), score, marks, True) for d, score in top)
         if parts:  # pragma: no cover - a query shape the engine does not build
             res = st.searcher.search(main, filter=matched, limit=limit)
-            return tuple(_hit(h.fields(), h.score, st, marks, True) for h in res)
+            return tuple(self._hit(st, h.fields(), h.score, marks, True) for h in res)
         # filters or exclusions only: list claims in site order (strongest design first for sort=design)
         order = self._orders(st)
         key = order.__getitem__ if strength is None else (lambda d: (strength[d], order[d]))
         docs = heapq.nsmallest(limit, matched, key=key)
-        return tuple(_hit(st.searcher.stored_fields(d), 0.0, st, marks, False) for d in docs)
+        return tuple(self._hit(st, st.searcher.stored_fields(d), 0.0, marks, False) for d in docs)
 
     def _main_query(self, st: _Open, parsed: Parsed, require_all: bool = True) -> tuple[Query, list[Query]]:
         """The query to match and its clauses' queries (none: only filters and exclusions, no relevance)."""
@@ -381,6 +307,9 @@ class Engine:
             found = set(st.searcher.docs_for_query(q))
         self._remember(st, key, found)
         return found
+
+    def _hit(self, st: _Open, fields: dict, score, marks, scored: bool) -> Hit:
+        return make_hit(fields, score, marks, st.schema["text"].analyzer, st.spans, scored)
 
     def _bits(self, st: _Open, q: Query) -> int:
         """``_docset`` as a bitset (see ``kb_tools.facets.to_bits``); each clause's, term's and phrase's is cached."""
@@ -451,11 +380,30 @@ class Engine:
         found = {}
         for sub, offset in st.searcher.leaf_searchers():
             m = plain.matcher(sub, context)
+            scorer = getattr(m, "scorer", None)
+            if isinstance(plain, Term) and type(scorer) is BM25FScorer:
+                # BM25FScorer.score(m) is _score(weight, length) with the length read from a column per
+                # posting; the segment's lengths are read once instead (most of a cold word's cost)
+                lengths, score = self._lengths(st, sub, offset, plain.fieldname), scorer._score
+                while m.is_active():
+                    d = m.id()
+                    found[d + offset] = score(m.weight(), lengths[d])
+                    m.next()
+                continue
             while m.is_active():
                 found[m.id() + offset] = m.score()
                 m.next()
         self._remember(st, key, found)
         return found
+
+    def _lengths(self, st: _Open, sub, offset: int, fieldname: str) -> list:
+        """Each document's length of a field in one segment, as Whoosh's scorer reads it (cached per index)."""
+        key = (offset, fieldname)
+        got = st.lengths.get(key)
+        if got is None:
+            reader = sub.reader()
+            got = st.lengths[key] = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        return got
 
     def _remember(self, st: _Open, key: tuple, value) -> None:
         st.docsets[key] = value
@@ -588,58 +536,6 @@ def _filter_query(parsed: Parsed, source: str | None) -> Query | None:
 
 def _apply_fixes(query: str, fixes: dict[str, str]) -> str:
     return re.sub(r"\w+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), query)
-
-
-def highlight(
-    text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]], analyzer, cache: dict | None = None
-) -> str:
-    """Escape ``text`` for HTML, then wrap the matched words (and matched phrases) in <mark>."""
-    singles, phrases = marks
-    toks = cache.get(text) if cache is not None else None
-    if toks is None:
-        toks = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
-        if cache is not None and len(cache) < HIGHLIGHT_CACHE:
-            cache[text] = toks
-    stems = [t[0] for t in toks]
-    hit = [s in singles for s in stems]
-    for p in phrases:
-        for i in range(len(stems) - len(p) + 1):
-            if tuple(stems[i : i + len(p)]) == p:
-                hit[i : i + len(p)] = [True] * len(p)
-    spans: list[list[int]] = []
-    for (_, start, end), on in zip(toks, hit, strict=True):
-        if not on:
-            continue
-        if spans and not text[spans[-1][1] : start].strip(" -\u2010\u2011"):
-            spans[-1][1] = end  # "blood pressure" is one mark, not two
-        else:
-            spans.append([start, end])
-    out, pos = [], 0
-    for start, end in spans:
-        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
-
-
-def _hit(f: dict, score, st: _Open, marks, scored: bool) -> Hit:
-    refs = tuple(SourceRef(**{**r, "authority": tuple(r.get("authority") or ())}) for r in f.get("refs") or ())
-    score = score if scored and score is not None else 0.0  # sorted listings have no relevance
-    return Hit(
-        claim=f["id"],
-        text=f["text"],
-        highlight=highlight(f["text"], marks, st.schema["text"].analyzer, st.spans),
-        url=f["url"],
-        page=f.get("title", ""),
-        conditions=tuple(c for c in (f.get("conditions") or "").split(",") if c),
-        sources=refs,
-        evidence=f.get("evidence", ""),
-        score=round(float(score), 4),
-        design=f.get("design", ""),
-        authorities=tuple(a for a in (f.get("authorities") or "").split(",") if a),
-        section=f.get("section") or "",
-        page_url=f["url"].split("#", 1)[0],
-    )
 
 
 _engines: dict[Path, Engine] = {}
