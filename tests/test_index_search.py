@@ -325,6 +325,34 @@ def test_lay_terms_change_forces_a_full_rebuild(update_kb):
     assert Engine(load_config(update_kb).index_path).search("quuxy").total >= 1
 
 
+def test_designs_order_change_forces_a_full_rebuild(update_kb):
+    cfg = update_kb / "mkdocs.yml"
+    order = "[case-series, meta-analysis, systematic-review, rct, cohort, case-control, narrative-review, "
+    order += "expert-opinion]"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace("      conditions:", f"      designs: {order}\n      conditions:", 1), encoding="utf-8")
+    try:
+        meta = _rebuild(update_kb)
+        assert meta["update"]["incremental"] is False and meta["designs"][0] == "case-series"
+        res = Engine(load_config(update_kb).index_path).search("ketamine", sort="design", limit=20)
+        assert [v.value for v in dict(res.facets)["design"]] == ["case-series", "meta-analysis", "none"]
+        assert [h.design for h in res.hits[:3]] == ["case-series", "case-series", "meta-analysis"]
+    finally:
+        cfg.write_text(text, encoding="utf-8")
+        _rebuild(update_kb)
+
+
+def test_an_index_of_an_older_schema_is_rebuilt_not_read(update_kb):
+    path = load_config(update_kb).index_path
+    meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    (path / META_FILE).write_text(json.dumps({**meta, "schema_version": SCHEMA_VERSION - 1}), encoding="utf-8")
+    with pytest.raises(IndexMissing):  # the engine does not read it as if it had today's fields
+        Engine(path).search("ketamine")
+    meta = _rebuild(update_kb)
+    assert meta["update"]["incremental"] is False and meta["schema_version"] == SCHEMA_VERSION
+    assert Engine(path).search("ketamine").total >= 1
+
+
 def test_failed_update_keeps_previous_index(update_kb, monkeypatch):
     import kb_tools.index as index_mod
 
