@@ -33,7 +33,7 @@ from .model import Claim, Page, Source
 from .pages import labelled_row
 from .storage import cache_key, digest, swap_in
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
@@ -51,7 +51,8 @@ def schema() -> Schema:
     """Fields: analysed ones for matching, stored ones for results."""
     stem = StemmingAnalyzer()  # lower-case, English stop words, Porter stems: "treatments" finds "treatment"
     # Few analysed fields, and positions only in the claim text: every extra field is one more
-    # posting list per query word, which is what search time grows with.
+    # posting list per query word, which is what search time grows with. A plain word matches in
+    # two, which rank in this order: the claim's own words, and what it cites.
     fields = Schema(
         text=TEXT(analyzer=stem, stored=True, phrase=True),
         title=STORED(),
@@ -59,12 +60,13 @@ def schema() -> Schema:
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        # what plain words match: the claim, where it sits, and what it cites (positions only in text)
-        all=TEXT(analyzer=stem, phrase=False),
+        own=TEXT(analyzer=stem, phrase=False),  # its text, page title and section heading
+        cited=TEXT(analyzer=stem, phrase=False),  # its sources' authors, organisations and titles
         years=KEYWORD(commas=True, scorable=True),
         evidence=ID(stored=True),  # deprecated single ladder, kept for one release
         design=ID(stored=True),
         authorities=KEYWORD(stored=True, commas=True, scorable=True),
+        sourcetypes=KEYWORD(commas=True, scorable=True),  # types of its accepted sources, for the facet
         page=ID(stored=True),
         url=STORED(),
         refs=STORED(),
@@ -124,9 +126,11 @@ def claim_document(
         "conditions": ",".join(claim.conditions),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
-        "all": " ".join([text, page.title, claim.section, authors, *titles]),
+        "own": " ".join([text, page.title, claim.section]),
+        "cited": " ".join([authors, *titles]),
         "years": ",".join(sorted({c[3] for c in cited if c[3]})),
         **_grade_fields(claim_grade(config, claim.keys, sources)),
+        "sourcetypes": ",".join(sorted({c[0]["sourcetype"] for c in cited if c[0]["sourcetype"] in config.accept})),
         "page": page.path,
         "url": urls.claim_url(page.path, claim.id),
         "refs": [dict(c[0]) for c in cited],
@@ -202,6 +206,7 @@ def index_meta(config: KbConfig) -> dict:
         "site_name": config.site_name,
         "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
         "lay_terms": load_lay_terms(config),
+        "designs": list(config.designs),  # strongest first: the design facet's order and sort=design
     }
     meta["config_key"] = _config_key(config, meta)
     return meta
@@ -267,6 +272,7 @@ def store_index(
         "sources": len(cited_keys),
         "conditions": base_meta["conditions"],
         "lay_terms": base_meta["lay_terms"],
+        "designs": base_meta.get("designs", []),
         "config_key": base_meta["config_key"],
     }
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -317,12 +323,12 @@ def _fingerprint(doc: dict) -> str:
 
 def _config_key(config: KbConfig, meta: dict) -> str:
     """What the index depends on besides its documents (each has its own fingerprint): kb_tools' code (the
-    schema with it) and Whoosh's version (``storage.cache_key``), the policy, the citation style and the
-    vocabulary. Not the whole config: ``kb build`` points ``site_dir`` at a new staging folder every time,
-    which would make every build a full rebuild."""
+    schema with it) and Whoosh's version (``storage.cache_key``), the policy, the citation style, the
+    vocabulary and the design order. Not the whole config: ``kb build`` points ``site_dir`` at a new staging
+    folder every time, which would make every build a full rebuild."""
     return cache_key(
         repr((config.accept, config.severity, config.conditions, config.csl)),
-        json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
+        json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"], meta["designs"]], sort_keys=True),
     )
 
 

@@ -24,10 +24,12 @@ FIELDS = {
     "design": ("filter", "design"),
     "authority": ("filter", "authorities"),
     "year": ("filter", "years"),
-    # words that must match as typed, without synonyms or lay terms (all words share one field)
-    "author": ("unit", "all"),
-    "title": ("unit", "all"),
-    "section": ("unit", "all"),
+    # words that must match as typed, without synonyms or lay terms, each word on its own: author: in
+    # the cited sources' authors, organisations and titles; section: in the claim's own words (its text,
+    # page title and section heading); title: in either
+    "author": ("unit", "cited"),
+    "title": ("unit", "title"),
+    "section": ("unit", "own"),
 }
 
 
@@ -192,8 +194,8 @@ class _Builder:
             raise QueryError(f"'{name}:' needs a value, e.g. {name}:{example}")
         if kind == "unit":
             ws = words_of(value)
-            if ws:
-                self.add(Unit(ws, field=fname), neg)
+            for w in ws:  # those fields keep no word positions: each word must match
+                self.add(Unit((w,), field=fname), neg)
         elif kind == "condition":
             cid = self.vocab.resolve_condition(value)
             if neg:
