@@ -30,7 +30,7 @@ from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
 from .model import Claim, Page, Source
-from .pages import labelled_row
+from .pageblocks import labelled_row
 from .storage import cache_key, digest, swap_in
 
 SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``

@@ -27,7 +27,7 @@ from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Gr
 from .memo import Memo
 from .model import Claim, Page
 from .notices import mark_html
-from .pages import labelled_row
+from .pageblocks import labelled_row
 from .report import summary
 from .sitedata import SiteData
 from .sourcerules import source_url
