@@ -16,7 +16,7 @@ from . import urls
 from .evidence import table_edits
 from .model import CitationGroup, Claim
 from .notices import mark_html
-from .pages import Block
+from .pageblocks import Block
 from .sitedata import PageScan, SiteData, mask_code
 from .sitepages import placeholder
 
