@@ -226,7 +226,8 @@ def test_sort_by_strength_of_design(page, base):
     page.locator(".kb-search__result").first.wait_for()
     page.select_option("#kb-search-sort", "design")
     page.wait_for_url(re.compile(r"sort=design"))
-    page.locator(".kb-search__result .kb-level").first.filter(has_text="Meta-analysis").wait_for()
+    page.wait_for_load_state("networkidle")  # the sorted results have replaced the old ones
+    page.wait_for_function("() => !!document.querySelector('.kb-search__result')?.querySelector('.kb-level-0')")
     ranks = page.evaluate("""() => [...document.querySelectorAll('.kb-search__result')].map(r => {
       const m = (r.querySelector('.kb-level') || {className: ''}).className.match(/kb-level-(\\d+)/);
       return m ? +m[1] : 99; })""")
