@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb_tools import build as kb_build
-from kb_tools import incremental
+from kb_tools import incremental, pipeline
 from kb_tools.config import load_config
 
 from .conftest import make_kb
@@ -16,7 +16,7 @@ from .conftest import make_kb
 
 def _build(kb: Path) -> dict[str, int]:
     """Build; return each HTML page's inode, which changes whenever the file was rendered or copied again."""
-    result = kb_build.build_site(load_config(kb))
+    result = pipeline.build_site(load_config(kb))
     assert result.published
     return {str(p.relative_to(kb / "site")): p.stat().st_mtime_ns for p in (kb / "site").rglob("*.html")}
 
@@ -36,7 +36,7 @@ def _fresh(kb: Path, tmp_path: Path) -> dict[str, bytes]:
     other = tmp_path / "fresh"
     shutil.rmtree(other, ignore_errors=True)
     shutil.copytree(kb, other, ignore=shutil.ignore_patterns("site", ".kb", ".site*"))
-    kb_build.build_site(load_config(other))
+    pipeline.build_site(load_config(other))
     return _full_html(other)
 
 
@@ -133,7 +133,7 @@ def test_failed_swap_leaves_no_manifest_for_the_new_site(kb, monkeypatch):
 
     monkeypatch.setattr(kb_build, "swap_in", broken)
     with pytest.raises(Exception, match="disk full"):
-        kb_build.build_site(load_config(kb))
+        pipeline.build_site(load_config(kb))
     monkeypatch.undo()
     assert not (load_config(kb).cache_path / incremental.MANIFEST).exists()  # next build is a full one
     _build(kb)
