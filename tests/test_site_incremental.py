@@ -162,3 +162,26 @@ def test_edited_claim_replaces_only_its_index_document(kb):
     engine = open_engine(load_config(kb).index_path)
     assert engine.search('"several pooled trials"').total == 1
     assert engine.search('"in pooled studies"').total == 0
+
+
+def test_a_title_change_the_plan_misses_renders_every_page_again(tmp_path, monkeypatch):
+    """Pages are reused only if the nav is unchanged, which is planned before pages are read; should the
+    plan miss a change, the build sees it once the pages are converted and renders every page instead."""
+    from kb_tools import sitebuild
+
+    monkeypatch.setattr(sitebuild.SiteBuild, "_foreseen_title", lambda self, page: "always the same")
+    kb = make_kb(tmp_path / "kb")
+    config = kb / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - Topic: topic.md", "  - topic.md"))
+    topic = kb / "docs/topic.md"
+    topic.write_text(topic.read_text().replace("title: Topic\n", ""))
+    _build(kb)
+    runs, real = [], kb_build.run_mkdocs
+    monkeypatch.setattr(
+        kb_build, "run_mkdocs", lambda config, handoff, site: runs.append(handoff) or real(config, handoff, site)
+    )
+    topic.write_text(topic.read_text().replace("# Topic", "# Ketamine heading"))
+    _build(kb)
+    assert [handoff.reuse_from is not None for handoff in runs] == [True, False]  # reuse tried, then a full build
+    assert "Ketamine heading" in (kb / "site/sources/agency2023/index.html").read_text()
+    _same_as_fresh(kb, tmp_path)
