@@ -14,7 +14,7 @@ they not (a title the plan could not foresee), ``NavChanged`` is raised and ``kb
 without reuse: slower, never stale.
 
 A page whose hash matches the manifest of the live site, and whose live file is the very one that
-manifest describes (size and mtime), is converted from empty Markdown and not templated: its file is
+manifest describes (size and mtime), is neither converted (``kb_tools.reusablepage``) nor templated: its file is
 *copied* from the live site into the staging folder (the live site never changes), and its search
 entries are put back into the written ``search/search_index.json`` from the manifest, in page order.
 
@@ -106,8 +106,8 @@ def nav_key(nav, files, title: Callable[[Any], str] = lambda page: str(page.titl
         out = []
         for i in items:
             children = walk(getattr(i, "children", None) or [])
-            label = title(i) if getattr(i, "is_page", False) else str(i.title)
-            out.append((type(i).__name__, label, getattr(i, "url", None), children))
+            kind = next((k for k in ("page", "section", "link") if getattr(i, f"is_{k}", False)), type(i).__name__)
+            out.append((kind, title(i) if kind == "page" else str(i.title), getattr(i, "url", None), children))
         return out
 
     pages = [(p.file.src_uri, title(p), p.url) for p in nav.pages]

@@ -3,7 +3,7 @@ through MkDocs, and the pages reused from the live site.
 
 ``kb_tools.plugin`` turns each MkDocs event into one call here. A ``SiteBuild`` lives from ``on_config``
 to ``on_post_build`` and touches MkDocs' objects only through their public parts: files, the nav,
-a page's ``meta``, ``markdown``, ``content`` and ``present_anchor_ids``.
+a page's ``meta``, ``markdown`` and ``content``, and pages of its own (``reusablepage``).
 
 * Generated pages (sources, conditions, evidence, report, search) are added as empty files and made
   when MkDocs reaches them, so a KB's thousands of source pages are never all in memory.
@@ -11,7 +11,7 @@ a page's ``meta``, ``markdown``, ``content`` and ``present_anchor_ids``.
   pages' makers for the rest); large HTML fragments travel as placeholders (``pagestore``).
 * A converted page's HTML and Markdown wait on disk from the end of ``on_page_content`` until
   ``on_page_context`` (``pagestore``), and are dropped once the page is written.
-* Under ``kb build``, a page whose inputs and nav are unchanged is converted from empty Markdown, its
+* Under ``kb build``, a page whose inputs and nav are unchanged is not converted (``reusablepage``), its
   template renders nothing, and its file is copied from the live site (``incremental``).
 """
 
@@ -29,6 +29,7 @@ from .background import Job
 from .exports import EXPORTS
 from .memo import Memo
 from .pagestore import SPOOLED, PageStore
+from .reusablepage import ReusablePage, give_pages
 from .searchpage import search_page_markdown
 from .sitedata import SiteData
 
@@ -85,6 +86,8 @@ class SiteBuild:
         for asset in sorted(ASSETS.glob("*")):
             if asset.is_file():
                 _add(files, File.generated(config, f"assets/kb/{asset.name}", abs_src_path=str(asset)), log)
+        if self.reuse is not None and self.reuse.previous:  # pages may be reused: MkDocs need not convert them
+            give_pages(files, config)
         progress.stage("converting pages", len(files.documentation_pages()))
 
     def plan(self, nav, files) -> None:
@@ -122,6 +125,8 @@ class SiteBuild:
         entry = self.reuse.offer(src, fingerprint, page.file.dest_uri)
         if entry is None:
             return markdown
+        if isinstance(page, ReusablePage):
+            page.reused = True  # not converted (``reusablepage``)
         if entry.get("title"):
             page.meta["title"] = entry["title"]  # the title its Markdown gave it: the nav shows it
         page.meta["template"] = incremental.SKIP_TEMPLATE  # its file is copied from the live site
@@ -130,10 +135,7 @@ class SiteBuild:
 
     def restore(self, html: str, page) -> str:
         """A converted page's HTML with the fragments kept out of Python-Markdown back in place."""
-        src = page.file.src_uri
-        if self.reuse is not None and src in self.reuse.reused:
-            page.present_anchor_ids = None  # MkDocs' mark of a page it did not render: links to it are not checked
-        return self.store.restore(src, html)
+        return self.store.restore(page.file.src_uri, html)
 
     def park(self, html: str, page) -> str:
         """Move the converted page to disk until its template is rendered; the page holds ``SPOOLED``."""

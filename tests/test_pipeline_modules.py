@@ -186,3 +186,50 @@ def test_reused_pages_search_entries_go_back_in_page_order(tmp_path):
     manifest = json.loads(reuse.pending.read_text())
     assert manifest["plan"] == plan and manifest["nav"] == "n"
     assert manifest["pages"]["p0.md"]["search"] == docs[:2] and manifest["pages"]["p1.md"]["search"] == reused["search"]
+
+
+# --- pages MkDocs need not convert ------------------------------------------------------------------
+
+NAV = """
+nav:
+  - Home: index.md
+  - a.md
+  - Part one:
+      - First title: one/b.md
+      - one/c.md
+      - Nested:
+          - Deep: one/d.md
+  - Again, other title: a.md
+  - Absolute: /one/c.md
+  - Elsewhere: https://example.org/
+  - 2024: e.md
+validation:
+  nav:
+    absolute_links: relative_to_docs
+"""
+
+
+@pytest.mark.parametrize("nav", [NAV, ""])
+def test_reusable_pages_get_the_titles_mkdocs_gives(tmp_path, nav):
+    from mkdocs.config import load_config as mkdocs_config
+    from mkdocs.structure.files import get_files
+    from mkdocs.structure.nav import get_navigation
+
+    from kb_tools.reusablepage import ReusablePage, give_pages
+
+    for page in ("index.md", "a.md", "one/b.md", "one/c.md", "one/d.md", "e.md", "not-listed.md"):
+        (tmp_path / "docs" / page).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / page).write_text(f"# {page}\n")
+    (tmp_path / "mkdocs.yml").write_text("site_name: Nav\n" + nav)
+
+    def titles(give: bool) -> list:
+        config = mkdocs_config(str(tmp_path / "mkdocs.yml"))
+        files = get_files(config)
+        if give:
+            give_pages(files, config)
+        navigation = get_navigation(files, config)
+        pages = {f.src_uri: f.page for f in files.documentation_pages()}
+        assert all(isinstance(p, ReusablePage) == give for p in pages.values())
+        return [(p.file.src_uri, p.title) for p in navigation.pages] + sorted((s, p.title) for s, p in pages.items())
+
+    assert titles(give=True) == titles(give=False)

@@ -17,7 +17,7 @@ import kb_tools
 PACKAGE = Path(kb_tools.__file__).parent
 PLUGIN = PACKAGE / "plugin.py"
 # every module that is handed MkDocs' config, files, nav or pages
-MKDOCS_FACING = ("plugin.py", "sitebuild.py", "incremental.py", "navigation.py", "pagestore.py")
+MKDOCS_FACING = ("plugin.py", "sitebuild.py", "incremental.py", "navigation.py", "pagestore.py", "reusablepage.py")
 # the modules of the pipeline and the adapters: the project's size rules hold for each
 PIPELINE = (
     *MKDOCS_FACING,
