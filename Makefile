@@ -1,5 +1,5 @@
 # The two quick-start commands: `make serve` and `make test`.
-.PHONY: serve test setup lint
+.PHONY: serve test setup lint tables
 
 serve:
 	scripts/setup.sh
@@ -14,3 +14,6 @@ test:
 lint:
 	.venv/bin/ruff check --fix kb_tools tests benchmarks
 	.venv/bin/ruff format kb_tools tests benchmarks
+
+tables:  # the docs' tables of finding codes and options, from kb_tools.codes and kb_tools.options
+	.venv/bin/python -m tests.doc_tables

@@ -1,7 +1,8 @@
 """Accessibility and small-screen audit of a built KB site: axe-core in Debian's headless Chromium.
 
 For every page type (home, a topic page, a condition page, the conditions index, a source page, the sources index,
-the evidence overview, the editorial report, the search page with results) and both colour schemes, it runs axe-core
+the evidence overview, the editorial report, the search page with results and its filters open, a page with the
+header's claim search list open) and both colour schemes, it runs axe-core
 (bundled by ``axe-playwright-python``) and counts violations by impact and rule; at a 375 px wide viewport it
 measures horizontal page overflow. The site is served by a static file server on 127.0.0.1 only, and the
 browser may fetch nothing else (no fonts or scripts from the internet).
@@ -37,6 +38,7 @@ class PageType:
     name: str
     path: str  # site-relative, with a query for the search page
     ready: str | None = None  # a selector to wait for before auditing
+    script: str | None = None  # JavaScript to run once the page has loaded (before waiting for ``ready``)
 
 
 def page_types(site: Path) -> list[PageType]:
@@ -59,8 +61,17 @@ def page_types(site: Path) -> list[PageType]:
         PageType("sources-index", "/sources/"),
         PageType("evidence", "/evidence/"),
         PageType("report", "/report/"),
-        PageType("search", f"/search/?query={word}", ready=".kb-search__result"),
+        PageType("search", f"/search/?q={word}", ready=".kb-search__result", script=OPEN_FILTERS),
+        PageType("search-header", topic, ready=".kb-hsearch__option", script=HEADER_SEARCH % json.dumps(word)),
     ]
+
+
+# The search page's filters are open (on phones they start closed), and the header's claim list is open.
+OPEN_FILTERS = "document.querySelector('.kb-search__filters').open = true"
+HEADER_SEARCH = """(() => { const box = document.querySelector('[data-kb-hsearch]');
+  box.classList.add('kb-hsearch--open');
+  const q = box.querySelector('input'); q.focus(); q.value = %s;
+  q.dispatchEvent(new Event('input', {bubbles: true})); })()"""
 
 
 def _search_word(site: Path) -> str:
@@ -112,6 +123,8 @@ def open_page(context, base: str, pt: PageType):
     page = context.new_page()
     page.goto(base + pt.path)
     page.wait_for_load_state("load")
+    if pt.script:
+        page.evaluate(pt.script)
     if pt.ready:
         page.locator(pt.ready).first.wait_for()
     return page

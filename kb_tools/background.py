@@ -15,8 +15,6 @@ growing page by page as the child touches it.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .errors import BuildError, KbError
+from .storage import libc
 
 _PR_SET_PDEATHSIG = 1
 _FD_VARIABLE = "KB_JOB_FD"  # tells a process started by ``replace_process`` where to report
@@ -35,11 +34,9 @@ _conn: Connection | None = None  # in a Job's child: the connection to the paren
 
 
 def _die_with_parent(parent: int) -> None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+    prctl = getattr(libc(), "prctl", None)
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 

@@ -66,6 +66,7 @@ from .bibmiddleware import (
     NormalizeFields,
     ResolveMacros,
 )
+from .codes import finding
 from .config import EVIDENCE_LEVELS, SOURCE_TYPES
 from .grading import AUTHORITIES, DESIGNS, NO_DESIGN, from_evidence
 from .model import Finding, Location, Person, Source
@@ -268,11 +269,11 @@ def _record(entry: Entry, path: str, findings: list[Finding]) -> _Record | None:
         return None
     if dups := entry.get_parser_metadata(_DUP_FIELDS):
         msg = f"'{key}' gives the field(s) {', '.join(dups)} more than once; the first value is used"
-        findings.append(_finding("bib-warning", loc, msg + ", so delete the other copies", "warning", key))
+        findings.append(_finding("bib-warning", loc, msg + ", so delete the other copies", source=key))
     if undefined := entry.get_parser_metadata(_UNDEFINED):
         names = ", ".join(dict.fromkeys(undefined))
         msg = f"'{key}' uses undefined @string macro(s) {names}; define them or put the value in braces"
-        findings.append(_finding("bib-warning", loc, msg, "warning", key))
+        findings.append(_finding("bib-warning", loc, msg, source=key))
     verbatim = entry.get_parser_metadata(_VERBATIM) or {}
     rec = _Record(key, entry.entry_type.lower(), loc, {}, raw=entry.get_parser_metadata(_RAW_FIELDS) or {})
     findings.extend(_split_organisations(rec))
@@ -307,7 +308,7 @@ def _split_organisations(rec: _Record) -> list[Finding]:
                     f"'{rec.key}' has {name} = {raw}, which pandoc reads as a list and prints with a ';' for "
                     f"each 'and'; write {name} = {{{{{' '.join(inner.split())}}}}} (double braces keep the name whole)"
                 )
-                out.append(_finding("corporate-author", rec.location, msg, "warning", rec.key))
+                out.append(_finding("corporate-author", rec.location, msg, source=rec.key))
                 break
     return out
 
@@ -413,7 +414,7 @@ def _resolve_crossrefs(records: list[_Record], findings: list[Finding]) -> list[
         parent = by_key.get(parent_key)
         if parent is None or parent is rec:
             msg = f"'{rec.key}' has crossref '{parent_key}', which is not in the bibliography; add that entry"
-            findings.append(_finding("bib-warning", rec.location, msg + " or remove the crossref", "warning", rec.key))
+            findings.append(_finding("bib-warning", rec.location, msg + " or remove the crossref", source=rec.key))
             out.append(rec)
         else:
             out.append(_inherit(rec, parent))
@@ -573,8 +574,8 @@ def _duplicate_finding(key: str, loc: Location, first: Location) -> Finding:
     return _finding("duplicate-source", loc, msg + ". Delete one, or give them different keys", source=key)
 
 
-def _finding(code: str, loc: Location, message: str, severity: str = "error", source: str | None = None) -> Finding:
-    return Finding(code=code, severity=severity, location=loc, message=message, source=source)
+def _finding(code: str, loc: Location, message: str, source: str | None = None) -> Finding:
+    return finding(code, loc, message, source=source)
 
 
 def _one_line(error: object) -> str:

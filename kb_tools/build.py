@@ -18,7 +18,6 @@ import logging
 import shutil
 import signal
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING
 from . import incremental, progress
 from .config import KbConfig
 from .errors import BuildError, ConfigError
-from .folders import exchange
+from .storage import put_back, swap_in
 
 if TYPE_CHECKING:
     from .pipeline import Handoff
@@ -36,45 +35,6 @@ def staging_dir(target: Path) -> Path:
     """An empty folder next to ``target``, so swapping it in is a rename on the same file system."""
     target.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
-
-
-def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:
-    """Replace ``target`` by ``new``, in one step where the system can, so ``kb serve`` never finds it missing.
-
-    The old folder ends up next to ``target``; it is removed, or with ``keep_old`` returned (None if there was
-    none) so ``put_back`` can restore it.
-    """
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{new.name.rsplit('-', 1)[-1]}")
-        if exchange(new, target):
-            new.rename(old)  # ``new`` holds the previous folder now
-        else:
-            target.rename(old)
-            try:
-                new.rename(target)
-            except BaseException:
-                old.rename(target)
-                raise
-    else:
-        new.rename(target)
-    if old is not None and not keep_old:
-        shutil.rmtree(old, ignore_errors=True)
-        return None
-    return old
-
-
-def put_back(old: Path | None, target: Path) -> None:
-    """Undo ``swap_in(..., keep_old=True)``: ``target`` is the folder ``old`` was before."""
-    trash = target.with_name(f".{target.name}.old-undo-{uuid.uuid4().hex[:8]}")
-    if old is not None and target.exists() and exchange(old, target):
-        old.rename(trash)
-    else:
-        if target.exists():
-            target.rename(trash)
-        if old is not None:
-            old.rename(target)
-    shutil.rmtree(trash, ignore_errors=True)
 
 
 def clear_leftovers(target: Path) -> None:
@@ -159,8 +119,9 @@ def _console_handler() -> logging.Handler | None:
     return handler
 
 
-def publish(config: KbConfig, render: Callable[[Path, Path], None]) -> None:
-    """``render(site_dir, index_dir)`` into staging folders, then swap both in for the live site and index.
+def publish(config: KbConfig, engine: str, render: Callable[[Path, Path], None]) -> None:
+    """``render(site_dir, index_dir)`` (by ``engine``) into staging folders, then swap both in for the live
+    site and index.
 
     Holds the build lock meanwhile; leftovers of killed builds are removed first when no other build runs.
     """
@@ -168,10 +129,10 @@ def publish(config: KbConfig, render: Callable[[Path, Path], None]) -> None:
         if alone:
             clear_leftovers(config.site_path)
             clear_leftovers(config.index_path)
-        _build_and_swap(config, render, config.site_path)
+        _build_and_swap(config, engine, render, config.site_path)
 
 
-def _build_and_swap(config: KbConfig, render: Callable[[Path, Path], None], site: Path) -> None:
+def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path], None], site: Path) -> None:
     staged: list[Path] = []
     old_site = None
     try:
@@ -183,7 +144,7 @@ def _build_and_swap(config: KbConfig, render: Callable[[Path, Path], None], site
         staged_site, staged_index = staged
         render(staged_site, staged_index)
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
-            raise BuildError("mkdocs wrote nothing; the previous site is unchanged")
+            raise BuildError(f"{engine} wrote nothing; the previous site is unchanged")
         progress.stage("publishing the new site and index")
         with signals_deferred():  # publishing takes two renames; an interrupt waits until both are done or undone
             incremental.before_swap(config.cache_path)  # the live site is about to change

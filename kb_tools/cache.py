@@ -1,6 +1,6 @@
 """A small on-disk cache for the load stage, so a second ``kb check`` skips the parsing.
 
-Two entries live under ``config.cache_path`` (default ``.kb/cache``), each one pickle file:
+Four entries live under ``config.cache_path`` (default ``.kb/cache``), each one pickle file:
 
 * ``sources.pickle``: the ``BibResult`` of the bibliography files, keyed by a hash of every
   file's path and bytes;
@@ -9,9 +9,9 @@ Two entries live under ``config.cache_path`` (default ``.kb/cache``), each one p
 * ``pages.pickle``: per page, its ``Page`` and load findings, keyed by the page's path and a
   hash of its text; unchanged pages are reused, changed ones are parsed again.
 
-Both are also keyed by a *fingerprint*: kb_tools' version, a hash of the source of the modules
-that produce the cached records, and the configuration that shapes them (conditions, draft
-patterns, folders). Any change to those throws the whole entry away.
+All are also keyed by a *fingerprint*: kb_tools' code and its libraries' versions
+(``storage.cache_key``), and the configuration that shapes the records (conditions, draft patterns,
+folders). Any change to those throws the whole entry away.
 
 The cache is an optimisation only: a missing, unreadable, corrupt or stale file is ignored
 and rewritten, a write that fails (read-only folder, full disk) is ignored, and files are
@@ -20,47 +20,18 @@ replaced atomically, so two processes never see half a file. Delete the folder t
 
 from __future__ import annotations
 
-import hashlib
-import os
 import pickle
-import tempfile
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .config import KbConfig
-
-FORMAT = 1
-# Modules whose code decides what a cached record holds; editing one invalidates the cache.
-_PRODUCERS = ("model", "config", "pages", "citations", "conditions", "bibliography", "bibmiddleware", "cache")
-_PRODUCERS += ("records", "numbers", "tracing")  # findings records are cached as the sources are
-
-
-@cache
-def _code_hash() -> str:
-    h = hashlib.sha256(f"{FORMAT}\n{__version__}\n".encode())
-    here = Path(__file__).parent
-    for name in _PRODUCERS:
-        try:
-            h.update((here / f"{name}.py").read_bytes())
-        except OSError:
-            h.update(name.encode())
-    return h.hexdigest()
+from .storage import cache_key, digest, replacing
 
 
 def fingerprint(config: KbConfig) -> str:
     """What, besides the input files, a cached record depends on."""
-    parts = [
-        _code_hash(),
-        str(config.root),
-        config.docs_dir,
-        config.draft_docs,
-        repr(config.conditions),
-        repr(config.bibliography),
-    ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return cache_key(str(config.root), config.docs_dir, config.draft_docs, config.conditions, config.bibliography)
 
 
 def read_pickle(path: Path) -> Any:
@@ -73,15 +44,8 @@ def read_pickle(path: Path) -> Any:
 
 def write_pickle(path: Path, value: Any) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replacing(path) as tmp, open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
         pass  # a cache that cannot be written is only a slower next run
 
@@ -93,14 +57,13 @@ def cached_sources(
 
     ``name`` names the cache file: the bibliography's is ``sources``, the findings records' ``records``.
     """
-    h = hashlib.sha256(fingerprint(config).encode())
+    contents = []
     for f in files:
-        h.update(b"\0" + str(f).encode() + b"\0")
         try:
-            h.update(Path(f).read_bytes())
+            contents.append(digest(str(f), Path(f).read_bytes()))
         except OSError:
             return load(files, config.root)  # let the loader report the unreadable file
-    key = h.hexdigest()
+    key = digest(fingerprint(config), *contents)
     path = config.cache_path / f"{name}.pickle"
     stored = read_pickle(path)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
@@ -126,4 +89,4 @@ def save_page_memo(config: KbConfig, memo: dict) -> None:
 
 def text_key(path: str, text: str) -> tuple[str, str]:
     """The memo key of one page's text."""
-    return path, hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return path, digest(text)

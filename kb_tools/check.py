@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from . import grading, scope
+from .codes import finding
 from .config import EVIDENCE_LEVELS, KbConfig
 from .grading import Grade
 from .loading import load_catalogue
@@ -90,9 +91,8 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
     for s in cat.sources:
         if s.key not in cited:
             raw.append(
-                Finding(
+                finding(
                     "unused-source",
-                    "warning",
                     s.location,
                     f"source '{s.key}' is cited by no published claim; cite it or remove the entry",
                     source=s.key,
@@ -125,9 +125,8 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
         return []  # the bad-page finding already asks for a valid date
     if page.reviewed is None:
         return [
-            Finding(
+            finding(
                 "stale-review",
-                "warning",
                 page.location,
                 "page has no 'reviewed' date; add 'reviewed: YYYY-MM-DD' to its front matter after reviewing it",
             )
@@ -135,9 +134,8 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
     age = (today - page.reviewed).days
     if age > config.review_max_age_days:
         return [
-            Finding(
+            finding(
                 "stale-review",
-                "warning",
                 page.location,
                 f"page was last reviewed {page.reviewed.isoformat()}, {age} days ago (limit "
                 f"{config.review_max_age_days}); review it and update 'reviewed'",
@@ -156,9 +154,8 @@ def _unclosed_citations(claim) -> list[Finding]:
         line = claim.location.line + claim.text.count("\n", 0, m.start())
         written = re.match(r"\[[^@]*@[^\s;\]]*", m.group(0)).group(0)
         out.append(
-            Finding(
+            finding(
                 "bad-citation",
-                "error",
                 Location(claim.location.path, line),
                 f"the citation '{written}' is never closed, so it cites nothing and prints a stray '['; "
                 "end it with ']', as in [@key]",
@@ -172,9 +169,8 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source], unreada
     loc = Location(claim.location.path, claim.location.line)
     if not claim.cited:
         return [
-            Finding(
+            finding(
                 "uncited-claim",
-                "error",
                 loc,
                 f"claim '{_excerpt(scope.strip_tags(claim.text))}' cites no source; add a citation such as [@key], "
                 "or mark deliberate non-claims with <!-- kb: not-a-claim -->",
@@ -190,22 +186,19 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source], unreada
                 f"cites '{key}', which {where.path} defines but kb could not read; fix that entry "
                 f"(see the bib-syntax finding at {where})"
             )
-            out.append(Finding("unknown-source", "error", loc, msg, claim.id, key))
+            out.append(finding("unknown-source", loc, msg, claim.id, key))
         elif key not in sources:
             close = difflib.get_close_matches(key, list(sources), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else "; add the entry to a .bib file or fix the key"
             out.append(
-                Finding(
-                    "unknown-source", "error", loc, f"cites '{key}', which no .bib file defines{hint}", claim.id, key
-                )
+                finding("unknown-source", loc, f"cites '{key}', which no .bib file defines{hint}", claim.id, key)
             )
     rejected = [k for k in known if sources[k].sourcetype and sources[k].sourcetype not in config.accept]
     if known and len(rejected) == len(known) and len(known) == len(claim.keys):
         types = ", ".join(f"{k} ({sources[k].sourcetype})" for k in rejected)
         out.append(
-            Finding(
+            finding(
                 "unacceptable-source",
-                "error",
                 loc,
                 f"claim '{_excerpt(scope.strip_tags(claim.text))}' rests only on sources the policy does not accept: "
                 f"{types}; "

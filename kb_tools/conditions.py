@@ -9,7 +9,7 @@ from .model import Condition
 
 
 def _pattern(phrase: str) -> str:
-    # "post-traumatic stress" also matches "post traumatic stress" and a line break.
+    # "low-back pain" also matches "low back pain" and a line break.
     words = re.split(r"[-\s]+", phrase.strip())
     return r"[-\s]+".join(re.escape(w) for w in words if w)
 
@@ -17,8 +17,8 @@ def _pattern(phrase: str) -> str:
 class ConditionMatcher:
     """Matches condition names and synonyms as whole words.
 
-    Acronyms written in capitals (PTSD, TRD, SUD) match only in capitals, so
-    the French "sud" or a word fragment never counts; other phrases match in
+    Acronyms written in capitals (COPD, LBP, MS) match only in capitals, so
+    "ms" (milliseconds) or a word fragment never counts; other phrases match in
     any case.
     """
 
@@ -49,7 +49,7 @@ class ConditionMatcher:
         return tuple(cid for cid, regex in self._rules if regex.search(self._without_excluded(cid, text)))
 
     def _without_excluded(self, cid: str, text: str) -> str:
-        """The text with this condition's excluded phrases blanked out, so "respiratory depression" is not
-        depression while "depression and respiratory depression" still is."""
+        """The text with this condition's excluded phrases blanked out, so "heat stroke" is not
+        stroke while "stroke and heat stroke" still is."""
         rule = self._excludes.get(cid)
         return rule.sub(" ", text) if rule else text

@@ -15,74 +15,18 @@ from typing import Any
 import pathspec
 import yaml
 
+from .codes import DEFAULT_SEVERITY, SEVERITIES
 from .errors import ConfigError
 from .grading import DESIGNS, EVIDENCE_LEVELS  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
 from .model import Condition
+from .options import OPTIONS, with_defaults
+from .styles import DEFAULT as DEFAULT_CSL
+from .styles import Style, StyleError, names_file, resolve
 
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
-DEFAULT_ACCEPT = ("journal", "government", "university", "professional", "journalism")
+DEFAULT_ACCEPT = tuple(OPTIONS["accept"].default)
 
-FINDING_CODES = {
-    "uncited-claim": "error",
-    "unknown-source": "error",
-    "unacceptable-source": "error",
-    "unclassified-source": "error",
-    "bib-syntax": "error",
-    "bib-warning": "warning",
-    "bad-citation": "error",
-    "duplicate-source": "error",
-    "bad-page": "error",
-    "unused-source": "warning",
-    "missing-identifier": "warning",
-    "corporate-author": "warning",
-    "stale-review": "warning",
-    "retracted-source": "error",
-    "source-notice": "warning",
-    "bad-retractions": "error",
-    "bad-record": "error",
-    "missing-findings": "warning",
-    "unsupported-number": "warning",
-}
-SEVERITIES = ("error", "warning", "ignore")
-
-DEFAULT_CONDITIONS = (
-    Condition(
-        "depression",
-        "Depression",
-        (
-            "depression",
-            "depressive",
-            "treatment-resistant depression",
-            "TRD",
-            "major depressive disorder",
-            "MDD",
-        ),
-    ),
-    Condition(
-        "suicidal-ideation",
-        "Suicidal ideation",
-        ("suicidal ideation", "suicidal thoughts", "suicidality", "suicidal"),
-    ),
-    Condition("anxiety", "Anxiety", ("anxiety", "anxiety disorder", "anxiety disorders", "anxious")),
-    Condition(
-        "ptsd",
-        "PTSD",
-        ("PTSD", "post-traumatic stress disorder", "posttraumatic stress disorder", "post-traumatic stress"),
-    ),
-    Condition(
-        "substance-use",
-        "Substance use disorders",
-        (
-            "substance use disorder",
-            "substance use disorders",
-            "SUD",
-            "addiction",
-            "addictions",
-            "alcohol use disorder",
-            "substance use",
-        ),
-    ),
-)
+DEFAULT_CONDITIONS: tuple[Condition, ...] = ()  # a KB names its own conditions in mkdocs.yml; kb assumes none
 
 
 @dataclass(frozen=True)
@@ -96,7 +40,7 @@ class KbConfig:
     bibliography: tuple[str, ...] = ("references/*.bib",)
     records: tuple[str, ...] = ("references/records/*.yml",)  # findings records, one YAML file per source
     accept: tuple[str, ...] = DEFAULT_ACCEPT
-    severity: dict[str, str] = field(default_factory=lambda: dict(FINDING_CODES))
+    severity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     conditions: tuple[Condition, ...] = DEFAULT_CONDITIONS
     review_max_age_days: int = 365
     index_dir: str = ".kb/index"
@@ -105,6 +49,7 @@ class KbConfig:
     site_name: str = ""
     designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
     retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
+    csl: str = DEFAULT_CSL  # the citation style: a style name or a .csl file relative to mkdocs.yml (kb_tools.styles)
 
     @property
     def docs_path(self) -> Path:
@@ -141,6 +86,10 @@ class KbConfig:
     def condition_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.conditions)
 
+    def style(self) -> Style:
+        """The citation style ``csl`` names (validated when the config was read)."""
+        return resolve(self.csl, self.root)
+
 
 def watched_paths(config: KbConfig) -> list[Path]:
     """Files and folders besides docs/ whose edits change the site: what ``mkdocs serve`` must watch.
@@ -149,6 +98,8 @@ def watched_paths(config: KbConfig) -> list[Path]:
     new file shows too. Retraction data is large and downloaded, not edited: it is read at each build.
     """
     paths: dict[Path, None] = dict.fromkeys([*config.bib_files(), *config.record_files()])
+    if names_file(config.csl):  # the KB's own .csl file: an edit restyles every citation
+        paths.setdefault(config.style().path)
     for pattern in (*config.bibliography, *config.records):
         folder = config.root
         for part in Path(pattern).parts[:-1]:  # the folders before the first wildcard
@@ -233,59 +184,22 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
 
     if not isinstance(options, dict):
         raise fail("options must be a mapping")
-    known = {
-        "bibliography", "accept", "severity", "conditions", "review_max_age_days",
-        "index_dir", "cache_dir", "enabled", "designs", "retractions",
-    }  # fmt: skip
-    known.add("records")  # findings records, one YAML file per source (kb_tools.records)
     for key in options:
-        if key not in known:
-            raise fail(f"{key}: unknown option; known options are {', '.join(sorted(known))}")
-
-    bib = options.get("bibliography", ["references/*.bib"])
-    if isinstance(bib, str):
-        bib = [bib]
-    if not isinstance(bib, list) or not all(isinstance(b, str) for b in bib):
-        raise fail("bibliography: give a list of glob patterns such as 'references/*.bib'")
-
-    records = options.get("records", ["references/records/*.yml"])
-    if isinstance(records, str):
-        records = [records]
-    if not isinstance(records, list) or not all(isinstance(r, str) for r in records):
-        raise fail("records: give a list of glob patterns such as 'references/records/*.yml'")
-
-    accept = options.get("accept", list(DEFAULT_ACCEPT))
-    if not isinstance(accept, list) or any(a not in SOURCE_TYPES for a in accept):
-        raise fail(f"accept: give a list of source types from {', '.join(SOURCE_TYPES)}")
-    if "commercial" in accept:
-        raise fail("accept: 'commercial' can never be accepted; commercial marketing is not evidence")
-
-    severity = dict(FINDING_CODES)
-    given = options.get("severity", {}) or {}
-    if not isinstance(given, dict):
-        raise fail("severity: give a mapping of finding code to error, warning or ignore")
-    for code, sev in given.items():
-        if code not in FINDING_CODES:
-            raise fail(f"severity.{code}: unknown finding code; known codes are {', '.join(FINDING_CODES)}")
-        if sev not in SEVERITIES:
-            raise fail(f"severity.{code}: '{sev}' is not one of error, warning, ignore")
-        severity[code] = sev
-
-    conditions = DEFAULT_CONDITIONS
-    if "conditions" in options:
-        conditions = _conditions(options["conditions"], fail)
-
-    age = options.get("review_max_age_days", 365)
+        if key not in OPTIONS:
+            raise fail(f"{key}: unknown option; known options are {', '.join(sorted(OPTIONS))}")
+    opt = with_defaults(options)
+    bib = _globs(opt["bibliography"], fail, "bibliography: give a list of glob patterns such as 'references/*.bib'")
+    records = _globs(opt["records"], fail, "records: give a list of glob patterns such as 'references/records/*.yml'")
+    accept = _accept(opt["accept"], fail)
+    severity = _severity(opt["severity"], fail)
+    conditions = DEFAULT_CONDITIONS if opt["conditions"] is None else _conditions(opt["conditions"], fail)
+    age = opt["review_max_age_days"]
     if not isinstance(age, int) or isinstance(age, bool) or age < 1:
         raise fail("review_max_age_days: give a whole number of days, at least 1")
-
-    designs = _designs(options.get("designs", list(DESIGNS)), fail)
-    retractions = options.get("retractions", []) or []
-    if isinstance(retractions, str):
-        retractions = [retractions]
-    if not isinstance(retractions, list) or not all(isinstance(r, str) and r.strip() for r in retractions):
-        raise fail("retractions: give a list of paths or glob patterns of Retraction Watch CSV files")
-
+    designs = _designs(opt["designs"], fail)
+    hint = "retractions: give a list of paths or glob patterns of Retraction Watch CSV files"
+    retractions = _globs(opt["retractions"] or [], fail, hint, blank=False)
+    csl = _csl(opt["csl"], root, path)
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -294,19 +208,70 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         config_file=path,
         docs_dir=str(data.get("docs_dir", "docs")),
         site_dir=str(data.get("site_dir", "site")),
-        bibliography=tuple(bib),
-        records=tuple(records),
-        accept=tuple(accept),
+        bibliography=bib,
+        records=records,
+        accept=accept,
         severity=severity,
         conditions=conditions,
         review_max_age_days=age,
-        index_dir=str(options.get("index_dir", ".kb/index")),
-        cache_dir=str(options.get("cache_dir", ".kb/cache")),
+        index_dir=str(opt["index_dir"]),
+        cache_dir=str(opt["cache_dir"]),
         draft_docs=draft,
         site_name=str(data.get("site_name", "")),
         designs=designs,
-        retractions=tuple(retractions),
+        retractions=retractions,
+        csl=csl,
     )
+
+
+def _csl(value: Any, root: Path, path: Path) -> str:
+    """The ``csl:`` value, once it names a style kb can use; else an error naming its line in mkdocs.yml."""
+    try:
+        resolve(value, root)
+    except StyleError as exc:
+        raise ConfigError(f"{path.name}:{_option_line(path, 'csl')}: plugins.kb.csl: {exc}") from exc
+    return value.strip()
+
+
+def _option_line(path: Path, key: str) -> int:
+    """The line of mkdocs.yml that sets a kb option (its last ``key:`` line; 1 when it cannot be found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    found = [n for n, line in enumerate(lines, 1) if line.lstrip().startswith(f"{key}:")]
+    return found[-1] if found else 1
+
+
+def _globs(raw: Any, fail, hint: str, blank: bool = True) -> tuple[str, ...]:
+    """A list of glob patterns (one may be given as a string); ``blank``: an empty pattern is let through."""
+    patterns = [raw] if isinstance(raw, str) else raw
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and (blank or p.strip()) for p in patterns):
+        raise fail(hint)
+    return tuple(patterns)
+
+
+def _accept(raw: Any, fail) -> tuple[str, ...]:
+    if not isinstance(raw, list) or any(a not in SOURCE_TYPES for a in raw):
+        raise fail(f"accept: give a list of source types from {', '.join(SOURCE_TYPES)}")
+    if "commercial" in raw:
+        raise fail("accept: 'commercial' can never be accepted; commercial marketing is not evidence")
+    return tuple(raw)
+
+
+def _severity(raw: Any, fail) -> dict[str, str]:
+    """Every code's severity: its default (``kb_tools.codes``), or what ``severity:`` gives."""
+    given = raw or {}
+    if not isinstance(given, dict):
+        raise fail("severity: give a mapping of finding code to error, warning or ignore")
+    severity = dict(DEFAULT_SEVERITY)
+    for code, sev in given.items():
+        if code not in DEFAULT_SEVERITY:
+            raise fail(f"severity.{code}: unknown finding code; known codes are {', '.join(DEFAULT_SEVERITY)}")
+        if sev not in SEVERITIES:
+            raise fail(f"severity.{code}: '{sev}' is not one of error, warning, ignore")
+        severity[code] = sev
+    return severity
 
 
 def _designs(raw: Any, fail) -> tuple[str, ...]:
@@ -317,12 +282,12 @@ def _designs(raw: Any, fail) -> tuple[str, ...]:
 
 
 def _conditions(raw: Any, fail) -> tuple[Condition, ...]:
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list):
         raise fail("conditions: give a list of {id, name, synonyms} mappings")
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise fail(f"conditions[{i}]: each condition needs an 'id' (lower-case, e.g. 'ptsd')")
+            raise fail(f"conditions[{i}]: each condition needs an 'id' (lower-case, e.g. 'low-back-pain')")
         cid = item["id"]
         if not cid.replace("-", "").isalnum() or cid != cid.lower():
             raise fail(f"conditions[{i}].id: '{cid}' must be lower-case letters, digits and '-'")

@@ -7,7 +7,7 @@ formats the APA entries, so both agree.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import subprocess
 from collections.abc import Iterator
@@ -18,6 +18,7 @@ from .apa import crossref_parents, pandoc_binary, pandoc_command, split_bibtex
 from .errors import BuildError
 from .pages import labelled_row
 from .sitedata import SiteData
+from .storage import cache_key, write_atomic
 
 
 def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[dict]:
@@ -57,12 +58,11 @@ def csl_json(bibtex: str, cache_dir: Path | None = None) -> Iterator[dict]:
 
 
 def _csl_chunk(bibtex: str, cache_dir: Path | None) -> list:
-    digest = hashlib.sha256(bibtex.encode()).hexdigest()[:32]
-    cache = cache_dir / f"csljson-{digest}.json" if cache_dir else None
+    cache = cache_dir / f"csljson-{cache_key(bibtex, pandoc=True)}.json" if cache_dir else None
     if cache and cache.is_file():
         try:
             return json.loads(cache.read_text(encoding="utf-8"))
-        except ValueError:
+        except (ValueError, OSError):
             pass  # a damaged cache entry is recomputed
     proc = subprocess.run(
         [*pandoc_command(pandoc_binary()), "-f", "bibtex", "-t", "csljson"],
@@ -76,10 +76,8 @@ def _csl_chunk(bibtex: str, cache_dir: Path | None) -> list:
         raise BuildError(f"pandoc could not convert the bibliography to CSL-JSON: {first}")
     data = json.loads(proc.stdout or "[]")
     if cache:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(cache)
+        with contextlib.suppress(OSError):  # the cache is an optimisation; a read-only folder must not fail the build
+            write_atomic(cache, json.dumps(data, ensure_ascii=False))
     return data
 
 

@@ -32,24 +32,15 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .memo import code_key, digest
+from .storage import cache_key, digest, write_atomic
 
 MANIFEST = "site-manifest.json"
 SKIP_TEMPLATE = "kb-reused-page.html"  # renders nothing: the page's file is copied from the live site
 SAFE_PLUGINS = {"search", "material/search", "kb"}
 UNSAFE_EXTENSIONS = ("snippets", "include")  # Markdown extensions that read other files into a page
-_VERSION = 3  # 2: blake2b digests (kb_tools.memo.digest); 3: the nav is planned, search entries merged
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return ""
 
 
 def _tree_key(folder: str | None) -> str:
@@ -79,10 +70,8 @@ def site_key(config) -> str:
     extensions = json.dumps(
         [config.markdown_extensions, config.mdx_configs], sort_keys=True, default=str, ensure_ascii=False
     )
-    return digest(
-        _VERSION,
-        code_key(),
-        *(_version(d) for d in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")),
+    return cache_key(  # with kb_tools' code and the versions of MkDocs, ProperDocs, Material, Markdown, Jinja2 ...
+        type(config).__module__.split(".", 1)[0],  # the engine: mkdocs, or properdocs under kb build --engine
         config_file.read_bytes() if config_file.is_file() else b"",
         extensions,
         config.use_directory_urls,
@@ -236,10 +225,8 @@ class Reuse:
                 continue  # MkDocs wrote nothing for it (empty output): never reused
             pages[src] = {**entry, "size": st.st_size, "mtime": st.st_mtime_ns}
         self.manifest_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.pending.with_suffix(".tmp")
         manifest = {"key": self.key, "nav": self.nav, "plan": self.plan_key, "pages": pages}
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
-        tmp.replace(self.pending)
+        write_atomic(self.pending, json.dumps(manifest, ensure_ascii=False))
 
 
 def open_reuse(live_site: Path, manifest_dir: Path, config) -> Reuse | None:

@@ -9,9 +9,7 @@ changes the vocabulary takes effect when the new index is swapped in.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -31,11 +29,11 @@ from .check import Report, claim_grade
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
-from .folders import exchange
 from .model import Claim, Page, Source
 from .pages import labelled_row
+from .storage import cache_key, digest, swap_in
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
@@ -44,7 +42,6 @@ MAX_STALE = 0.2  # rebuild from scratch once a fifth of the documents were repla
 MIN_STALE = 1000  # ... and more than this many: below it, deleted documents cost searches next to nothing
 WRITER_LIMIT_MB = 128  # the posting pool; past it Whoosh sorts runs on disk (100,000 claims spill a little)
 
-_CODE = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest()  # this module as imported
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _WORD = re.compile(r"\w+")
@@ -54,7 +51,8 @@ def schema() -> Schema:
     """Fields: analysed ones for matching, stored ones for results."""
     stem = StemmingAnalyzer()  # lower-case, English stop words, Porter stems: "treatments" finds "treatment"
     # Few analysed fields, and positions only in the claim text: every extra field is one more
-    # posting list per query word, which is what search time grows with.
+    # posting list per query word, which is what search time grows with. A plain word matches in
+    # two, which rank in this order: the claim's own words, and what it cites.
     fields = Schema(
         text=TEXT(analyzer=stem, stored=True, phrase=True),
         title=STORED(),
@@ -62,12 +60,13 @@ def schema() -> Schema:
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        # what plain words match: the claim, where it sits, and what it cites (positions only in text)
-        all=TEXT(analyzer=stem, phrase=False),
+        own=TEXT(analyzer=stem, phrase=False),  # its text, page title and section heading
+        cited=TEXT(analyzer=stem, phrase=False),  # its sources' authors, organisations and titles
         years=KEYWORD(commas=True, scorable=True),
         evidence=ID(stored=True),  # deprecated single ladder, kept for one release
         design=ID(stored=True),
         authorities=KEYWORD(stored=True, commas=True, scorable=True),
+        sourcetypes=KEYWORD(commas=True, scorable=True),  # types of its accepted sources, for the facet
         page=ID(stored=True),
         url=STORED(),
         refs=STORED(),
@@ -127,9 +126,11 @@ def claim_document(
         "conditions": ",".join(claim.conditions),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
-        "all": " ".join([text, page.title, claim.section, authors, *titles]),
+        "own": " ".join([text, page.title, claim.section]),
+        "cited": " ".join([authors, *titles]),
         "years": ",".join(sorted({c[3] for c in cited if c[3]})),
         **_grade_fields(claim_grade(config, claim.keys, sources)),
+        "sourcetypes": ",".join(sorted({c[0]["sourcetype"] for c in cited if c[0]["sourcetype"] in config.accept})),
         "page": page.path,
         "url": urls.claim_url(page.path, claim.id),
         "refs": [dict(c[0]) for c in cited],
@@ -169,11 +170,24 @@ def published_claims(report: Report):
             yield page, claim
 
 
+# Question and filler words dropped from a query before matching, in every KB, so "can teenagers get it"
+# searches for "teenagers". Whoosh's own English stop words (a, the, is, it, can, ...) are dropped as well.
+_QUESTION_TEXT = """
+what which who whom whose why how where does do did doing done i me my mine myself our ours he him his
+she her they them their its was were been being am has had having get gets getting got could should
+would shall might must there here any some much many really actually also just very too so than then
+about into over tell know want need please thing things use used using take taking someone somebody
+anyone people person give given make like
+"""
+QUESTION_WORDS = tuple(_QUESTION_TEXT.split())
+
+
 def load_lay_terms(config: KbConfig | None = None) -> dict:
-    """The packaged lay-term map, with the KB's own ``lay_terms.yml`` laid over it."""
-    data = yaml.safe_load((Path(__file__).parent / LAY_TERMS_FILE).read_text(encoding="utf-8")) or {}
-    stop = [str(w).lower() for w in data.get("stop_words") or []]
-    terms = {str(k).lower(): [str(v) for v in vs or []] for k, vs in (data.get("terms") or {}).items()}
+    """The question words, with the KB's own ``lay_terms.yml`` (beside its mkdocs.yml) laid over them.
+
+    kb ships no lay terms: what a reader's word means is the KB's vocabulary, not the tool's."""
+    stop = list(QUESTION_WORDS)
+    terms: dict[str, list[str]] = {}
     local = config.root / LAY_TERMS_FILE if config else None
     if local and local.is_file():
         try:
@@ -192,6 +206,7 @@ def index_meta(config: KbConfig) -> dict:
         "site_name": config.site_name,
         "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
         "lay_terms": load_lay_terms(config),
+        "designs": list(config.designs),  # strongest first: the design facet's order and sort=design
     }
     meta["config_key"] = _config_key(config, meta)
     return meta
@@ -257,6 +272,7 @@ def store_index(
         "sources": len(cited_keys),
         "conditions": base_meta["conditions"],
         "lay_terms": base_meta["lay_terms"],
+        "designs": base_meta.get("designs", []),
         "config_key": base_meta["config_key"],
     }
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -302,20 +318,18 @@ def store_index(
 
 
 def _fingerprint(doc: dict) -> str:
-    return hashlib.blake2b(json.dumps(doc, sort_keys=True).encode("utf-8"), digest_size=12).hexdigest()
+    return digest(json.dumps(doc, sort_keys=True))
 
 
 def _config_key(config: KbConfig, meta: dict) -> str:
-    """What the index depends on besides its documents (each has its own fingerprint): schema, this
-    module's code, the policy and the vocabulary. Not the whole config: ``kb build`` points ``site_dir``
-    at a new staging folder every time, which would make every build a full rebuild."""
-    parts = [
-        str(SCHEMA_VERSION),
-        _CODE,
-        repr((config.accept, config.severity, config.conditions)),
-        json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"]], sort_keys=True),
-    ]
-    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+    """What the index depends on besides its documents (each has its own fingerprint): kb_tools' code (the
+    schema with it) and Whoosh's version (``storage.cache_key``), the policy, the citation style, the
+    vocabulary and the design order. Not the whole config: ``kb build`` points ``site_dir`` at a new staging
+    folder every time, which would make every build a full rebuild."""
+    return cache_key(
+        repr((config.accept, config.severity, config.conditions, config.csl)),
+        json.dumps([meta["conditions"], meta["lay_terms"], meta["site_name"], meta["designs"]], sort_keys=True),
+    )
 
 
 def _update_plan(previous: Path, meta: dict, prints: dict[str, str]) -> tuple[set[str], set[str]] | None:
@@ -336,25 +350,6 @@ def _update_plan(previous: Path, meta: dict, prints: dict[str, str]) -> tuple[se
         return None
     meta["stale"] = stale
     return changed, delete
-
-
-def swap_in(new: Path, target: Path) -> None:
-    """Put folder ``new`` at ``target``; afterwards ``new`` holds the old index (or is gone)."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    if exchange(new, target):
-        return
-    # No atomic exchange here: two renames, so for a moment there is no index;
-    # readers keep the index they have open until a complete one is back.
-    old = target.parent / f".{target.name}-old-{uuid.uuid4().hex[:8]}"
-    os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except OSError:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_meta(path: Path) -> dict | None:

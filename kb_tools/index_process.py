@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +21,7 @@ from .background import Job
 from .check import Report
 from .config import KbConfig
 from .index import claim_documents, index_meta, store_index, write_index
+from .storage import anonymous_file
 
 MODULE = "kb_tools.index_process"
 
@@ -38,8 +38,7 @@ def _spill_and_hand_over(config: KbConfig, report: Report, styled, target: Path,
     meta = index_meta(config)  # a bad lay_terms.yml is reported from here, with its path
     target.parent.mkdir(parents=True, exist_ok=True)
     # beside the index (on its disk), not in /tmp, which may be memory
-    fd, name = tempfile.mkstemp(prefix=".kb-index-documents-", dir=target.parent)
-    os.unlink(name)  # nothing to clean up, however the build ends
+    fd = anonymous_file(target.parent, ".kb-index-documents-")  # nothing to clean up, however the build ends
     with os.fdopen(os.dup(fd), "wb", buffering=1 << 20) as out:
         head = {"meta": meta, "target": str(target), "previous": str(previous) if previous is not None else None}
         pickle.dump(head, out, protocol=pickle.HIGHEST_PROTOCOL)

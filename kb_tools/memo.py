@@ -2,8 +2,9 @@
 
 A ``Memo`` is a table in one SQLite file under ``cache_dir``. Each entry is keyed by the content it was
 computed from (a page's text, a claim's words and sources); the whole file is keyed by a *context*:
-whatever every entry depends on besides its own key (kb_tools' code, the APA formatting of the
-bibliography, the URL style). A different context starts from an empty memo.
+whatever every entry depends on besides its own key (the APA formatting of the bibliography, the URL
+style), always with kb_tools' code and its tools' versions (``storage.cache_key``). A different context
+starts from an empty memo.
 
 Entries stay on disk, not in memory: a large KB's rendered pages would otherwise be held twice, once by
 the memo and once by MkDocs. ``get`` copies each entry it uses into a new file, and ``save`` puts that
@@ -20,46 +21,19 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-_CODE = Path(__file__).parent
+from .storage import cache_key, clear_stale, code_digest, temp_beside
+from .storage import digest as digest  # for the memos' users: the key of a memo's content
+
 _SCHEMA = "CREATE TABLE memo (k BLOB PRIMARY KEY, v BLOB NOT NULL); CREATE TABLE context (c TEXT NOT NULL);"
-
-
-@cache
-def code_key() -> str:
-    """kb_tools' own code, templates and assets (read once per process): a new kb_tools recomputes everything."""
-    h = hashlib.sha256()
-    for p in sorted(_CODE.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(_CODE)).encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def digest(*parts: Any) -> str:
-    """A short content hash of ``parts`` (strings, bytes, or anything with a stable ``repr``)."""
-    h = hashlib.blake2b(digest_size=16)
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else str(p).encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
+code_key = code_digest  # for the memos' users: kb_tools' code
 
 
 def _key(key: Any) -> bytes:
     # pickle of tuples of str/int/None is deterministic; the digest keeps the table's keys small
     return hashlib.blake2b(pickle.dumps(key, protocol=5), digest_size=16).digest()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 class Memo:
@@ -86,26 +60,21 @@ class Memo:
         if self.path is None:
             raise OSError("no cache folder")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.with_suffix(".pickle").unlink(missing_ok=True)  # the format of earlier kb_tools versions
-        for stale in self.path.parent.glob(f"{self.path.name}.*.tmp"):  # left by a killed build
-            pid = stale.name.rsplit(".", 2)[-2]
-            if pid.isdigit() and not _pid_alive(int(pid)):
-                stale.unlink(missing_ok=True)
+        clear_stale(self.path)  # left by a killed build
         if self.path.exists():
             with contextlib.suppress(sqlite3.Error):
                 old = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
                 row = old.execute("SELECT c FROM context").fetchone()
-                if row is not None and row[0] == self.context:
+                if row is not None and row[0] == cache_key(self.context):
                     self._old = old
                 else:
                     old.close()
-        self._tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        self._tmp.unlink(missing_ok=True)
+        self._tmp = temp_beside(self.path)
         self._new = sqlite3.connect(self._tmp, check_same_thread=False)
         self._new.execute("PRAGMA journal_mode=OFF")  # a new file, renamed into place only when complete
         self._new.execute("PRAGMA synchronous=OFF")
         self._new.executescript(_SCHEMA)
-        self._new.execute("INSERT INTO context VALUES (?)", (self.context,))
+        self._new.execute("INSERT INTO context VALUES (?)", (cache_key(self.context),))
 
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         k = _key(key)
@@ -184,7 +153,7 @@ class MemoReader:
             # one build may read it from MkDocs' serve thread: never at the same time, so not checked
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             row = conn.execute("SELECT c FROM context").fetchone()
-            if row is not None and row[0] == context:
+            if row is not None and row[0] == cache_key(context):
                 self._conn = conn
             else:
                 conn.close()

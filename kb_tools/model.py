@@ -161,7 +161,7 @@ class Condition:
     id: str
     name: str
     synonyms: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()  # phrases that contain a synonym but do not name it ("respiratory depression")
+    exclude: tuple[str, ...] = ()  # phrases that contain a synonym but do not name it ("heat stroke" for stroke)
 
 
 @dataclass(frozen=True, slots=True)

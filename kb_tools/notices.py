@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from . import retractions
+from .codes import finding
 from .config import KbConfig
 from .model import Catalogue, Claim, Finding, Location, Source
 from .retractions import CONCERN, CORRECTION, REINSTATEMENT, RETRACTION, Notice
@@ -128,9 +129,8 @@ def acknowledgement(source: Source, today: dt.date) -> tuple[Acknowledgement | N
             if when > today:
                 problem = f"is dated {when.isoformat()}, in the future"
     if problem:
-        return None, Finding(
+        return None, finding(
             "bib-syntax",
-            "error",
             source.location,
             f"source '{source.key}': {ACK_FIELD} {problem}; write the date you read the notice and why the "
             f"citation stays, e.g. {ACK_FIELD} = {{{today.isoformat()}: the correction does not touch the "
@@ -180,9 +180,8 @@ def claim_findings(catalogue: Catalogue, notices: Mapping[str, SourceNotices]) -
             else:
                 code, todo = "source-notice", "re-read the claim against the notices, then"
             out.append(
-                Finding(
+                finding(
                     code,
-                    "error" if code == "retracted-source" else "warning",
                     Location(claim.location.path, claim.location.line),
                     f"claim '{_excerpt(claim)}' cites '{key}', which {describe(sn)}; {todo} acknowledge it "
                     f"on the entry at {where[key]} with {ACK_FIELD} = {{YYYY-MM-DD: reason}}",

@@ -26,6 +26,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import citations, scope
 from .cache import text_key
+from .codes import finding
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .model import Citation, Claim, Finding, Location, Page
@@ -339,7 +340,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
     findings: list[Finding] = []
 
     def bad(line: int, msg: str) -> None:
-        findings.append(Finding("bad-page", "error", Location(display, line), msg))
+        findings.append(finding("bad-page", Location(display, line), msg))
 
     if parsed.meta_error:
         at, msg = parsed.meta_error.split(":", 1)
@@ -359,7 +360,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         if str(c) in known:
             conds.append(str(c))
         else:
-            bad(line_of("conditions"), f"unknown condition id '{c}'; use one of {', '.join(known)}")
+            bad(line_of("conditions"), f"unknown condition id '{c}'; {_use_one_of(known)}")
 
     reviewed = meta.get("reviewed")
     reviewed_invalid = False  # given but not a date: bad-page says so, stale-review must not
@@ -380,7 +381,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
             for cid in tag.ids:
                 if cid not in known and cid != scope.NONE:
                     at = block.line + block.text[: tag.offset].count("\n")
-                    bad(at, f"unknown condition id '{cid}' in a conditions tag; use one of {', '.join(known)} or none")
+                    bad(at, f"unknown condition id '{cid}' in a conditions tag; {_use_one_of(known, 'none')}")
             if not tag.ids:
                 at = block.line + block.text[: tag.offset].count("\n")
                 bad(at, "empty conditions tag; write <!-- kb: conditions: ID, ID --> or <!-- kb: conditions: none -->")
@@ -456,9 +457,7 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
         try:
             text = read_text(path)
         except OSError as exc:
-            findings.append(
-                Finding("bad-page", "error", Location(display, 1), f"cannot read the page ({exc.strerror})")
-            )
+            findings.append(finding("bad-page", Location(display, 1), f"cannot read the page ({exc.strerror})"))
             continue
         key = text_key(rel, text) if memo is not None else None
         hit = memo.get(key) if memo is not None else None
@@ -471,3 +470,10 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
         memo.clear()
         memo.update(fresh)
     return pages, findings
+
+
+def _use_one_of(known: tuple[str, ...], *more: str) -> str:
+    """What to write instead of an unknown condition id; a KB may name no conditions at all."""
+    if not known:
+        return "this KB names no conditions: list them under conditions: in mkdocs.yml, or remove the id"
+    return "use one of " + " or ".join(x for x in (", ".join(known), *more) if x)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import build, incremental, index_process, progress
+from . import build, engines, incremental, index_process, progress
 from .background import Job
 from .check import Report, check
 from .config import KbConfig
@@ -64,20 +64,24 @@ class Handoff:
 # --- kb build: every stage, in order ----------------------------------------------------------------
 
 
-def build_site(config: KbConfig, strict: bool = False, report: Report | None = None) -> BuildResult:
-    """Check the KB; when it passes, build site and index into staging folders and swap both in."""
+def build_site(
+    config: KbConfig, strict: bool = False, report: Report | None = None, engine: str = engines.DEFAULT
+) -> BuildResult:
+    """Check the KB; when it passes, build site and index (with ``engine``, see ``kb_tools.engines``) into
+    staging folders and swap both in."""
     if report is None:
         progress.stage("checking the KB")
         report = check_kb(config)  # 1 and 2
     if report.failed(strict):
         return BuildResult(report, published=False)
-    # 3 to 5 in staging folders (the engine calls ``open_site``, ``page_markdown``, ``finish_site``), then 6
-    build.publish(config, lambda site_dir, index_dir: render_site(config, report, site_dir, index_dir))
+    # 3 to 5 by the engine in staging folders (MkDocs: ``render_site``), then 6
+    build.publish(config, engine, lambda site, index: engines.run(engine, config, report, site, index))
     return BuildResult(report, published=True, site=config.site_path)
 
 
 def render_site(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
-    """Stages 3 to 5 by MkDocs into ``site_dir``, copying the live site's unchanged pages."""
+    """Stages 3 to 5 by MkDocs into ``site_dir`` (its kb plugin calls ``open_site``, ``page_markdown`` and
+    ``finish_site``), copying the live site's unchanged pages."""
     handoff = Handoff(report, index_dir, reuse_from=(config.site_path, config.cache_path))
     try:
         build.run_mkdocs(config, handoff, site_dir)

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
@@ -33,29 +31,12 @@ from mkdocs.structure.pages import Page
 from . import config as kbconfig
 from . import incremental, navigation, pipeline
 from .errors import KbError
+from .options import NAMES as OPTIONS
+from .options import plugin_config_class
 from .sitebuild import SiteBuild, add_assets, template_loader
 
 log = get_plugin_logger(__name__)
-OPTIONS = (
-    *("bibliography", "accept", "severity", "conditions", "review_max_age_days", "index_dir", "cache_dir"),
-    *("designs", "retractions", "records"),
-)
-
-
-class KbPluginConfig(base.Config):
-    """Loosely typed here on purpose: ``config.config_from_options`` is the one validator."""
-
-    enabled = c.Type(bool, default=True)
-    bibliography = c.Optional(c.Type((str, list)))
-    records = c.Optional(c.Type((str, list)))
-    accept = c.Optional(c.Type(list))
-    severity = c.Optional(c.Type(dict))
-    conditions = c.Optional(c.Type(list))
-    review_max_age_days = c.Optional(c.Type(int))
-    index_dir = c.Optional(c.Type(str))
-    cache_dir = c.Optional(c.Type(str))
-    retractions = c.Optional(c.Type((str, list)))
-    designs = c.Optional(c.Type(list))
+KbPluginConfig = plugin_config_class()  # one entry per option of kb_tools.options, the registry
 
 
 def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfig:

@@ -24,10 +24,12 @@ FIELDS = {
     "design": ("filter", "design"),
     "authority": ("filter", "authorities"),
     "year": ("filter", "years"),
-    # words that must match as typed, without synonyms or lay terms (all words share one field)
-    "author": ("unit", "all"),
-    "title": ("unit", "all"),
-    "section": ("unit", "all"),
+    # words that must match as typed, without synonyms or lay terms, each word on its own: author: in
+    # the cited sources' authors, organisations and titles; section: in the claim's own words (its text,
+    # page title and section heading); title: in either
+    "author": ("unit", "cited"),
+    "title": ("unit", "title"),
+    "section": ("unit", "own"),
 }
 
 
@@ -87,7 +89,7 @@ class Vocabulary:
                 ws = words_of(phrase)
                 if ws:
                     phrases.setdefault(ws, cid)
-                    # readers write "suicidal thought" as often as "suicidal thoughts"
+                    # readers write "migraine headache" as often as "migraine headaches"
                     last = ws[-1]
                     alt = last[:-1] if last.endswith("s") and len(last) > 3 else last + "s"
                     phrases.setdefault(ws[:-1] + (alt,), cid)
@@ -188,11 +190,12 @@ class _Builder:
         self.flush()
         kind, fname = FIELDS[name]
         if not value.strip():
-            raise QueryError(f"'{name}:' needs a value, e.g. {name}:{_EXAMPLES[name]}")
+            example = (self.vocab.condition_ids or ("ID",))[0] if name == "condition" else _EXAMPLES[name]
+            raise QueryError(f"'{name}:' needs a value, e.g. {name}:{example}")
         if kind == "unit":
             ws = words_of(value)
-            if ws:
-                self.add(Unit(ws, field=fname), neg)
+            for w in ws:  # those fields keep no word positions: each word must match
+                self.add(Unit((w,), field=fname), neg)
         elif kind == "condition":
             cid = self.vocab.resolve_condition(value)
             if neg:
@@ -213,7 +216,7 @@ class _Builder:
         )
 
 
-_EXAMPLES = {"condition": "ptsd", "source": "fda2023", "evidence": "rct", "year": "2023", "author": "smith"}
+_EXAMPLES = {"source": "fda2023", "evidence": "rct", "year": "2023", "author": "smith"}
 _EXAMPLES.update(design="rct", authority="regulatory")
 _EXAMPLES.update(title="safety", section="monitoring")
 

@@ -25,6 +25,7 @@ import yaml
 
 from . import grading
 from .bibliography import decode_bytes
+from .codes import finding
 from .config import SOURCE_TYPES
 from .model import Finding, Location, Source
 from .numbers import extract
@@ -86,7 +87,7 @@ class RecordSet:
 
 
 def _bad(path: str, line: int, message: str, key: str | None = None) -> Finding:
-    return Finding("bad-record", "error", Location(path, line), message, source=key)
+    return finding("bad-record", Location(path, line), message, source=key)
 
 
 def _token(value: str) -> str:

@@ -32,8 +32,9 @@ def attr(text: str) -> str:
 
 
 def citation_html(site: SiteData, group: CitationGroup, page_path: str, use_directory_urls: bool = True) -> str:
-    """A group's APA in-text citation; each key links to its source page and shows its full reference."""
-    formatted = mark_retracted(site, site.styled.citation_html(group))
+    """A group's in-text citation in the KB's style; each key links to its source page and shows its full
+    reference. A numeric style's numbers are those of the page at ``page_path``."""
+    formatted = mark_retracted(site, site.styled.citation_html(group, page_path))
 
     def link(m: re.Match[str]) -> str:
         key = html.unescape(m.group(1))
@@ -127,7 +128,10 @@ def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
 
 
 def cited_keys(site: SiteData, path: str, scan: PageScan) -> list[str]:
-    """Keys of the known sources a page cites, in APA reference-list order."""
+    """Keys of the known sources a page cites, in reference-list order: APA's, or a numeric style's numbers."""
+    numbered = site.styled.page_references(path)
+    if numbered is not None:
+        return [k for k in numbered if k in site.sources]
     keys = {k for s in scan.segments for k in s.group.keys}
     page = site.pages.get(path)
     keys.update(k for c in (page.claims if page else ()) for k in c.keys)
@@ -136,18 +140,25 @@ def cited_keys(site: SiteData, path: str, scan: PageScan) -> list[str]:
 
 
 def references_section(site: SiteData, path: str, keys: list[str], use_directory_urls: bool = True) -> str:
-    """The page's own "References" list: pandoc's APA entries, each linking to its source page."""
+    """The page's own "References" list: pandoc's entries in the KB's style, each linking to its source page.
+
+    A numeric style's entries carry the page's numbers (pandoc's number and entry as two divs)."""
     if not keys:
         return ""
+    numbered = site.styled.page_references(path)
     items = []
     for key in keys:
         href = urls.relative(path, urls.source_path(key), use_directory_urls)
-        items.append(
-            f'<li class="kb-reference" id="ref-{attr(key)}">{site.styled.reference_html(key)}'
-            f"{mark_html(site.report.notices.get(key))} "
-            f'<a class="kb-source-link" href="{attr(href)}">Source details</a></li>'
-        )
-    return "\n\n## References\n\n" + '<ul class="kb-references">\n' + "\n".join(items) + "\n</ul>\n"
+        link = f'<a class="kb-source-link" href="{attr(href)}">Source details</a>'
+        after = f"{mark_html(site.report.notices.get(key))} {link}"
+        entry = numbered.get(key, "") if numbered is not None else site.styled.reference_html(key)
+        if numbered is not None and entry.endswith("</div>"):
+            entry = entry[: -len("</div>")] + after + "</div>"  # inside the entry's text, beside its number
+        else:
+            entry += after
+        items.append(f'<li class="kb-reference" id="ref-{attr(key)}">{entry}</li>')
+    kind = "kb-references kb-references-numbered" if numbered is not None else "kb-references"
+    return "\n\n## References\n\n" + f'<ul class="{kind}">\n' + "\n".join(items) + "\n</ul>\n"
 
 
 def reviewed_html(reviewed: dt.date | None) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -28,9 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from .codes import finding
 from .config import KbConfig
-from .memo import Memo, MemoReader, code_key, digest
+from .memo import Memo, MemoReader
 from .model import Finding, Location
+from .storage import digest, file_digest
 
 RETRACTION = "Retraction"
 CORRECTION = "Correction"
@@ -210,7 +211,7 @@ def _row(row: list[str], names: list[str], col: dict[str, int], where: Location)
 
 
 def _finding(path: str, line: int, message: str) -> Finding:
-    return Finding(CODE, "error", Location(path, line), f"retraction data: {message}")
+    return finding(CODE, Location(path, line), f"retraction data: {message}")
 
 
 # --- files, the memo and the lookup ---------------------------------------------------------------------
@@ -229,9 +230,8 @@ def files(config: KbConfig) -> tuple[list[Path], list[Finding]]:
         matched = sorted(p for p in found if p.is_file())
         if not matched:
             findings.append(
-                Finding(
+                finding(
                     CODE,
-                    "error",
                     _option_location(config),
                     f"retractions: no file matches '{pattern}'; download the Retraction Watch CSV "
                     "(see the editors' guide) to that path, or fix the pattern",
@@ -260,14 +260,6 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _content_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load(config: KbConfig, dois: Iterable[str], pmids: Iterable[str]) -> Retractions:
     """The notices for these DOIs and PMIDs (raw values) from the configured files, with the data's findings."""
     paths, findings = files(config)
@@ -279,11 +271,11 @@ def load(config: KbConfig, dois: Iterable[str], pmids: Iterable[str]) -> Retract
     for p in paths:
         shown = display_path(p, config.root)
         try:
-            parts.append((shown, _content_digest(p)))
+            parts.append((shown, file_digest(p)))
             named.append((p, shown))
         except OSError as exc:
             findings.append(_finding(shown, 1, f"cannot read the file ({exc.strerror or exc}); check the path"))
-    context = digest(code_key(), *(x for part in parts for x in part))
+    context = digest(*(x for part in parts for x in part))  # Memo adds kb_tools' code (storage.cache_key)
     memo_file = config.cache_path / "memo-retractions.sqlite"  # the file a ``Memo`` named "retractions" keeps
     reader = MemoReader(memo_file, context)
     try:

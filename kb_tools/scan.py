@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import apa, citations
@@ -124,10 +125,9 @@ def _scan_key(path: str, text: str) -> tuple[str, str]:
     return (path, digest(text))  # a page's scan depends on its text and its claims, which the text decides
 
 
-def scan_pages(config: KbConfig, pages) -> tuple[list[str], Scans]:
-    """Scan every page (reusing the scans of pages whose text is unchanged): each distinct citation, in
-    pandoc syntax and first-seen order, and the scans, kept on disk."""
-    groups: dict[str, None] = {}
+def scan_pages(config: KbConfig, pages, take: Callable[[str, list[str]], None]) -> Scans:
+    """Scan every page (reusing the scans of pages whose text is unchanged), handing ``take`` each page's
+    path and citations in pandoc syntax, in page order; the scans are kept on disk."""
     memo = Memo(config.cache_path, "scans", digest(code_key(), fingerprint(config)))
     for page in pages:
         try:
@@ -135,6 +135,6 @@ def scan_pages(config: KbConfig, pages) -> tuple[list[str], Scans]:
         except OSError:
             continue  # the check already reported an unreadable page
         scan = memo.get(_scan_key(page.path, text), lambda: scan_page(text, page))  # noqa: B023
-        groups.update(dict.fromkeys(apa.citation_markdown(s.group) for s in scan.segments))
+        take(page.path, [apa.citation_markdown(s.group) for s in scan.segments])
     memo.save()
-    return list(groups), Scans(memo)
+    return Scans(memo)

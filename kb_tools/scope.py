@@ -1,13 +1,13 @@
 """Which conditions a claim is about: its own words and tags first, then its section, then its page.
 
 A page's front matter ``conditions:`` used to be applied to every claim on the page, so a page about
-several conditions credited a depression-only meta-analysis to PTSD. The rules (documented for editors
+several conditions credited a migraine-only meta-analysis to epilepsy. The rules (documented for editors
 in docs/editors-guide.md):
 
 1. a claim is about the conditions its own text names (configured names and synonyms) plus any it is
-   tagged with: ``<!-- kb: conditions: ptsd, anxiety -->`` anywhere in its text;
+   tagged with: ``<!-- kb: conditions: migraine, epilepsy -->`` anywhere in its text;
 2. a claim that names none and carries no tag takes the conditions of the nearest heading above it that
-   names one ("## PTSD" scopes the section under it);
+   names one ("## Epilepsy" scopes the section under it);
 3. only then does it take the page's ``conditions:``;
 4. ``<!-- kb: conditions: none -->`` says a claim is about no condition, and stops 2 and 3.
 

@@ -5,21 +5,25 @@ syntax errors readers would see) into AND-ed clauses, each built directly as
 Whoosh query objects:
 
 * words are stemmed and matched in the claim text, its page title and section,
-  and the cited sources' authors and titles;
+  and the cited sources' authors, organisations and titles; a claim whose own
+  words match ranks above one that matches only through what it cites
+  (``kb_tools.ranking``);
 * condition names and synonyms from the KB's vocabulary also match the claims
-  tagged with that condition ("suicidal thoughts" finds suicidal-ideation claims);
-* lay words ("teenagers", "addictive") also match the terms in ``lay_terms.yml``;
+  tagged with that condition ("lumbago" finds low-back-pain claims);
+* lay words ("teenagers", "habit forming") also match the terms in ``lay_terms.yml``;
 * question and filler words are dropped;
 * "quoted phrases" match as phrases, ``-word`` excludes, and ``condition:``,
   ``source:``, ``evidence:``, ``year:`` and ``author:`` filter;
 * when nothing matches, unknown words are corrected against the index's own
-  vocabulary, the corrected query is searched, and it is offered as a suggestion.
+  vocabulary, the corrected query is searched, and it is offered as a suggestion;
+* facets (condition, study design, source type) narrow the results and are
+  counted for every query (``kb_tools.facets``); results sort by relevance or
+  by strength of design.
 """
 
 from __future__ import annotations
 
 import heapq
-import html
 import os
 import re
 import threading
@@ -29,96 +33,42 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.spelling import ListCorrector
 
+from . import ranking
 from .errors import KbError
-from .index import META_FILE, SourceRef, read_meta, read_orders, read_words
+from .facets import FACETS, FacetSets, Selection, check_choices, check_sort, to_bits
+from .index import META_FILE, read_meta, read_orders, read_words
 from .query import Clause, Parsed, QueryError, Unit, Vocabulary, parse
+from .results import Hit, Results, make_hit
 
 __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
 
 MAX_QUERY_CHARS = 300
 MAX_LIMIT = 100
-# How much a match in each field counts; the claim's own words matter most.
-# One analysed field holds the claim text, its page title and section, and its sources' authors and
-# titles: one posting list per query word keeps Whoosh fast at 100,000 claims.
-MATCH_FIELD = "all"
+# How much a match in each field counts; the claim's own words matter most. A plain word matches in the
+# claim's own words (its text, page title and section heading, one field) and in what it cites (its
+# sources' authors, organisations and titles): two posting lists per query word, each read once per
+# open index; quoted phrases match in the claim text, which keeps word positions.
+TEXT_FIELD = "text"
+OWN_FIELD = "own"
+CITED_FIELD = "cited"
+CITED_BOOST = 0.5  # ranks only claims that match through their sources alone (``kb_tools.ranking``)
+OWN_B = 0.5  # BM25's length normalisation, milder than its 0.75: a short list item is not more relevant
+# author:, section: and title: words: the fields each may match in
+UNIT_FIELDS = {"cited": (CITED_FIELD,), "own": (OWN_FIELD,), "title": (OWN_FIELD, CITED_FIELD)}
 CONDITION_BOOST = 2.0
 EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
 # Size of the per-index LRU cache of match sets and per-word scores, in claim numbers (a score counts twice):
 # ~250 MiB at most. At 100,000 claims a common word matches 30,000 or more; a smaller cache thrashes.
 DOCSET_CACHE_IDS = 6_000_000
-SCORED_FIELDS = (MATCH_FIELD, "text", "named")  # fields whose terms are only ever scored, never filtered on
-HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
+# fields whose terms are only ever scored, never filtered on
+SCORED_FIELDS = (TEXT_FIELD, OWN_FIELD, CITED_FIELD, "named")
 
 
 class IndexMissing(KbError):
     """There is no complete search index to answer from."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching claim, as a result lists it."""
-
-    claim: str
-    text: str
-    highlight: str  # HTML: the escaped claim text with matched words in <mark>
-    url: str
-    page: str  # the page's title
-    conditions: tuple[str, ...]
-    sources: tuple[SourceRef, ...]
-    evidence: str  # deprecated: the old single ladder
-    score: float
-    design: str = ""  # the best study design among the claim's accepted sources
-    authorities: tuple[str, ...] = ()  # kinds of authority statement it rests on
-
-    def to_json(self) -> dict:
-        return {
-            "claim": self.claim,
-            "text": self.text,
-            "highlight": self.highlight,
-            "url": self.url,
-            "page": self.page,
-            "conditions": list(self.conditions),
-            "sources": [
-                {
-                    "key": s.key,
-                    "citation": s.citation,
-                    "sourcetype": s.sourcetype,
-                    "design": s.design,
-                    "authority": list(s.authority),
-                    "evidence": s.evidence,
-                }
-                for s in self.sources
-            ],
-            "design": self.design,
-            "authorities": list(self.authorities),
-            "evidence": self.evidence,
-            "score": self.score,
-        }
-
-
-@dataclass(frozen=True)
-class Results:
-    """The ranked claims for one query.
-
-    ``total`` is the exact number of matching claims, not just those listed: the engine counts matches on
-    cached sets of claim numbers (per word, phrase and filter), never by walking Whoosh's matchers.
-    """
-
-    query: str
-    total: int
-    hits: tuple[Hit, ...]
-    suggestion: str | None = None
-    relaxed: bool = False  # no claim had every word; these have some of them (not part of the JSON)
-
-    def to_json(self) -> dict:
-        return {
-            "query": self.query,
-            "total": self.total,
-            "results": [h.to_json() for h in self.hits],
-            "suggestion": self.suggestion,
-        }
 
 
 @dataclass
@@ -139,6 +89,8 @@ class _Open:
     all_docs: set | None = None
     orders: list | None = None  # docnum -> site order, for listings without words
     spans: dict = field(default_factory=dict)  # claim text -> (stem, start, end) tokens, for highlighting
+    facets: FacetSets | None = None
+    lengths: dict = field(default_factory=dict)  # (segment offset, field) -> each document's field length
 
 
 class Engine:
@@ -184,9 +136,9 @@ class Engine:
             raise IndexMissing(f"{self.path}: no search index here; run kb build first")
         ix = whoosh_index.open_dir(str(self.path))
         words = read_words(self.path)
-        return _Open(
-            stamp, ix, ix.searcher(), Vocabulary.from_meta(meta), meta, words, ListCorrector(sorted(words)), ix.schema
-        )
+        searcher = ix.searcher(weighting=BM25F(own_B=OWN_B))
+        vocab = Vocabulary.from_meta(meta)
+        return _Open(stamp, ix, searcher, vocab, meta, words, ListCorrector(sorted(words)), ix.schema)
 
     def meta(self) -> dict:
         with self._lock:
@@ -206,32 +158,61 @@ class Engine:
     # --- searching ---------------------------------------------------------
 
     def search(
-        self, query: str, conditions: tuple[str, ...] = (), source: str | None = None, limit: int = 10
+        self,
+        query: str,
+        conditions: tuple[str, ...] = (),
+        source: str | None = None,
+        limit: int = 10,
+        designs: tuple[str, ...] = (),
+        sourcetypes: tuple[str, ...] = (),
+        sort: str = "relevance",
     ) -> Results:
-        """Ranked claims for ``query``; raises QueryError with a reader-facing message when it cannot be searched."""
+        """Ranked claims for ``query``; raises QueryError with a reader-facing message when it cannot be searched.
+
+        ``conditions``, ``designs`` and ``sourcetypes`` are facet choices: any of a facet's values, all facets.
+        """
         query = query or ""
         if len(query) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is too long ({len(query)} characters); keep it under {MAX_QUERY_CHARS}")
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        sort = check_sort(sort)
         with self._lock:
             st = self._current()
+            fs = self._facets(st)
             parsed = parse(query, st.vocab)
-            extra = tuple(st.vocab.resolve_condition(c) for c in conditions)
-            filt = _filter_query(parsed, extra, source)
-            if not parsed.clauses and not parsed.negated and filt is None:
-                raise QueryError("type one or more words to search for, e.g. 'ketamine bladder'")
-            if parsed.clauses and filt is None and not any(self._clause_query(st, c) for c in parsed.clauses):
+            picked = tuple(st.vocab.resolve_condition(c) for c in conditions)
+            sel = Selection(
+                tuple(dict.fromkeys(parsed.conditions + picked)),  # condition: in the query is one more choice
+                check_choices(designs, fs.allowed("design"), "design"),
+                check_choices(sourcetypes, fs.allowed("sourcetype"), "source type"),
+            )
+            filt = _filter_query(parsed, source)
+            narrowed = filt is not None or any(sel.of(f) for f in FACETS)
+            if not parsed.clauses and not parsed.negated and not narrowed:
+                raise QueryError("type one or more words to search for, e.g. 'side effects'")
+            if parsed.clauses and not narrowed and not any(self._clause_query(st, c) for c in parsed.clauses):
                 raise QueryError("the query has only common words; add one that says what you are looking for")
-            return self._run(st, query, parsed, filt, limit)
+            return self._run(st, query, parsed, filt, sel, limit, sort)
 
-    def _run(self, st: _Open, query: str, parsed: Parsed, filt: Query | None, limit: int) -> Results:
-        # The matching claims are counted as sets of document numbers (one cached set per term, phrase and
-        # filter), so the total is exact without Whoosh counting every match, and an empty result needs
-        # no scoring at all; Whoosh then only scores the top ``limit`` with its block-skipping collector.
-        allow = self._docset(st, filt) if filt is not None else None
-        main, scored = self._main_query(st, parsed)
-        matched = self._matches(st, main, allow)
+    def _facets(self, st: _Open) -> FacetSets:
+        if st.facets is None:
+            st.facets = FacetSets(st.searcher, self._all_docs(st), st.meta)
+        return st.facets
+
+    def _run(
+        self, st: _Open, query: str, parsed: Parsed, filt: Query | None, sel: Selection, limit: int, sort: str
+    ) -> Results:
+        # The matching claims are counted as sets of document numbers (one cached set per term, phrase,
+        # filter and facet value), so the total is exact without Whoosh counting every match, and an empty
+        # result needs no scoring at all; only the top ``limit`` are ranked. The facet counts are the same
+        # sets as bitsets, ANDed and counted per facet value.
+        fs = self._facets(st)
+        chosen = fs.chosen(sel)
+        narrow = self._docset(st, filt) if filt is not None else None
+        facet_sets = sorted((got[0] for got in chosen.values() if got is not None), key=len)
+        main, parts = self._main_query(st, parsed)
+        found, matched = self._matches(st, main, narrow, facet_sets)
         suggestion, relaxed = None, False
         if not matched and parsed.clauses:
             fixes = self._corrections(st, parsed)
@@ -239,31 +220,41 @@ class Engine:
                 # search the corrected query as if typed, so a corrected condition name expands too
                 suggestion = _apply_fixes(query, fixes)
                 parsed = parse(suggestion, st.vocab)
-                main, scored = self._main_query(st, parsed)
-                matched = self._matches(st, main, allow)
+                main, parts = self._main_query(st, parsed)
+                found, matched = self._matches(st, main, narrow, facet_sets)
         if not matched and len(parsed.clauses) > 1:
             # No claim has every word: rank claims by how many of the words they have, so a
-            # question like "how does ketamine work in the brain" still finds the brain claim.
+            # question like "how does the treatment work in the brain" still finds the brain claim.
             relaxed = True
-            main, scored = self._main_query(st, parsed, require_all=False)
-            matched = self._matches(st, main, allow)
+            main, parts = self._main_query(st, parsed, require_all=False)
+            found, matched = self._matches(st, main, narrow, facet_sets)
         hits: tuple[Hit, ...] = ()
         if matched:
-            marks = self._highlight_terms(st, parsed)
-            top = self._top(st, main, matched, limit) if scored else None
-            if top is not None:
-                hits = tuple(_hit(st.searcher.stored_fields(d), score, st, marks, True) for d, score in top)
-            elif scored:  # pragma: no cover - a query shape the engine does not build
-                res = st.searcher.search(main, filter=allow, limit=limit)
-                hits = tuple(_hit(h.fields(), h.score, st, marks, True) for h in res)
-            else:  # filters or exclusions only: list claims in site order
-                order = self._orders(st)
-                docs = heapq.nsmallest(limit, matched, key=order.__getitem__)
-                hits = tuple(_hit(st.searcher.stored_fields(d), 0.0, st, marks, False) for d in docs)
-        return Results(query, len(matched), hits, suggestion, relaxed)
+            hits = self._hits(st, parsed, main, parts, matched, limit, sort)
+        bits = self._bits(st, main) & (self._bits(st, filt) if filt is not None else -1)
+        counts = fs.counts(bits, chosen, sel)
+        facets = tuple((f, counts[f]) for f in FACETS)
+        return Results(query, len(matched), hits, suggestion, relaxed, sort, facets)
 
-    def _main_query(self, st: _Open, parsed: Parsed, require_all: bool = True) -> tuple[Query, bool]:
-        """The query to match and whether it ranks by relevance (False: only filters and exclusions)."""
+    def _hits(
+        self, st: _Open, parsed: Parsed, main: Query, parts: list, matched: set, limit: int, sort: str
+    ) -> tuple[Hit, ...]:
+        marks = self._highlight_terms(st, parsed)
+        strength = self._facets(st).strength if sort == "design" else None
+        top = self._top(st, parts, matched, limit, strength) if parts else None
+        if top is not None:
+            return tuple(self._hit(st, st.searcher.stored_fields(d), score, marks, True) for d, score in top)
+        if parts:  # pragma: no cover - a query shape the engine does not build
+            res = st.searcher.search(main, filter=matched, limit=limit)
+            return tuple(self._hit(st, h.fields(), h.score, marks, True) for h in res)
+        # filters or exclusions only: list claims in site order (strongest design first for sort=design)
+        order = self._orders(st)
+        key = order.__getitem__ if strength is None else (lambda d: (strength[d], order[d]))
+        docs = heapq.nsmallest(limit, matched, key=key)
+        return tuple(self._hit(st, st.searcher.stored_fields(d), 0.0, marks, False) for d in docs)
+
+    def _main_query(self, st: _Open, parsed: Parsed, require_all: bool = True) -> tuple[Query, list[Query]]:
+        """The query to match and its clauses' queries (none: only filters and exclusions, no relevance)."""
         parts = [q for q in (self._clause_query(st, c) for c in parsed.clauses) if q is not None]
         negs = [q for q in (self._unit_query(st, u) for u in parsed.negated) if q is not None]
         if not parts:
@@ -272,11 +263,14 @@ class Engine:
             main = parts[0] if len(parts) == 1 else (And(parts) if require_all else Or(parts))
         if negs:
             main = And([main, Not(Or(negs))])
-        return main, bool(parts)
+        return main, parts
 
-    def _matches(self, st: _Open, main: Query, allow: set | None) -> set:
+    def _matches(self, st: _Open, main: Query, narrow: set | None, facet_sets: list) -> tuple[set, set]:
+        """(claims the query and its filters match, those of them the facet choices keep)."""
         found = self._docset(st, main)
-        return found & allow if allow is not None else found
+        if narrow is not None:
+            found = found & narrow
+        return found, found.intersection(*facet_sets) if facet_sets else found
 
     def _docset(self, st: _Open, q: Query) -> set:
         """The document numbers ``q`` matches (never modified: callers combine them into new sets)."""
@@ -288,17 +282,21 @@ class Engine:
                 if isinstance(c, Not):
                     out = out - self._docset(st, c.query)
             return out
-        if isinstance(q, Or):
-            sets = [self._docset(st, c) for c in q.subqueries]
-            return sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
+        if isinstance(q, Or):  # a word's fields, a clause's alternatives: the same ones recur across queries
+            key = ("u", repr(q))
+            found = st.docsets.get(key)
+            if found is None:
+                sets = [self._docset(st, c) for c in q.subqueries]
+                found = sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
+                self._remember(st, key, found)
+            else:
+                st.docsets.move_to_end(key)
+            return found
         if isinstance(q, Every):
             return self._all_docs(st)
-        if isinstance(q, Term):
-            key: tuple = ("t", q.fieldname, q.text)
-        elif isinstance(q, Phrase):
-            key = ("p", q.fieldname, tuple(q.words), q.slop)
-        else:  # pragma: no cover - the engine builds only the queries above
+        if not isinstance(q, (Term, Phrase)):  # pragma: no cover - the engine builds only the queries above
             return set(st.searcher.docs_for_query(q))
+        key = _leaf_key(q)
         found = st.docsets.get(key)
         if found is not None:
             st.docsets.move_to_end(key)
@@ -310,47 +308,63 @@ class Engine:
         self._remember(st, key, found)
         return found
 
-    def _top(self, st: _Open, main: Query, matched: set, limit: int) -> list[tuple[int, float]] | None:
-        """The ``limit`` best (docnum, score) among ``matched``, ranked exactly as Whoosh ranks them.
+    def _hit(self, st: _Open, fields: dict, score, marks, scored: bool) -> Hit:
+        return make_hit(fields, score, marks, st.schema["text"].analyzer, st.spans, scored)
+
+    def _bits(self, st: _Open, q: Query) -> int:
+        """``_docset`` as a bitset (see ``kb_tools.facets.to_bits``); each clause's, term's and phrase's is cached."""
+        if isinstance(q, And):
+            out = -1  # every bit
+            for c in q.subqueries:
+                out = out & ~self._bits(st, c.query) if isinstance(c, Not) else out & self._bits(st, c)
+            return out
+        if isinstance(q, Every):
+            return -1
+        # a word's fields and stand-ins, converted once from their (cached) union
+        key = ("b", repr(q)) if isinstance(q, Or) else ("b", *_leaf_key(q))
+        found = st.docsets.get(key)
+        if found is None:
+            found = to_bits(self._docset(st, q), self._facets(st).size)
+            self._remember(st, key, found)
+        else:
+            st.docsets.move_to_end(key)
+        return found
+
+    def _top(
+        self, st: _Open, parts: list[Query], matched: set, limit: int, strength=None
+    ) -> list[tuple[int, float]] | None:
+        """The ``limit`` best (docnum, score) among ``matched`` (see ``kb_tools.ranking``), from each clause's
+        cached scores, so a query costs dictionary look-ups instead of Whoosh stepping its matchers through
+        every match. None for a query shape this does not cover (an AND below an OR)."""
+        clauses = [self._clause_scores(st, part) for part in parts]
+        if any(c is None for c in clauses):
+            return None
+        return ranking.top(clauses, matched, limit, self._orders(st), strength)
+
+    def _clause_scores(self, st: _Open, q: Query) -> ranking.Clause | None:
+        """(claims its own words match -> score, claims only its sources match -> score) of a clause (LRU-cached).
 
         Whoosh's score of a claim is the sum of its matching leaves' scores (BM25F per term or phrase, times
-        the leaf's boost), and the engine's queries have no AND below an OR, so a matched claim's score is
-        the sum over every leaf it contains. Each leaf's scores are read once per index and cached, so a
-        query costs dictionary look-ups instead of Whoosh stepping its matchers through every match.
-        Ties go to the lower document number, as in Whoosh. None for a query shape this does not cover.
+        the leaf's boost); the engine keeps the sums of the claim's own fields apart from those of its sources.
         """
-        leaves: list[tuple[dict, float]] = []
-        if not self._leaves(st, main, leaves, top=True):
+        key = ("c", repr(q))
+        found = st.docsets.get(key)
+        if found is not None:
+            st.docsets.move_to_end(key)
+            return found
+        leaves: list[tuple[dict, float, bool]] = []
+        if not self._leaves(st, q, leaves):
             return None
-        if len(leaves) == 1:
-            scores, boost = leaves[0]
-            pairs = scores.items() if len(matched) == len(scores) else ((d, scores[d]) for d in matched)
-            best = heapq.nlargest(limit, pairs, key=lambda p: (p[1], -p[0]))
-            return [(d, v * boost) for d, v in best]
-        total: dict[int, float] = {}
-        get = total.get
-        for scores, boost in leaves:
-            if len(scores) <= len(matched):
-                for d, v in scores.items():
-                    if d in matched:
-                        total[d] = get(d, 0.0) + v * boost
-            else:
-                for d in matched:
-                    v = scores.get(d)
-                    if v is not None:
-                        total[d] = get(d, 0.0) + v * boost
-        return heapq.nlargest(limit, total.items(), key=lambda p: (p[1], -p[0]))
+        found = ranking.combine(leaves)
+        self._remember(st, key, found)
+        return found
 
-    def _leaves(self, st: _Open, q: Query, out: list, top: bool = False) -> bool:
-        """Collect (scores, boost) for every scoring leaf of ``q``; False if ``q`` has an AND below an OR."""
-        if isinstance(q, And):
-            if not top:
-                return False
-            return all(self._leaves(st, c, out, top=True) for c in q.subqueries if not isinstance(c, Not))
+    def _leaves(self, st: _Open, q: Query, out: list) -> bool:
+        """Collect (scores, boost, own words?) for every scoring leaf of a clause; False if it has an AND."""
         if isinstance(q, Or):
             return all(self._leaves(st, c, out) for c in q.subqueries)
         if isinstance(q, (Term, Phrase)):
-            out.append((self._leaf_scores(st, q), q.boost))
+            out.append((self._leaf_scores(st, q), q.boost, q.fieldname != CITED_FIELD))
             return True
         return False
 
@@ -366,11 +380,30 @@ class Engine:
         found = {}
         for sub, offset in st.searcher.leaf_searchers():
             m = plain.matcher(sub, context)
+            scorer = getattr(m, "scorer", None)
+            if isinstance(plain, Term) and type(scorer) is BM25FScorer:
+                # BM25FScorer.score(m) is _score(weight, length) with the length read from a column per
+                # posting; the segment's lengths are read once instead (most of a cold word's cost)
+                lengths, score = self._lengths(st, sub, offset, plain.fieldname), scorer._score
+                while m.is_active():
+                    d = m.id()
+                    found[d + offset] = score(m.weight(), lengths[d])
+                    m.next()
+                continue
             while m.is_active():
                 found[m.id() + offset] = m.score()
                 m.next()
         self._remember(st, key, found)
         return found
+
+    def _lengths(self, st: _Open, sub, offset: int, fieldname: str) -> list:
+        """Each document's length of a field in one segment, as Whoosh's scorer reads it (cached per index)."""
+        key = (offset, fieldname)
+        got = st.lengths.get(key)
+        if got is None:
+            reader = sub.reader()
+            got = st.lengths[key] = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        return got
 
     def _remember(self, st: _Open, key: tuple, value) -> None:
         st.docsets[key] = value
@@ -396,11 +429,16 @@ class Engine:
         return (qs[0] if len(qs) == 1 else Or(qs)) if qs else None
 
     def _unit_query(self, st: _Open, unit: Unit) -> Query | None:
-        if unit.field and unit.field != MATCH_FIELD:  # an excluded condition, source, level or year
+        if unit.field in UNIT_FIELDS:  # author:, section: or title: one word, in those fields only
+            toks = self._tokens(st, TEXT_FIELD, " ".join(unit.words))
+            qs = [Term(f, toks[0]) for f in UNIT_FIELDS[unit.field]] if toks else []
+            return (qs[0] if len(qs) == 1 else Or(qs)) if qs else None
+        if unit.field:  # an excluded condition, source, level or year
             toks = self._tokens(st, unit.field, " ".join(unit.words))
             return Term(unit.field, toks[0]) if toks else None
-        alts = [(unit.words, 1.0)] + [(e, EXPANSION_BOOST) for e in unit.expansions]
-        parts = [q for q in (self._words_query(st, words, boost) for words, boost in alts) if q is not None]
+        parts = self._words_query(st, unit.words, 1.0, cited=True)
+        for words in unit.expansions:  # stand-ins are matched in the claim's own words only
+            parts += self._words_query(st, words, EXPANSION_BOOST, cited=False)
         if unit.condition:
             # Claims tagged with the condition match under any of its names; one that names it in its
             # own words ranks above one tagged only through its page.
@@ -410,12 +448,16 @@ class Engine:
             return None  # only stop words
         return parts[0] if len(parts) == 1 else Or(parts)
 
-    def _words_query(self, st: _Open, words: tuple[str, ...], boost: float) -> Query | None:
-        """One word matches in the combined field; several must stand together in the claim text."""
-        toks = self._tokens(st, MATCH_FIELD, " ".join(words))
+    def _words_query(self, st: _Open, words: tuple[str, ...], boost: float, cited: bool) -> list[Query]:
+        """One word matches in the claim's own words (and, if ``cited``, in what it cites); several must
+        stand together in the claim text."""
+        toks = self._tokens(st, TEXT_FIELD, " ".join(words))
+        if len(toks) > 1:
+            return [Phrase(TEXT_FIELD, toks, boost=boost)]
         if not toks:
-            return None
-        return Term(MATCH_FIELD, toks[0], boost=boost) if len(toks) == 1 else Phrase("text", toks, boost=boost)
+            return []
+        own = Term(OWN_FIELD, toks[0], boost=boost)
+        return [own, Term(CITED_FIELD, toks[0], boost=boost * CITED_BOOST)] if cited else [own]
 
     def _tokens(self, st: _Open, fname: str, text: str) -> list[str]:
         key = (fname, text)
@@ -432,7 +474,8 @@ class Engine:
         reader = st.searcher.reader()
         if word in st.words:
             return True
-        return any(reader.doc_frequency(MATCH_FIELD, t) for t in self._tokens(st, MATCH_FIELD, word))
+        toks = self._tokens(st, TEXT_FIELD, word)
+        return any(reader.doc_frequency(f, t) for t in toks for f in (OWN_FIELD, CITED_FIELD))
 
     def _corrections(self, st: _Open, parsed: Parsed) -> dict[str, str]:
         """Unknown words mapped to the most frequent indexed word within one or two edits."""
@@ -456,7 +499,7 @@ class Engine:
         phrases: list[tuple[str, ...]] = []
         for clause in parsed.clauses:
             for unit in clause.units:
-                if unit.field and unit.field != MATCH_FIELD:
+                if unit.field:
                     continue
                 phrases += [unit.words, *unit.expansions]
                 if unit.condition:
@@ -465,15 +508,23 @@ class Engine:
         return frozenset(t[0] for t in toks if len(t) == 1), frozenset(t for t in toks if len(t) > 1)
 
 
+def _leaf_key(q: Query) -> tuple:
+    if isinstance(q, Term):
+        return ("t", q.fieldname, q.text)
+    return ("p", q.fieldname, tuple(q.words), q.slop)
+
+
 def _weight(cached) -> int:
+    if isinstance(cached, tuple):  # a clause's scores
+        return sum(_weight(c) for c in cached)
+    if isinstance(cached, int):  # a bitset: one bit per claim, counted as the claim numbers it stands for
+        return cached.bit_length() // 64 + 1
     return (2 if isinstance(cached, dict) else 1) * len(cached) + 1
 
 
-def _filter_query(parsed: Parsed, conditions: tuple[str, ...], source: str | None) -> Query | None:
+def _filter_query(parsed: Parsed, source: str | None) -> Query | None:
+    """The filters besides the facets: sources and the query's own design:, year: ... filters (all must hold)."""
     terms: list[Query] = []
-    conds = tuple(dict.fromkeys(parsed.conditions + conditions))
-    if conds:
-        terms.append(Or([Term("conditions", c) for c in conds]))  # any of the chosen conditions
     for key in parsed.sources + ((source,) if source else ()):
         terms.append(Term("sources", key.lower()))
     for fname, value in parsed.filters:
@@ -485,56 +536,6 @@ def _filter_query(parsed: Parsed, conditions: tuple[str, ...], source: str | Non
 
 def _apply_fixes(query: str, fixes: dict[str, str]) -> str:
     return re.sub(r"\w+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), query)
-
-
-def highlight(
-    text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]], analyzer, cache: dict | None = None
-) -> str:
-    """Escape ``text`` for HTML, then wrap the matched words (and matched phrases) in <mark>."""
-    singles, phrases = marks
-    toks = cache.get(text) if cache is not None else None
-    if toks is None:
-        toks = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
-        if cache is not None and len(cache) < HIGHLIGHT_CACHE:
-            cache[text] = toks
-    stems = [t[0] for t in toks]
-    hit = [s in singles for s in stems]
-    for p in phrases:
-        for i in range(len(stems) - len(p) + 1):
-            if tuple(stems[i : i + len(p)]) == p:
-                hit[i : i + len(p)] = [True] * len(p)
-    spans: list[list[int]] = []
-    for (_, start, end), on in zip(toks, hit, strict=True):
-        if not on:
-            continue
-        if spans and not text[spans[-1][1] : start].strip(" -\u2010\u2011"):
-            spans[-1][1] = end  # "blood pressure" is one mark, not two
-        else:
-            spans.append([start, end])
-    out, pos = [], 0
-    for start, end in spans:
-        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
-
-
-def _hit(f: dict, score, st: _Open, marks, scored: bool) -> Hit:
-    refs = tuple(SourceRef(**{**r, "authority": tuple(r.get("authority") or ())}) for r in f.get("refs") or ())
-    score = score if scored and score is not None else 0.0  # sorted listings have no relevance
-    return Hit(
-        claim=f["id"],
-        text=f["text"],
-        highlight=highlight(f["text"], marks, st.schema["text"].analyzer, st.spans),
-        url=f["url"],
-        page=f.get("title", ""),
-        conditions=tuple(c for c in (f.get("conditions") or "").split(",") if c),
-        sources=refs,
-        evidence=f.get("evidence", ""),
-        score=round(float(score), 4),
-        design=f.get("design", ""),
-        authorities=tuple(a for a in (f.get("authorities") or "").split(",") if a),
-    )
 
 
 _engines: dict[Path, Engine] = {}

@@ -1,52 +1,116 @@
-"""The site's claim search page: a form that ``assets/kb/kb-search.js`` brings to life.
+"""The site's claim search: its page (``search.md``) and what the browser needs to search without a server.
 
-The page works two ways: under ``kb serve`` it asks ``/api/search`` (synonyms,
-stemming, typo correction); on static hosting it falls back to a plain word
-filter over ``claims.json`` in the browser and says so.
+The page and the header's search box are brought to life by ``assets/kb/kb-search-*.js``. Under
+``kb serve`` they ask ``/api/search`` (synonyms, stemming, typo correction, facets); on static hosting
+they search ``claims.json`` in the browser with ``search-data.json`` (page titles, citations, source
+types and designs, and the labels the site uses), and say so.
 """
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from . import urls
-from .config import KbConfig
+from .config import SOURCE_TYPES, KbConfig
+from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
 from .search import MAX_QUERY_CHARS
+from .sitedata import SiteData
 
 PAGE_PATH = "search.md"
+DATA_PATH = "search-data.json"
+# How the facets name source types (the .bib's ``sourcetype`` values), as /api/search's facets do.
+SOURCE_TYPE_LABELS = {
+    "journal": "Journal article",
+    "government": "Government",
+    "university": "University",
+    "professional": "Professional body",
+    "journalism": "Journalism",
+    "commercial": "Commercial",
+    "other": "Other",
+}
+
+
+def search_labels(config: KbConfig, use_directory_urls: bool = True) -> dict:
+    """How results and facets name things, as the rest of the site does (small: embedded in the search page)."""
+    designs = [{"id": d, "label": DESIGN_LABELS.get(d, d)} for d in config.designs]  # strongest first
+    return {
+        "designs": [*designs, {"id": NO_DESIGN, "label": DESIGN_LABELS[NO_DESIGN]}],
+        "authorities": AUTHORITY_LABELS,
+        "conditions": [{"id": c.id, "label": c.name} for c in config.conditions],
+        "sourcetypes": [{"id": t, "label": SOURCE_TYPE_LABELS[t]} for t in SOURCE_TYPES],
+        "dirurls": use_directory_urls,
+        "maxQuery": MAX_QUERY_CHARS,
+    }
+
+
+def search_data(site: SiteData, use_directory_urls: bool = True) -> dict:
+    """``search-data.json``: the labels, each page's title and each cited source's citation and grading,
+    so the static search names pages and sources as ``/api/search`` does (never by path or key)."""
+    cited = dict.fromkeys(k for c in site.published_claims for k in c.keys if k in site.sources)
+    sources = {}
+    for key in cited:
+        s = site.sources[key]
+        sources[key] = {
+            "citation": site.styled.short(key),
+            "sourcetype": s.sourcetype,
+            "design": s.design,
+            "authority": list(s.authority),
+        }
+    return {
+        **search_labels(site.config, use_directory_urls),
+        "pages": {p.path: p.title for p in site.published},
+        "sources": sources,
+    }
+
+
+def search_files(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:
+    """The generated files of the search: docs path -> content."""
+    data = json.dumps(search_data(site, use_directory_urls), ensure_ascii=False, separators=(",", ":"))
+    return {PAGE_PATH: search_page_markdown(site.config, use_directory_urls), DATA_PATH: data}
 
 
 def search_page_markdown(config: KbConfig, use_directory_urls: bool = True) -> str:
     """The Markdown of ``search.md``; its HTML block has no blank lines, so Markdown passes it through whole."""
     root = urls.relative(PAGE_PATH, "index.md", use_directory_urls)
-    options = "".join(f'<option value="{escape(c.id)}">{escape(c.name)}</option>' for c in config.conditions)
-    designs = " ".join(config.designs)  # strongest first: the badges' colours, as on the rest of the site
-    html = f"""<div id="kb-search" class="kb-search" data-root="{escape(root)}" data-designs="{escape(designs)}">
+    labels = escape(json.dumps(search_labels(config, use_directory_urls), ensure_ascii=False), quote=True)
+    html = f"""<div id="kb-search" class="kb-search" data-root="{escape(root)}" data-labels="{labels}">
 <form class="kb-search__form" role="search" action="" method="get">
-<div class="kb-search__field"><label for="kb-search-q">Words to look for</label>
-<input id="kb-search-q" name="query" type="search" maxlength="{MAX_QUERY_CHARS}" autocomplete="off"
- placeholder="e.g. bladder, PTSD, is it addictive" spellcheck="true"></div>
-<div class="kb-search__field"><label for="kb-search-condition">Condition</label>
-<select id="kb-search-condition" name="condition"><option value="">All conditions</option>{options}</select></div>
-<button type="submit">Search</button>
+<label class="kb-search__label" for="kb-search-q">Search the claims</label>
+<div class="kb-search__bar"><input id="kb-search-q" class="kb-search__input" name="q" type="search"
+ maxlength="{MAX_QUERY_CHARS}" autocomplete="off" placeholder="e.g. side effects, or a question" spellcheck="true">
+<button class="md-button md-button--primary kb-search__submit" type="submit">Search</button></div>
 </form>
 <p class="kb-search__notice" hidden></p>
-<p class="kb-search__status" role="status" aria-live="polite"></p>
+<div class="kb-search__layout">
+<details class="kb-search__filters" hidden><summary class="kb-search__filters-toggle">Filters
+<span class="kb-search__filters-count"></span></summary><div class="kb-search__facets"></div></details>
+<div class="kb-search__main">
+<div class="kb-search__toolbar"><p class="kb-search__status" role="status" aria-live="polite"></p>
+<div class="kb-search__sort" hidden><label for="kb-search-sort">Sort by</label>
+<select id="kb-search-sort" name="sort"><option value="relevance">Relevance</option>
+<option value="design">Strength of study design</option></select></div></div>
+<div class="kb-search__messages"></div>
 <ol class="kb-search__results"></ol>
+</div>
+</div>
 <noscript><p>Search needs JavaScript. Every claim is also listed, with its sources, on the topic pages and in
 <a href="{escape(root)}claims.json">claims.json</a>.</p></noscript>
 </div>"""
     return f"""---
 title: Search claims
 description: Find the knowledge base's cited claims by condition, word or question.
+hide: [toc]
 ---
 
 # Search claims
 
 <!-- kb: not-a-claim -->
-Type words or a question. All words must match; put "a phrase" in quotes, and
-narrow results to one condition with the list. Each result links to the claim
-on its page and to its sources.
+Type words or a question: results list the claims that have all of them (or, failing that, some), each
+with its page, its evidence and its sources. Put "a phrase" in quotes. Narrow the results by condition,
+study design or source type with the filters, and sort them by relevance or by the strength of their
+study design. The search box at the top of every page finds claims too; its last option searches the
+text of the pages instead, for what is not a cited claim.
 
 {html}
 """

@@ -17,7 +17,9 @@ def format_text(results: Results) -> str:
     lines.append(
         f"{results.total} claim{'s' if results.total != 1 else ''} found"
         + (f", showing {shown}" if shown < results.total else "")
+        + (", strongest design first" if results.sort == "design" else "")
     )
+    lines += [f"{_FACET_NAMES[name]}: {_counts(values)}" for name, values in results.facets if values]
     for n, hit in enumerate(results.hits, 1):
         lines.append("")
         lines.append(f"{n}. {hit.text}")
@@ -31,6 +33,14 @@ def format_text(results: Results) -> str:
         if grade:
             lines.append(f"   Evidence: {' · '.join(grade)}")
     return "\n".join(lines)
+
+
+_FACET_NAMES = {"condition": "Conditions", "design": "Designs", "sourcetype": "Source types"}
+
+
+def _counts(values) -> str:
+    """Facet values as the search page shows them: "Low back pain (low-back-pain) 10, Sciatica (sciatica) 3"."""
+    return ", ".join(f"{v.label} ({v.value}) {v.count}" for v in values)
 
 
 def _source(s) -> str:

@@ -175,8 +175,12 @@ def search_endpoint(config: KbConfig):
             return _error(f"limit must be a whole number from 1 to {MAX_LIMIT}", 400)
         conditions = tuple(c for c in params.getlist("condition") if c)
         source = params.get("source") or None
+        designs = tuple(d for d in params.getlist("design") if d)
+        sourcetypes = tuple(t for t in params.getlist("sourcetype") if t)
+        sort = params.get("sort") or "relevance"
         try:
-            results = await run_in_threadpool(engine.search, q, conditions, source, limit)
+            # an unknown condition, design, source type or sort is a QueryError naming the valid values
+            results = await run_in_threadpool(engine.search, q, conditions, source, limit, designs, sourcetypes, sort)
         except QueryError as exc:
             return _error(str(exc), 400)
         except IndexMissing:

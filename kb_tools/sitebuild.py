@@ -30,11 +30,10 @@ from .exports import EXPORTS
 from .memo import Memo
 from .pagestore import SPOOLED, PageStore
 from .reusablepage import ReusablePage, give_pages
-from .searchpage import search_page_markdown
+from .searchpage import search_files
 from .sitedata import SiteData
+from .theme import ASSETS, THEME, theme_overrides
 
-ASSETS = Path(__file__).parent / "assets"
-THEME = Path(__file__).parent / "templates" / "theme"  # kb-light.html, the generated source pages' template
 LIGHT_TEMPLATE = "kb-light.html"
 
 
@@ -51,9 +50,10 @@ def add_assets(config) -> None:
 
 
 def template_loader(theme_loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
-    """The theme's templates, ``kb-light.html``, and the empty template of reused pages."""
+    """The theme's templates, ``kb-light.html`` (the generated source pages' template), the empty template of
+    reused pages, and kb's overrides of the theme's (``kb_tools.theme``: the header's search box)."""
     skip = jinja2.DictLoader({incremental.SKIP_TEMPLATE: ""})
-    return jinja2.ChoiceLoader([skip, theme_loader, jinja2.FileSystemLoader(str(THEME))])
+    return theme_overrides(jinja2.ChoiceLoader([skip, theme_loader, jinja2.FileSystemLoader(str(THEME))]))
 
 
 class SiteBuild:
@@ -79,7 +79,8 @@ class SiteBuild:
         self.order = navigation.page_order(config.nav)
         makers = pipeline.generated_pages(self.site, use_dir, self.memos["generated-pages"], self.order)
         self.makers = {p: make for p, make in makers.items() if _add(files, File.generated(config, p, content=""), log)}
-        _add(files, File.generated(config, "search.md", content=search_page_markdown(self.site.config)), log)
+        for path, content in search_files(self.site, use_dir).items():  # the search page and its data
+            _add(files, File.generated(config, path, content=content), log)
         self.exports = [p for p in EXPORTS if files.get_file_from_path(p) is None]
         for path in sorted(set(EXPORTS) - set(self.exports)):
             log.info(f"docs/{path} exists, so kb does not generate it")

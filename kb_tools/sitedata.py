@@ -9,13 +9,11 @@ all read the resulting ``SiteData``; nothing re-reads the KB.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import apa
+from . import apa, csl, storage
 from .cache import fingerprint
 from .check import Report, check, claim_grade
 from .config import KbConfig
@@ -92,7 +90,7 @@ class SiteData:
         """A memo of values rendered from this site's data: valid while the code, the APA formatting, the
         policy and the URL style stay the same (each entry is keyed by its own page or claim)."""
         config = self.config
-        policy = repr((config.accept, config.severity, config.conditions, use_directory_urls))
+        policy = repr((config.accept, config.severity, config.conditions, config.csl, use_directory_urls))
         policy += repr(sorted(self.report.notices.items()))  # pages show retraction notices and marks
         return Memo(config.cache_path, name, digest(code_key(), fingerprint(config), self.styled.digest, policy))
 
@@ -110,7 +108,7 @@ def _give_back_memory() -> None:
     """
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        storage.libc().malloc_trim(0)
 
 
 def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
@@ -118,6 +116,17 @@ def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
     report = report or check(config)
     cat = report.catalogue
     _give_back_memory()  # the check's garbage, before pandoc's processes start beside this one
-    groups, scans = scan_pages(config, cat.pages)  # each distinct citation, in pandoc syntax
-    styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], groups, config.cache_path)
+    style = config.style()
+    groups: dict[str, None] = {}  # each distinct citation, in pandoc syntax
+    page_groups: dict[str, list[str]] = {}  # a numeric style numbers each page's citations in its order
+
+    def take(path: str, cites: list[str]) -> None:
+        if style.numeric:
+            page_groups[path] = cites
+        else:
+            groups.update(dict.fromkeys(cites))
+
+    scans = scan_pages(config, cat.pages, take)
+    keys = [s.key for s in cat.sources]
+    styled = csl.style_catalogue(cat.bibtex, keys, groups, page_groups, config.cache_path, style)
     return SiteData(config, report, styled, scans)

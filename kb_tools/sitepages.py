@@ -61,10 +61,10 @@ def claim_html(claim: Claim, styled=None) -> Markup:
     """A claim's words as safe inline HTML: links removed, raw HTML shown as text.
 
     With ``styled``, citations read as their APA text ("as Smith & Doe (2022) reports");
-    without, they are removed.
+    without, or in a numeric style (whose numbers mean nothing off the claim's page), they are removed.
     """
     text = claim.text
-    if styled is not None:
+    if styled is not None and not styled.numeric:
         out, pos = [], 0
         for g in claim.groups:
             out += [text[pos : g.start], html_to_text(styled.citation_html(g))]
@@ -105,6 +105,7 @@ class Renderer:
         # generated pages, and a memo keeps them on disk rather than in memory
         self.memo = memo if memo is not None else Memo(None, "generated-pages", "")
         self._links: dict[tuple[str, str], str] = {}
+        self.style_name = site.config.style().label  # "APA": how pages name the reference style
 
     def render(self, template: str, path: str, **context) -> str:
         site = self.site
@@ -131,6 +132,8 @@ class Renderer:
                 authority_label=AUTHORITY_LABELS.get,
                 designs=site.config.designs,
                 authorities=AUTHORITIES,
+                style_name=self.style_name,
+                numeric_style=site.styled.numeric,
                 **context,
             )
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .codes import finding
 from .model import Finding, Source
 
 BOOK_TYPES = frozenset(
@@ -104,7 +105,7 @@ def unclassified(s: Source) -> Finding:
         f"source '{s.key}' has no sourcetype{why_not}.{hint} Add sourcetype = "
         "{journal}, {government}, {university}, {professional}, {journalism}, {commercial} or {other}"
     )
-    return Finding("unclassified-source", "error", s.location, msg, source=s.key)
+    return finding("unclassified-source", s.location, msg, source=s.key)
 
 
 def missing_identifier(s: Source) -> Finding | None:
@@ -123,7 +124,7 @@ def missing_identifier(s: Source) -> Finding | None:
             what = f"'{s.key}' (@{s.entry_type}) has no isbn, doi or url; add the book's ISBN (or a DOI or URL)"
     elif not (s.doi or url or s.field("isbn")) and (s.entry_type in WEB_TYPES or s.sourcetype):
         what = f"source '{s.key}' has neither doi nor url; add the address readers can check it at"
-    return Finding("missing-identifier", "warning", s.location, what, source=s.key) if what else None
+    return finding("missing-identifier", s.location, what, source=s.key) if what else None
 
 
 def corporate_author(s: Source) -> Finding | None:
@@ -135,7 +136,7 @@ def corporate_author(s: Source) -> Finding | None:
             f"is the author, add author = {{{{{org}}}}} (double braces keep the name whole, so pandoc prints it "
             "as written and kb search finds it)"
         )
-        return Finding("corporate-author", "warning", s.location, msg, source=s.key)
+        return finding("corporate-author", s.location, msg, source=s.key)
     people = [p for p in s.authors if not p.literal]
     if people and any(_ORGANISATION.search(str(p)) for p in people):
         written = s.field("author")
@@ -144,5 +145,5 @@ def corporate_author(s: Source) -> Finding | None:
             "people's names (and splits it at every 'and'); write the organisation in double braces, as "
             "author = {{World Health Organization}}"
         )
-        return Finding("corporate-author", "warning", s.location, msg, source=s.key)
+        return finding("corporate-author", s.location, msg, source=s.key)
     return None

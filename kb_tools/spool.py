@@ -9,8 +9,9 @@ just before the page's template is rendered.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from .storage import anonymous_file
 
 
 class Spool:
@@ -18,9 +19,7 @@ class Spool:
 
     def __init__(self, folder: Path | None = None) -> None:
         """``folder``: where the file lives; the KB's cache folder rather than ``/tmp``, which may be memory."""
-        fd, name = tempfile.mkstemp(prefix="kb-pages-", dir=folder)
-        os.unlink(name)  # nothing to clean up, however the build ends
-        self._fd: int | None = fd
+        self._fd: int | None = anonymous_file(folder, "kb-pages-")  # nothing to clean up, however the build ends
         self._end = 0
         self._at: dict[str, tuple[int, int]] = {}
 

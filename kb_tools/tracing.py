@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from . import cache
+from .codes import finding
 from .config import KbConfig
 from .model import Catalogue, Claim, Finding, Location, Source
 from .numbers import extract, mask, values
@@ -102,9 +103,8 @@ def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
     for key, at in cited_at.items():
         if key not in records:
             out.append(
-                Finding(
+                finding(
                     "missing-findings",
-                    "warning",
                     sources[key].location,
                     f"source '{key}' is cited (first at {at}) but has no findings record; extract its design, "
                     f"population, sample size and outcomes into {suggested_path(config.records, key)}",
@@ -123,9 +123,8 @@ def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers) ->
         seen.add(n.key)
         checked = "; ".join(reported.where(k) for k in known)
         out.append(
-            Finding(
+            finding(
                 "unsupported-number",
-                "warning",
                 Location(claim.location.path, line),
                 f"the claim states '{n}', which no findings record or bibliographic field of its sources reports "
                 f"(sources checked: {checked}); correct the number, or add it to the record's outcomes or numbers",

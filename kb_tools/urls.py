@@ -29,8 +29,15 @@ def condition_path(condition_id: str) -> str:
     return f"conditions/{condition_id}.md"
 
 
-def relative(from_page: str, to_page: str, use_directory_urls: bool = True) -> str:
+# ``use_directory_urls`` for an engine that resolves links itself (Zensical): a link from one Markdown
+# file to another (``../sources/key.md``), which the engine turns into the page's URL, as for Markdown links
+SOURCE_LINKS = None
+
+
+def relative(from_page: str, to_page: str, use_directory_urls: bool | None = True) -> str:
     """A link from one page to another that works on any host and under any base path."""
+    if use_directory_urls is SOURCE_LINKS:
+        return relpath(to_page, dirname(from_page) or ".")
     src = page_url(from_page, use_directory_urls)
     dst = page_url(to_page, use_directory_urls)
     base = src if src.endswith("/") or src == "" else dirname(src)

@@ -41,6 +41,6 @@ fi
 stamp=.venv/.kb-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test,engines]"
   touch "$stamp"
 fi

@@ -122,3 +122,24 @@ def test_a_large_bibliography_runs_pandoc_one_chunk_at_a_time(monkeypatch, seria
     monkeypatch.setattr(apa, "_run_pandoc", run)
     apa.format_all(BIB, GROUPS, None)
     assert seen[0] == most_at_once
+
+
+def other_pandoc(folder) -> str:
+    """A PATH whose first pandoc reports another version and otherwise is the real one."""
+    folder.mkdir()
+    fake = folder / "pandoc"
+    real = shutil.which("pandoc")
+    fake.write_text(f'#!/bin/sh\n[ "$1" = --version ] && {{ echo "pandoc 99.1"; exit 0; }}\nexec {real} "$@"\n')
+    fake.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_another_pandoc_version_formats_again(monkeypatch, tmp_path):
+    cache = tmp_path / "cache"
+    first = apa.format_all(BIB, GROUPS, cache)
+    runs = []
+    real = apa._run_pandoc
+    monkeypatch.setattr(apa, "_run_pandoc", lambda *a, **k: runs.append(1) or real(*a, **k))
+    assert apa.format_all(BIB, GROUPS, cache) == first and runs == []  # same pandoc: from the cache
+    monkeypatch.setenv("PATH", other_pandoc(tmp_path / "bin"))
+    assert apa.format_all(BIB, GROUPS, cache) == first and runs  # another pandoc: formatted again

@@ -8,7 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from kb_tools import codes
+from kb_tools.check import load_catalogue
 from kb_tools.cli import cli
+from kb_tools.config import load_config
 
 from .conftest import KBS, make_kb
 
@@ -41,10 +44,16 @@ def test_base_kb_is_clean(base_kb):
 
 
 def test_every_finding_code_is_planted_somewhere():
-    from kb_tools.config import FINDING_CODES
-
     planted_codes = {row[1] for name in PLANTED for row in expected(name)}
-    assert planted_codes == set(FINDING_CODES)
+    assert planted_codes == set(codes.CODES)
+
+
+@pytest.mark.parametrize("name", PLANTED)
+def test_the_loader_gives_each_finding_its_codes_default_severity(tmp_path, name):
+    """No loader sets a severity of its own, so a BibTeX warning stays a warning (``kb_tools.codes``)."""
+    catalogue = load_catalogue(load_config(make_kb(tmp_path, name)))
+    for f in catalogue.findings:
+        assert f.severity == codes.CODES[f.code].severity, f
 
 
 @pytest.mark.parametrize("name", PLANTED)

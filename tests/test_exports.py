@@ -41,3 +41,19 @@ def test_chunks_are_cached_by_content(tmp_path, monkeypatch):
     monkeypatch.setattr(exports.subprocess, "run", lambda *a, **k: runs.append(a))  # pandoc must not run again
     assert list(exports.csl_json(bibtex, tmp_path)) == first and runs == []
     assert len(list(tmp_path.glob("csljson-*.json"))) == -(-len(first) // 2)
+
+
+def test_another_pandoc_version_converts_again(tmp_path, monkeypatch):
+    from .test_apa import other_pandoc
+
+    bibtex = load_sources([BIB / "messy.bib"], REPO).clean_bibtex
+    first = list(exports.csl_json(bibtex, tmp_path / "cache"))
+    monkeypatch.setenv("PATH", other_pandoc(tmp_path / "bin"))
+    assert list(exports.csl_json(bibtex, tmp_path / "cache")) == first
+    assert len(list((tmp_path / "cache").glob("csljson-*.json"))) == 2  # one per pandoc version
+
+
+def test_an_unwritable_cache_folder_only_costs_a_conversion(tmp_path):
+    bibtex = load_sources([BIB / "messy.bib"], REPO).clean_bibtex
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    assert list(exports.csl_json(bibtex, tmp_path / "cache")) == list(exports.csl_json(bibtex))

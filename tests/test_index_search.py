@@ -13,6 +13,7 @@ from kb_tools import apa
 from kb_tools.check import check
 from kb_tools.cli import cli
 from kb_tools.config import load_config
+from kb_tools.facets import FACETS
 from kb_tools.index import META_FILE, SCHEMA_VERSION, read_meta, write_index
 from kb_tools.search import Engine, IndexMissing, QueryError
 
@@ -164,13 +165,16 @@ def test_highlight_escapes_before_marking(engine):
 
 def test_json_contract(engine):
     data = json.loads(json.dumps(engine.search("blood pressure").to_json()))
-    assert set(data) == {"query", "total", "results", "suggestion"}
+    assert set(data) == {"query", "total", "results", "suggestion", "relaxed", "sort", "facets"}
+    assert (data["relaxed"], data["sort"], set(data["facets"])) == (False, "relevance", {*FACETS})
     r = data["results"][0]
     assert set(r) == {
         *("claim", "text", "highlight", "url", "page", "conditions", "sources", "score"),
         *("design", "authorities", "evidence"),  # evidence: deprecated single ladder, kept for one release
+        *("section", "page_url"),
     }
     assert r["url"] == f"topics/safety/#{r['claim']}" and r["page"] == "Safety"
+    assert r["page_url"] == "topics/safety/" and r["section"] == "Known risks"
     assert r["sources"] == [
         {
             "key": "fda2023",
@@ -319,6 +323,34 @@ def test_lay_terms_change_forces_a_full_rebuild(update_kb):
     meta = _rebuild(update_kb)
     assert meta["update"]["incremental"] is False
     assert Engine(load_config(update_kb).index_path).search("quuxy").total >= 1
+
+
+def test_designs_order_change_forces_a_full_rebuild(update_kb):
+    cfg = update_kb / "mkdocs.yml"
+    order = "[case-series, meta-analysis, systematic-review, rct, cohort, case-control, narrative-review, "
+    order += "expert-opinion]"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace("      conditions:", f"      designs: {order}\n      conditions:", 1), encoding="utf-8")
+    try:
+        meta = _rebuild(update_kb)
+        assert meta["update"]["incremental"] is False and meta["designs"][0] == "case-series"
+        res = Engine(load_config(update_kb).index_path).search("ketamine", sort="design", limit=20)
+        assert [v.value for v in dict(res.facets)["design"]] == ["case-series", "meta-analysis", "none"]
+        assert [h.design for h in res.hits[:3]] == ["case-series", "case-series", "meta-analysis"]
+    finally:
+        cfg.write_text(text, encoding="utf-8")
+        _rebuild(update_kb)
+
+
+def test_an_index_of_an_older_schema_is_rebuilt_not_read(update_kb):
+    path = load_config(update_kb).index_path
+    meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    (path / META_FILE).write_text(json.dumps({**meta, "schema_version": SCHEMA_VERSION - 1}), encoding="utf-8")
+    with pytest.raises(IndexMissing):  # the engine does not read it as if it had today's fields
+        Engine(path).search("ketamine")
+    meta = _rebuild(update_kb)
+    assert meta["update"]["incremental"] is False and meta["schema_version"] == SCHEMA_VERSION
+    assert Engine(path).search("ketamine").total >= 1
 
 
 def test_failed_update_keeps_previous_index(update_kb, monkeypatch):

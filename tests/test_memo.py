@@ -90,7 +90,7 @@ def test_a_failed_build_leaves_the_stored_memo_as_it_was(tmp_path):
 
 
 def test_the_file_a_killed_build_left_is_removed(tmp_path):
-    dead = tmp_path / "memo-t.sqlite.999999999.tmp"  # no process has this id
+    dead = tmp_path / ".memo-t.sqlite.999999999.x1y2.tmp"  # no process has this id
     dead.write_bytes(b"half written")
     Memo(tmp_path, "t", "ctx").save()
     assert not dead.exists()

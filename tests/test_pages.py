@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 
 from kb_tools.conditions import ConditionMatcher
-from kb_tools.config import DEFAULT_CONDITIONS, KbConfig
+from kb_tools.config import KbConfig, load_config
 from kb_tools.pages import claim_id, load_page_text
 
-CONFIG = KbConfig(root=__import__("pathlib").Path("."), config_file=__import__("pathlib").Path("mkdocs.yml"))
-MATCHER = ConditionMatcher(DEFAULT_CONDITIONS)
+from .conftest import REPO
+
+KAP_CONDITIONS = load_config(REPO).conditions  # kb assumes no conditions; these tests use the KAP KB's
+CONFIG = KbConfig(
+    root=__import__("pathlib").Path("."),
+    config_file=__import__("pathlib").Path("mkdocs.yml"),
+    conditions=KAP_CONDITIONS,
+)
+MATCHER = ConditionMatcher(KAP_CONDITIONS)
 
 
 def claims_of(body: str, front: str = "title: T\nreviewed: 2026-01-01"):

@@ -8,11 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb_tools.conditions import ConditionMatcher
-from kb_tools.config import DEFAULT_CONDITIONS, KbConfig
+from kb_tools.config import KbConfig, load_config
 from kb_tools.pages import load_page_text
 
-CONFIG = KbConfig(root=Path("."), config_file=Path("mkdocs.yml"))
-MATCHER = ConditionMatcher(DEFAULT_CONDITIONS)
+from .conftest import REPO
+
+KAP_CONDITIONS = load_config(REPO).conditions  # kb assumes no conditions; these tests use the KAP KB's
+CONFIG = KbConfig(root=Path("."), config_file=Path("mkdocs.yml"), conditions=KAP_CONDITIONS)
+MATCHER = ConditionMatcher(KAP_CONDITIONS)
 
 # Fragments that exercise the parser's branches: front matter, lists, lead-ins, marks, tables, code.
 FRAGMENTS = st.sampled_from(

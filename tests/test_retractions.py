@@ -326,7 +326,7 @@ def test_unreadable_file_is_a_finding(tmp_path, monkeypatch):
     def refuse(path: Path) -> str:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(retractions, "_content_digest", refuse)
+    monkeypatch.setattr(retractions, "file_digest", refuse)
     report = check(load_config(kb))
     (finding,) = report.findings
     assert (finding.code, str(finding.location)) == ("bad-retractions", "data/retraction-watch.csv:1")

@@ -79,7 +79,7 @@ def test_api_search_json(server):
     status, headers, body = request(server, "GET", "/api/search?q=suicidal+thoughts&limit=3")
     assert status == 200 and headers["content-type"] == "application/json"
     data = json.loads(body)
-    assert set(data) == {"query", "total", "results", "suggestion"}
+    assert set(data) == {"query", "total", "results", "suggestion", "relaxed", "sort", "facets"}
     assert data["query"] == "suicidal thoughts"
     assert data["results"][0]["text"].startswith("Suicidal ideation fell")
     assert data["results"][0]["sources"][0]["citation"] == "(Alnefeesi et al., 2022)"

@@ -1,4 +1,5 @@
-"""Golden files for rendered citations and reference entries, and pandoc as the oracle for APA entries.
+"""Golden files for rendered citations and reference entries, and pandoc as the oracle for entries (APA, AMA,
+Vancouver).
 
 Regenerate the golden files after an intended change with ``KB_UPDATE_GOLDEN=1 pytest tests/test_site_golden.py``
 and review the diff before committing.
@@ -30,13 +31,19 @@ _REFERENCE = re.compile(r'<li class="kb-reference".*?</li>', re.S)
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
 
 
-def _kb(name: str, tmp_path: Path) -> Path:
-    """A copy of a KB: the fixture ``base``, the citation-forms KB in tests/golden/kb, or the real ``kap``."""
+def _kb(name: str, tmp_path: Path, style: str = "apa") -> Path:
+    """A copy of a KB: the fixture ``base``, the citation-forms KB in tests/golden/kb, or the real ``kap``;
+    with another citation ``style`` than APA set as its ``csl:``."""
     if name == "kap":
-        return copy_kap(tmp_path)
-    if name == "forms":
-        return Path(shutil.copytree(GOLDEN / "kb", tmp_path / "forms"))
-    return make_kb(tmp_path)
+        kb = copy_kap(tmp_path)
+    elif name == "forms":
+        kb = Path(shutil.copytree(GOLDEN / "kb", tmp_path / "forms"))
+    else:
+        kb = make_kb(tmp_path)
+    if style != "apa":
+        cfg = kb / "mkdocs.yml"
+        cfg.write_text(re.sub(r"(?m)^(\s*)- kb:\n", rf"\g<0>\1    csl: {style}\n", cfg.read_text(), count=1))
+    return kb
 
 
 def rendered(kb: Path) -> tuple[list[str], list[str]]:
@@ -77,27 +84,34 @@ def _entries(bib: str) -> dict[str, str]:
     return out
 
 
-def pandoc_plain(entry: str, key: str, tmp_path: Path) -> str:
+def pandoc_plain(entry: str, key: str, tmp_path: Path, csl: Path | None = None) -> str:
     bib = tmp_path / f"{key.replace('/', '_')}.bib"
     bib.write_text(entry, encoding="utf-8")
     doc = f"---\nnocite: '@{key}'\n---\n"
-    cmd = ["pandoc", "--citeproc", f"--csl={csl_path()}", f"--bibliography={bib}", "-t", "plain", "--wrap=none"]
+    cmd = ["pandoc", "--citeproc", f"--csl={csl or csl_path()}", f"--bibliography={bib}", "-t", "plain", "--wrap=none"]
     out = subprocess.run(cmd, input=doc, capture_output=True, text=True, check=True).stdout
     return " ".join(out.split())
 
 
+@pytest.mark.parametrize("style", ["apa", "ama", "vancouver"])
 @pytest.mark.parametrize("name", ["base", "forms", "kap"])
-def test_reference_entries_are_pandocs_apa(name, tmp_path):
-    """Each entry on the site reads exactly as pandoc's APA output for that one BibTeX entry."""
-    kb = _kb(name, tmp_path)
+def test_reference_entries_are_pandocs(name, style, tmp_path):
+    """Each entry on the site reads exactly as pandoc's output in the KB's style for that one BibTeX entry
+    (a numeric style's entry without the number, which belongs to a page; see tests/test_csl.py)."""
+    kb = _kb(name, tmp_path, style)
     site = prepare(load_config(kb))
+    numeric = site.config.style().numeric
+    assert site.config.csl == style and numeric == (style != "apa")
     entries = {}
     for bib in sorted((kb / "references").glob("*.bib")):
         entries.update(_entries(bib.read_text(encoding="utf-8")))
     assert set(entries) == set(site.sources)
     for key, entry in entries.items():
         ours = html_to_text(site.styled.reference_html(key))
-        alone = pandoc_plain(entry, key, tmp_path)
+        alone = pandoc_plain(entry, key, tmp_path, site.config.style().path)
+        if numeric:
+            assert alone.startswith("1. "), alone  # the entry is the only one: number 1
+            alone = alone[len("1. ") :]
         if re.search(r"\(\d{4}[a-z]\)", ours):
             # "2022a": pandoc tells same-author-year sources apart only when it sees all of them
             ours = re.sub(r"\((\d{4})[a-z]\)", r"(\1)", ours)

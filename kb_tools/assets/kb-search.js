@@ -1,247 +1,328 @@
-/* Claim search page: asks /api/search under `kb serve`; on static hosting,
- * filters claims.json in the browser and says so. Included on every page,
- * it acts only where the page holds #kb-search.
+/* The claim search page (#kb-search): results with highlights, badges, condition chips and citations;
+ * facets with counts; sorting; "did you mean"; an empty state that says what to try. The query, the
+ * facets and the sort live in the URL (?q=...&condition=...&design=...&sourcetype=...&sort=design), so
+ * links can be shared and back and forward work. Answers come from window.kbSearch (kb-search-core.js).
  *
- * Safety: the server's `highlight` is already HTML-escaped with <mark> around
- * matches; everything built here uses textContent and DOM nodes, never
- * innerHTML with data. */
+ * Safety: every string from the query, a claim or a citation goes in with textContent; only the
+ * `highlight` HTML (escaped, with <mark>) goes in as HTML. */
 (function () {
   "use strict";
 
-  var MAX_RESULTS = 20;
+  var PAGE = 20; // results per "Show more"
+  var MAX = 100; // the API's largest limit
   var DEBOUNCE_MS = 250;
+  var FACET_NAMES = { condition: "Condition", design: "Study design", sourcetype: "Source type" };
 
-  function siteRoot(el) {
-    // Material's page config knows the site root relative to this page; fall back to our own attribute.
-    var cfg = document.getElementById("__config");
-    if (cfg) {
-      try {
-        var base = JSON.parse(cfg.textContent).base;
-        if (typeof base === "string") return new URL(base.replace(/\/?$/, "/"), location.href);
-      } catch (e) { /* use data-root */ }
-    }
-    return new URL(el.getAttribute("data-root") || "./", location.href);
-  }
-
-  // The same encoding as kb_tools.urls.source_path: keys may hold "/" or ":".
-  function sourceSlug(key) {
-    var out = "";
-    for (var ch of key) {
-      out += /[\p{L}\p{N}\-_.]/u.test(ch) ? ch : "~" + ch.codePointAt(0).toString(16);
-    }
-    return out;
-  }
-
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function Search(root) {
+  function Page(root) {
+    this.K = window.kbSearch;
     this.root = root;
-    this.base = siteRoot(root);
-    this.form = root.querySelector("form");
-    this.input = root.querySelector("input[name=query]");
-    this.select = root.querySelector("select[name=condition]");
-    this.status = root.querySelector(".kb-search__status");
+    this.labels = JSON.parse(root.getAttribute("data-labels") || "{}");
+    this.form = root.querySelector(".kb-search__form");
+    this.input = root.querySelector(".kb-search__input");
     this.notice = root.querySelector(".kb-search__notice");
+    this.filters = root.querySelector(".kb-search__filters");
+    this.filtersCount = root.querySelector(".kb-search__filters-count");
+    this.facets = root.querySelector(".kb-search__facets");
+    this.status = root.querySelector(".kb-search__status");
+    this.sortBox = root.querySelector(".kb-search__sort");
+    this.sort = root.querySelector("#kb-search-sort");
+    this.messages = root.querySelector(".kb-search__messages");
     this.list = root.querySelector(".kb-search__results");
-    this.mode = "api"; // becomes "local" when the API is not there
-    this.claims = null;
     this.seq = 0;
-    this.designs = (root.getAttribute("data-designs") || "").split(" ").filter(Boolean);
-    this.conditionNames = {};
-    for (var opt of this.select.options) if (opt.value) this.conditionNames[opt.value] = opt.textContent;
+    this.limit = PAGE;
+    this.names = {};
+    var self = this;
+    (this.labels.conditions || []).forEach(function (c) { self.names[c.id] = c.label; });
+    this.designOrder = (this.labels.designs || []).map(function (d) { return d.id; }).filter(function (d) { return d !== "none"; });
+    this.designLabels = {};
+    (this.labels.designs || []).forEach(function (d) { self.designLabels[d.id] = d.label; });
   }
 
-  Search.prototype.start = function () {
+  Page.prototype.readUrl = function () {
+    var sp = new URLSearchParams(location.search), state = { q: sp.get("q") || sp.get("query") || "" };
+    this.K.facets.forEach(function (f) { state[f] = sp.getAll(f).filter(Boolean); });
+    state.sort = sp.get("sort") === "design" ? "design" : "relevance";
+    return state;
+  };
+
+  Page.prototype.href = function (state) {
+    var sp = new URLSearchParams();
+    if (state.q) sp.set("q", state.q);
+    this.K.facets.forEach(function (f) { state[f].forEach(function (v) { sp.append(f, v); }); });
+    if (state.sort === "design") sp.set("sort", "design");
+    var s = sp.toString();
+    return location.pathname + (s ? "?" + s : "");
+  };
+
+  // ``push``: a new history entry (facets, sort, a submitted query); otherwise the entry is updated (typing).
+  Page.prototype.go = function (push) {
+    var url = this.href(this.state);
+    if (url !== location.pathname + location.search) history[push ? "pushState" : "replaceState"](null, "", url);
+    this.run();
+  };
+
+  Page.prototype.start = function () {
     var self = this, timer = null;
-    var params = new URLSearchParams(location.search);
-    this.input.value = params.get("query") || "";
-    this.select.value = params.get("condition") || "";
-    this.form.addEventListener("submit", function (ev) { ev.preventDefault(); self.run(); });
+    if (window.__kbSearchHref) { // the header template kept ?q= from the theme's page search (see partials/search.html)
+      history.replaceState(history.state, "", window.__kbSearchHref);
+      window.__kbSearchHref = null;
+    }
+    if (window.matchMedia("(min-width: 60em)").matches) this.filters.open = true;
+    this.state = this.readUrl();
+    this.input.value = this.state.q;
+    this.sort.value = this.state.sort;
+    this.form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      clearTimeout(timer);
+      self.state.q = self.input.value.trim();
+      self.limit = PAGE;
+      self.go(true);
+    });
     this.input.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () { self.run(); }, DEBOUNCE_MS);
+      timer = setTimeout(function () { self.state.q = self.input.value.trim(); self.limit = PAGE; self.go(false); }, DEBOUNCE_MS);
     });
-    this.select.addEventListener("change", function () { self.run(); });
-    if (this.input.value || this.select.value) this.run();
-  };
-
-  Search.prototype.run = function () {
-    var q = this.input.value.trim(), cond = this.select.value, seq = ++this.seq, self = this;
-    var params = new URLSearchParams();
-    if (q) params.set("query", q);
-    if (cond) params.set("condition", cond);
-    history.replaceState(null, "", "?" + params.toString() + location.hash);
-    if (!q && !cond) { this.show([], 0, null, ""); return; }
-    var answer = this.mode === "api" ? this.askApi(q, cond) : this.askLocal(q, cond);
-    answer.then(function (r) {
-      if (seq === self.seq) self.show(r.results, r.total, r.suggestion, r.error || "");
+    this.sort.addEventListener("change", function () { self.state.sort = self.sort.value; self.go(true); });
+    this.facets.addEventListener("change", function (ev) {
+      var box = ev.target;
+      if (!box.matches("input[type=checkbox]")) return;
+      var list = self.state[box.name].filter(function (v) { return v !== box.value; });
+      if (box.checked) list.push(box.value);
+      self.state[box.name] = list;
+      self.limit = PAGE;
+      self.go(true);
     });
-  };
-
-  Search.prototype.askApi = function (q, cond) {
-    var self = this, url = new URL("api/search", this.base);
-    url.searchParams.set("q", q);
-    if (cond) url.searchParams.append("condition", cond);
-    url.searchParams.set("limit", String(MAX_RESULTS));
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (resp) {
-      var json = (resp.headers.get("content-type") || "").indexOf("application/json") === 0;
-      if (resp.status === 400 && json) return resp.json().then(function (b) { return { results: [], total: 0, error: b.error }; });
-      if (!resp.ok || !json) throw new Error("no search API");
-      return resp.json();
-    }).catch(function () {
-      self.mode = "local";
-      self.notice.textContent = "Reduced search: the search service is not available on this host, so results " +
-        "come from a plain word match in your browser (no synonyms, word forms or typo correction).";
-      self.notice.hidden = false;
-      return self.askLocal(q, cond);
+    window.addEventListener("popstate", function () {
+      self.state = self.readUrl();
+      self.input.value = self.state.q;
+      self.sort.value = self.state.sort;
+      self.limit = PAGE;
+      self.run();
     });
+    this.run();
   };
 
-  Search.prototype.loadClaims = function () {
-    if (!this.claims) {
-      this.claims = fetch(new URL("claims.json", this.base)).then(function (r) {
-        if (!r.ok) throw new Error("claims.json " + r.status);
-        return r.json();
-      });
-    }
-    return this.claims;
+  Page.prototype.filtered = function () {
+    var s = this.state;
+    return this.K.facets.reduce(function (n, f) { return n + s[f].length; }, 0);
   };
 
-  // The labels of kb_tools.grading, so results name designs as the rest of the site does.
-  var DESIGN_LABELS = {
-    "meta-analysis": "Meta-analysis", "systematic-review": "Systematic review", "rct": "Randomised controlled trial",
-    "cohort": "Cohort study", "case-control": "Case-control study", "case-series": "Case series",
-    "narrative-review": "Narrative review", "expert-opinion": "Expert opinion", "none": "No study design"
-  };
-  var AUTHORITY_LABELS = { regulatory: "Regulatory statement", guideline: "Guideline", consensus: "Consensus statement" };
-
-  function words(text) {
-    return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (w) { return w.length > 1; });
-  }
-
-  Search.prototype.askLocal = function (q, cond) {
-    var wanted = words(q);
-    return this.loadClaims().then(function (claims) {
-      var found = claims.filter(function (c) {
-        if (cond && (c.conditions || []).indexOf(cond) < 0) return false;
-        var text = (c.text || "").toLowerCase();
-        return wanted.every(function (w) { return text.indexOf(w) >= 0; });
-      });
-      var results = found.slice(0, MAX_RESULTS).map(function (c) {
-        return {
-          claim: c.id, text: c.text, url: c.url, page: c.page, conditions: c.conditions || [],
-          design: c.design || "", authorities: c.authorities || [], terms: wanted,
-          sources: (c.sources || []).map(function (k) { return typeof k === "string" ? { key: k, citation: k } : k; })
-        };
-      });
-      return { results: results, total: found.length, suggestion: null };
+  Page.prototype.run = function () {
+    var self = this, seq = ++this.seq, state = this.state;
+    if (!state.q && !this.filtered()) { this.clear(); return; }
+    var params = Object.assign({}, state, { limit: this.limit });
+    this.K.query(params).then(function (r) {
+      if (seq === self.seq) self.show(r);
     }, function () {
-      return { results: [], total: 0, error: "Search is not available: claims.json could not be loaded." };
+      if (seq === self.seq) self.status.textContent = "Search failed; try again.";
     });
   };
 
-  // Claim text with matched words in <mark>, built from text nodes only.
-  function markedText(text, terms) {
-    var frag = document.createDocumentFragment();
-    if (!terms.length) { frag.appendChild(document.createTextNode(text)); return frag; }
-    var esc = terms.map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
-    var re = new RegExp("(" + esc.join("|") + ")", "giu"), last = 0, m;
-    while ((m = re.exec(text)) !== null) {
-      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
-      frag.appendChild(el("mark", "", m[0]));
-      last = re.lastIndex;
-    }
-    frag.appendChild(document.createTextNode(text.slice(last)));
-    return frag;
-  }
+  Page.prototype.clear = function () {
+    this.list.textContent = this.messages.textContent = this.status.textContent = "";
+    this.filters.hidden = this.sortBox.hidden = true;
+  };
 
-  Search.prototype.item = function (r) {
-    var li = el("li", "kb-search__result"), p = el("p", "kb-search__text");
-    if (typeof r.highlight === "string") p.innerHTML = r.highlight; // escaped by the server; only <mark> added
-    else p.appendChild(markedText(r.text, r.terms || []));
-    li.appendChild(p);
-    var meta = el("p", "kb-search__meta");
-    var link = el("a", "kb-search__claim", "Read on the page: " + (r.page || r.url));
-    link.href = new URL(r.url, this.base).href;
-    meta.appendChild(link);
-    var self = this;
-    // the badges of the rest of the site: authority statements, then the design, each named in text
-    var badges = [];
-    (r.authorities || []).forEach(function (a) {
-      badges.push(el("span", "kb-authority kb-authority-" + a, AUTHORITY_LABELS[a] || a));
-    });
-    if (r.design) {
-      var rank = this.designs.indexOf(r.design);
-      badges.push(el("span", "kb-level " + (rank < 0 ? "kb-level-none" : "kb-level-" + rank),
-        rank < 0 ? "no study design" : DESIGN_LABELS[r.design] || r.design));
+  Page.prototype.show = function (r) {
+    var K = this.K, self = this;
+    if (r.mode === "static" && this.notice.hidden) {
+      this.notice.textContent = "Reduced search: this host has no search service, so results come from a plain " +
+        "word match in your browser (no synonyms or lay terms, and simpler ranking).";
+      this.notice.hidden = false;
     }
-    if (badges.length) {
-      meta.appendChild(document.createTextNode(" "));
-      var ev = el("span", "kb-search__evidence");
-      badges.forEach(function (b, i) {
-        if (i) ev.appendChild(document.createTextNode(" · "));
-        ev.appendChild(b);
+    this.clear();
+    if (r.error) {
+      this.status.textContent = r.error;
+      if (this.filtered()) this.emptyState(); // a filter the search does not know: offer to clear them
+      return;
+    }
+    (r.facets && r.facets.condition || []).forEach(function (f) { self.names[f.value] = f.label; });
+    if (r.facets) this.showFacets(r.facets);
+    this.sortBox.hidden = !r.facets || !r.total;
+    var shown = r.results.length;
+    this.status.textContent = r.total === 0 ? "No claims found." :
+      r.total + (r.total === 1 ? " claim found" : " claims found") + (shown < r.total ? ", showing " + shown : "") + ".";
+    this.showMessages(r);
+    var focusFrom = Math.min(shown, this.focusFrom || Infinity);
+    r.results.forEach(function (res) { self.list.appendChild(self.item(res)); });
+    if (shown < r.total && this.limit < MAX) {
+      var more = K.el("button", "md-button kb-search__more", "Show more results");
+      more.type = "button";
+      more.addEventListener("click", function () {
+        self.focusFrom = shown;
+        self.limit = Math.min(MAX, self.limit + PAGE);
+        self.run();
       });
-      meta.appendChild(ev);
+      var li = K.el("li", "kb-search__more-item");
+      li.appendChild(more);
+      this.list.appendChild(li);
     }
+    if (this.focusFrom) { // after "Show more": on to the first new result
+      var link = this.list.querySelectorAll(".kb-search__claim")[focusFrom];
+      if (link) link.focus();
+      this.focusFrom = 0;
+    }
+  };
+
+  Page.prototype.showMessages = function (r) {
+    var K = this.K, self = this, q = this.state.q;
+    var say = function (cls) { var p = K.el("p", "kb-search__message " + (cls || "")); self.messages.appendChild(p); return p; };
+    if (r.suggestion) {
+      var p = say("kb-search__didyoumean");
+      p.appendChild(document.createTextNode(r.total ? "Showing results for " : "Did you mean "));
+      var a = K.el("a", "kb-search__suggestion", r.suggestion);
+      a.href = this.href(Object.assign({}, this.state, { q: r.suggestion }));
+      a.addEventListener("click", function (ev) {
+        ev.preventDefault();
+        self.input.value = self.state.q = r.suggestion;
+        self.go(true);
+        self.input.focus();
+      });
+      p.appendChild(a);
+      p.appendChild(document.createTextNode(r.total ? " (no claim has “" + q + "”)." : "?"));
+    }
+    if (r.relaxed && r.total) say("kb-search__relaxed").textContent =
+      "No claim has all of your words; these match only some of them. Fewer or other words may find more.";
+    if (r.total === 0) this.emptyState();
+  };
+
+  Page.prototype.emptyState = function () {
+    var K = this.K, self = this, q = this.state.q, box = K.el("div", "kb-search__empty");
+    box.appendChild(K.el("p", "", q ? "No claim matches “" + q + "”" + (this.filtered() ? " with these filters." : ".") : "No claim has these filters."));
+    var ul = K.el("ul"), tip = function (text) { var li = K.el("li", "", text); ul.appendChild(li); return li; };
+    if (this.filtered()) {
+      var li = tip(""), b = K.el("button", "kb-search__linkish", "Clear the filters");
+      b.type = "button";
+      b.addEventListener("click", function () { self.clearFilters(); });
+      li.appendChild(b);
+      li.appendChild(document.createTextNode(" or choose fewer of them."));
+    }
+    if (q) {
+      tip("Check the spelling, or use fewer or more general words: a symptom, a treatment, a condition.");
+      var last = tip(""), page = K.el("button", "kb-search__linkish", "Search the pages' text for “" + q + "”");
+      page.type = "button";
+      page.addEventListener("click", function () { K.openPageSearch(q); });
+      last.appendChild(page);
+      last.appendChild(document.createTextNode(" (explanations and guides that are not cited claims)."));
+    }
+    box.appendChild(ul);
+    this.messages.appendChild(box);
+  };
+
+  Page.prototype.clearFilters = function () {
+    var s = this.state;
+    this.K.facets.forEach(function (f) { s[f] = []; });
+    this.go(true);
+    this.input.focus();
+  };
+
+  Page.prototype.showFacets = function (facets) {
+    var K = this.K, self = this, focused = document.activeElement, keep = null;
+    if (focused && this.facets.contains(focused) && focused.name) keep = focused.name + "\u0000" + focused.value;
+    this.facets.textContent = "";
+    K.facets.forEach(function (f) {
+      var values = (facets[f] || []).filter(function (v) { return v.count > 0 || self.state[f].indexOf(v.value) >= 0; });
+      if (!values.length) return;
+      var set = K.el("fieldset", "kb-facet"), ul = K.el("ul", "kb-facet__list");
+      set.appendChild(K.el("legend", "kb-facet__name", FACET_NAMES[f]));
+      values.forEach(function (v) {
+        var li = K.el("li"), label = K.el("label", "kb-facet__option"), box = K.el("input");
+        box.type = "checkbox";
+        box.name = f;
+        box.value = v.value;
+        box.checked = self.state[f].indexOf(v.value) >= 0;
+        label.appendChild(box);
+        label.appendChild(K.el("span", "kb-facet__label", v.label || v.value));
+        var count = K.el("span", "kb-facet__count", String(v.count));
+        count.appendChild(K.el("span", "kb-sr-only", v.count === 1 ? " claim" : " claims"));
+        label.appendChild(count);
+        li.appendChild(label);
+        ul.appendChild(li);
+        if (keep === f + "\u0000" + v.value) keep = box;
+      });
+      set.appendChild(ul);
+      self.facets.appendChild(set);
+    });
+    var n = this.filtered();
+    if (n) {
+      var clear = K.el("button", "md-button kb-search__clear", "Clear filters");
+      clear.type = "button";
+      clear.addEventListener("click", function () { self.clearFilters(); });
+      this.facets.appendChild(clear);
+    }
+    this.filtersCount.textContent = n ? "(" + n + " on)" : "";
+    this.filters.hidden = !this.facets.childElementCount;
+    if (keep && keep.focus) keep.focus(); // the box just ticked keeps the focus across the re-render
+  };
+
+  Page.prototype.badges = function (r) {
+    var K = this.K, parts = [], auth = this.labels.authorities || {};
+    (r.authorities || []).forEach(function (a) {
+      var b = K.el("span", "kb-authority kb-authority-" + a, auth[a] || a);
+      b.title = "A statement by an authority, not a study design";
+      parts.push(b);
+    });
+    if (!r.design && !parts.length) parts.push(K.el("span", "kb-level kb-level-none", "not graded"));
+    else if (r.design || !parts.length) {
+      var n = this.designOrder.indexOf(r.design);
+      if (n < 0) parts.push(K.el("span", "kb-level kb-level-none", r.design === "none" ? "no study design" : "design not given"));
+      else {
+        var d = K.el("span", "kb-level kb-level-" + n, this.designLabels[r.design] || r.design);
+        d.title = "Study design " + (n + 1) + " of " + this.designOrder.length + " (1 is strongest)";
+        parts.push(d);
+      }
+    }
+    var box = K.el("span", "kb-search__evidence");
+    parts.forEach(function (b, i) {
+      if (i) box.appendChild(document.createTextNode(" · "));
+      box.appendChild(b);
+    });
+    return box;
+  };
+
+  Page.prototype.item = function (r) {
+    var K = this.K, self = this, dirurls = this.labels.dirurls, li = K.el("li", "kb-search__result");
+    var where = K.el("p", "kb-search__where"), link = K.el("a", "kb-search__claim", r.page || "Claim");
+    link.href = K.claimUrl(r.url);
+    if (r.section && r.section !== r.page) link.appendChild(K.el("span", "kb-search__section", " › " + r.section));
+    where.appendChild(link);
+    li.appendChild(where);
+    var text = K.el("p", "kb-search__text");
+    text.innerHTML = r.highlight || K.escapeHtml(r.text); // escaped, with <mark> only: see the top of the file
+    li.appendChild(text);
+    var meta = K.el("div", "kb-search__meta");
+    meta.appendChild(this.badges(r));
     if (r.conditions && r.conditions.length) {
-      var chips = el("span", "kb-search__conditions");
+      var chips = K.el("ul", "kb-search__conditions");
       chips.setAttribute("aria-label", "Conditions");
       r.conditions.forEach(function (c) {
-        var chip = el("a", "kb-chip", self.conditionNames[c] || c);
-        chip.href = new URL("conditions/" + encodeURIComponent(c) + "/", self.base).href;
-        chips.appendChild(chip);
+        var chip = K.el("a", "kb-chip", self.names[c] || c), cli = K.el("li");
+        chip.href = K.conditionUrl(c, dirurls);
+        cli.appendChild(chip);
+        chips.appendChild(cli);
       });
-      meta.appendChild(document.createTextNode(" "));
       meta.appendChild(chips);
     }
     li.appendChild(meta);
     if (r.sources && r.sources.length) {
-      var ul = el("ul", "kb-search__sources");
-      r.sources.forEach(function (s) {
-        var a = el("a", "", s.citation || s.key);
-        a.href = new URL("sources/" + sourceSlug(s.key) + "/", self.base).href;
-        var sli = el("li");
-        sli.appendChild(a);
-        ul.appendChild(sli);
+      var src = K.el("p", "kb-search__sources");
+      src.appendChild(K.el("span", "kb-search__sources-label", r.sources.length === 1 ? "Source: " : "Sources: "));
+      r.sources.forEach(function (s, i) {
+        if (i) src.appendChild(document.createTextNode("; "));
+        var a = K.el("a", "", s.citation || "a cited source");
+        a.href = K.sourceUrl(s.key, dirurls);
+        src.appendChild(a);
       });
-      li.appendChild(ul);
+      li.appendChild(src);
     }
     return li;
   };
 
-  Search.prototype.show = function (results, total, suggestion, error) {
-    var self = this;
-    this.list.textContent = "";
-    this.status.textContent = "";
-    if (error) { this.status.textContent = error; return; }
-    if (!this.input.value.trim() && !this.select.value) return;
-    if (suggestion) {
-      var b = el("button", "kb-search__suggestion", suggestion);
-      b.type = "button";
-      b.addEventListener("click", function () { self.input.value = suggestion; self.run(); });
-      this.status.appendChild(document.createTextNode(total ? "Showing results for " : "Did you mean "));
-      this.status.appendChild(b);
-      this.status.appendChild(document.createTextNode(total ? ". " : "? "));
-    }
-    var shown = results.length;
-    this.status.appendChild(document.createTextNode(
-      total === 0 ? "No claims found. Try fewer or other words (a symptom, a drug, a condition), check the " +
-        "spelling, or choose All conditions." :
-        total + (total === 1 ? " claim" : " claims") + " found" + (shown < total ? ", showing " + shown : "") + "."));
-    results.forEach(function (r) { self.list.appendChild(self.item(r)); });
-  };
-
   function init() {
     var root = document.getElementById("kb-search");
-    if (!root || root.getAttribute("data-kb-ready")) return;
+    if (!root || !window.kbSearch || root.getAttribute("data-kb-ready")) return;
     root.setAttribute("data-kb-ready", "1");
-    new Search(root).start();
+    new Page(root).start();
   }
 
   // Material's instant navigation swaps pages without reloading scripts; document$ tells us when.

@@ -10,6 +10,7 @@ import click
 
 from .. import progress
 from ..config import load_config
+from ..engines import DEFAULT, ENGINES
 from ..pipeline import build_site
 from ..report import as_text
 from .check import KB_ARG
@@ -19,7 +20,14 @@ from .check import KB_ARG
 @KB_ARG
 @click.option("--strict", is_flag=True, help="Refuse to publish when the check has warnings, too.")
 @click.option("--quiet", "-q", is_flag=True, help="Show no progress (stages, pages, sources, claims) on stderr.")
-def build(kb: str, strict: bool, quiet: bool) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=DEFAULT,
+    show_default=True,
+    help="The site generator: MkDocs, ProperDocs (a maintained MkDocs 1.6) or Zensical (see the README).",
+)
+def build(kb: str, strict: bool, quiet: bool, engine: str) -> None:
     """Check the KB, then build its site and search index (refuses to publish on errors).
 
     The new site replaces site/ only once it is complete; a failed build leaves the previous site as it was.
@@ -28,7 +36,7 @@ def build(kb: str, strict: bool, quiet: bool) -> None:
     """
     config = load_config(kb)
     with _terminate_as_interrupt(), progress.reporting(progress.reporter_for(quiet)):
-        result = build_site(config, strict=strict)
+        result = build_site(config, strict=strict, engine=engine)
     click.echo(as_text(result.report, drafts=False))  # drafts are never published; kb check lists them
     if not result.published:
         what = "errors" if result.report.errors else "warnings (--strict)"

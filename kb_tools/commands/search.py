@@ -18,20 +18,36 @@ from .check import KB_ARG
 @KB_ARG
 @click.option("--condition", "conditions", multiple=True, metavar="ID", help="Only claims about this condition.")
 @click.option("--source", metavar="KEY", help="Only claims citing this source.")
+@click.option("--design", "designs", multiple=True, metavar="DESIGN", help="Only claims whose best design is this.")
+@click.option("--sourcetype", "sourcetypes", multiple=True, metavar="TYPE", help="Only claims citing this type.")
+@click.option("--sort", default="relevance", show_default=True, metavar="relevance|design", help="design: best first")
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def search(query: str, kb: str, conditions: tuple[str, ...], source: str | None, limit: int, as_json: bool) -> None:
+def search(
+    query: str,
+    kb: str,
+    conditions: tuple[str, ...],
+    source: str | None,
+    designs: tuple[str, ...],
+    sourcetypes: tuple[str, ...],
+    sort: str,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Search the published claims of the KB in folder KB (default: here) for QUERY.
 
     All words must match; "quoted phrases" match as phrases, -word excludes, and
     condition:ID, source:KEY, design:DESIGN, authority:KIND, year:YYYY and author:NAME filter.
+    Several --condition, --design or --sourcetype values: any of them; different options: all.
+    A design is one of the KB's designs or "none" (no study design among the claim's sources).
 
-    Exit status: 0 results or none; 1 no index (run kb build first); 2 bad query or unknown condition.
+    Exit status: 0 results or none; 1 no index (run kb build first); 2 bad query or unknown condition,
+    design, source type or sort.
     """
     config = load_config(kb)
     engine = open_engine(config.index_path)
     try:
-        results = engine.search(query, conditions=conditions, source=source, limit=limit)
+        results = engine.search(query, conditions, source, limit, designs, sourcetypes, sort)
     except IndexMissing as exc:
         raise IndexMissing(f"{config.index_path}: no search index; run kb build first") from exc
     except QueryError as exc:

@@ -24,7 +24,7 @@ import pytest
 from kb_tools.search import MAX_LIMIT, MAX_QUERY_CHARS
 
 from .conftest import KBS
-from .hardening_helpers import KB, kb_run, leftovers
+from .tree_helpers import KB, kb_run, leftovers
 
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="the site build needs pandoc")
 

@@ -24,7 +24,7 @@ from kb_tools.config import load_config
 from kb_tools.errors import BuildError
 
 from .conftest import make_kb
-from .hardening_helpers import KB, kb_run, leftovers, outputs
+from .tree_helpers import KB, kb_run, leftovers, outputs
 
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="the site build needs pandoc")
 

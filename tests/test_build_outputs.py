@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import make_kb
-from .hardening_helpers import KB, tree
 from .site_helpers import MKDOCS, copy_kap
+from .tree_helpers import KB, tree
 
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="the site build needs pandoc")
 

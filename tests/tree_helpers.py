@@ -1,4 +1,4 @@
-"""Helpers for the hardening tests: file-tree snapshots, leftover temporary folders, ``kb`` as a subprocess."""
+"""Helpers for the build, output and serve tests: file-tree snapshots, leftover temp folders, ``kb`` run."""
 
 from __future__ import annotations
 

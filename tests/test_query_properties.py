@@ -17,15 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_tools.cli import cli
-from kb_tools.config import DEFAULT_CONDITIONS
+from kb_tools.config import load_config
 from kb_tools.index import load_lay_terms
 from kb_tools.query import Parsed, QueryError, Vocabulary, parse
 from kb_tools.search import MAX_LIMIT, MAX_QUERY_CHARS, Results
 
+from .conftest import REPO
 from .test_index_search import engine, search_kb  # noqa: F401 - module fixtures: a real index of the search KB
 from .test_serve import built_kb, server  # noqa: F401 - session fixtures: kb serve under uvicorn
 
-RESULT_KEYS = {"query", "total", "results", "suggestion"}
+RESULT_KEYS = {"query", "total", "results", "suggestion", "relaxed", "sort", "facets"}
 HIT_KEYS = {
     "claim",
     "text",
@@ -38,6 +39,8 @@ HIT_KEYS = {
     "score",
     "design",
     "authorities",
+    "section",
+    "page_url",
 }
 
 # Pieces readers (and attackers) type: operators, field prefixes with and without junk, quotes, control
@@ -120,8 +123,9 @@ PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=list(
 
 @pytest.fixture(scope="module")
 def vocab() -> Vocabulary:
-    conds = [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in DEFAULT_CONDITIONS]
-    return Vocabulary.from_meta({"conditions": conds, "lay_terms": load_lay_terms()})
+    kap = load_config(REPO)  # the KAP KB's conditions and lay terms
+    conds = [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in kap.conditions]
+    return Vocabulary.from_meta({"conditions": conds, "lay_terms": load_lay_terms(kap)})
 
 
 def check_json(data: dict) -> None:
@@ -135,6 +139,11 @@ def check_json(data: dict) -> None:
         assert set(hit) == HIT_KEYS
         assert isinstance(hit["text"], str) and isinstance(hit["score"], float)
         assert "<script" not in hit["highlight"].lower()  # highlight HTML is escaped text plus <mark>
+    assert isinstance(data["relaxed"], bool) and data["sort"] in ("relevance", "design")
+    assert list(data["facets"]) == ["condition", "design", "sourcetype"]
+    for values in data["facets"].values():
+        for v in values:
+            assert set(v) == {"value", "label", "count"} and isinstance(v["count"], int) and v["count"] >= 0
 
 
 @PROPERTY
@@ -155,10 +164,13 @@ def test_parser_never_fails_except_with_query_error(vocab, q):
     conditions=st.lists(st.one_of(st.sampled_from(["ptsd", "PTSD", "flu", ""]), st.text(max_size=12)), max_size=3),
     source=st.one_of(st.none(), st.sampled_from(["wolfson2023", "WOLFSON2023", "", "@"]), st.text(max_size=12)),
     limit=st.integers(-3, MAX_LIMIT + 3),
+    designs=st.lists(st.one_of(st.sampled_from(["rct", "none", "RCT", "", "bogus"]), st.text(max_size=8)), max_size=2),
+    types=st.lists(st.one_of(st.sampled_from(["government", "journal", "x"]), st.text(max_size=8)), max_size=2),
+    sort=st.one_of(st.sampled_from(["relevance", "design", "", "Design"]), st.text(max_size=8)),
 )
-def test_engine_gives_results_or_query_error(engine, q, conditions, source, limit):  # noqa: F811
+def test_engine_gives_results_or_query_error(engine, q, conditions, source, limit, designs, types, sort):  # noqa: F811
     try:
-        res = engine.search(q, tuple(conditions), source, limit)
+        res = engine.search(q, tuple(conditions), source, limit, tuple(designs), tuple(types), sort)
     except QueryError as exc:
         assert str(exc)
         return

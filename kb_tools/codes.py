@@ -1,0 +1,175 @@
+"""Every finding code, with its default severity and what it means: the one list of them.
+
+The codes are a public contract (``kb check``'s JSON, the GitHub annotations, ``severity:`` in
+``mkdocs.yml``). This registry drives the validation of ``severity:``, the severity each rule gives its
+findings (``finding``), and the tables of codes in the README and the editors' guide
+(``markdown_table``; ``tests/test_docs.py`` fails when they differ from it).
+
+A code has one default severity: a problem that only warrants a warning gets a code of its own
+(``bib-warning`` beside ``bib-syntax``), so no rule ever sets a severity its code does not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Finding, Location
+
+SEVERITIES = ("error", "warning", "ignore")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One finding code: its default severity, what it means (README), and what to do (editors' guide)."""
+
+    name: str
+    severity: str
+    doc: str
+    todo: str
+
+
+_CODES = (
+    Code(
+        "uncited-claim",
+        "error",
+        "a claim cites no source (and inherits none from a lead-in)",
+        "cite a source, or mark a deliberate non-claim",
+    ),
+    Code(
+        "unknown-source",
+        "error",
+        "a cited key is in no `.bib` file (the message suggests the closest key), or its entry is there but could "
+        "not be read (the message names its `bib-syntax` finding)",
+        "add the entry to a `.bib` file, or fix the key's spelling; if the entry is there but could not be read, "
+        "fix the `bib-syntax` finding the message names",
+    ),
+    Code(
+        "bad-citation",
+        "error",
+        'a citation never closed (`[@key` without `]`), which would cite nothing and print a stray "["',
+        "close the citation: `[@key]`, not `[@key`",
+    ),
+    Code(
+        "unacceptable-source",
+        "error",
+        "every source the claim cites is of a type the policy rejects (e.g. `commercial`)",
+        "cite a source of a type the policy accepts",
+    ),
+    Code(
+        "unclassified-source",
+        "error",
+        "an entry has no (valid) `sourcetype`; it is never read from the entry type (`@article` may be news), and "
+        "the message suggests a likely type",
+        "add `sourcetype` to the entry (the message suggests a likely one)",
+    ),
+    Code(
+        "bib-syntax",
+        "error",
+        "a BibTeX block that cannot be parsed, or a bad field value; the rest of the file still loads",
+        "fix the BibTeX at the line given",
+    ),
+    Code(
+        "bib-warning",
+        "warning",
+        "BibTeX that loads but is suspect: a field given twice (the first is used), an undefined `@string` macro, "
+        "a `crossref` to a missing entry",
+        "a field given twice, an undefined `@string`, a `crossref` to a missing entry: fix the entry",
+    ),
+    Code(
+        "duplicate-source",
+        "error",
+        "the same key twice, in one file or across files",
+        "keep one entry per key",
+    ),
+    Code(
+        "bad-page",
+        "error",
+        "unreadable front matter, unknown condition id, invalid date",
+        "fix the front matter (YAML, dates, condition ids)",
+    ),
+    Code(
+        "unused-source",
+        "warning",
+        "an entry no published claim cites (a book a cited chapter reaches through `crossref` is used)",
+        "cite the source or remove its entry",
+    ),
+    Code(
+        "missing-identifier",
+        "warning",
+        "a journal article without DOI; a news article or web source without URL (also read from `howpublished` "
+        "or `note`); a book, chapter or conference paper without ISBN, DOI or URL",
+        "add a `doi` (journal article), a `url` (web page, news) or an `isbn` (book, chapter, proceedings)",
+    ),
+    Code(
+        "corporate-author",
+        "warning",
+        "an organisation APA would not name: a report with an `institution` or `organization` and no `author`, an "
+        "organisation written as a person's name, or an `institution`, `organization` or `publisher` with an "
+        'unbraced "and" (pandoc splits it: "Health; Care Excellence"); write `{{Name}}`',
+        "write the organisation in double braces: `author = {{Name}}`, and `institution`, `organization` or "
+        '`publisher` too when the name contains "and"',
+    ),
+    Code(
+        "stale-review",
+        "warning",
+        "a page without `reviewed` date, or reviewed longer ago than `review_max_age_days` (an invalid date is "
+        "`bad-page` only)",
+        "review the page and update `reviewed`",
+    ),
+    Code(
+        "retracted-source",
+        "error",
+        "a claim cites a source whose paper was retracted (per the `retractions` data) and no "
+        "`notice_acknowledged` on its entry covers the retraction",
+        "remove or replace the citation, or acknowledge the notice (see above)",
+    ),
+    Code(
+        "source-notice",
+        "warning",
+        "a claim cites a source with an expression of concern, a correction, or a retraction followed by a later "
+        "reinstatement, not yet acknowledged",
+        "re-read the claim against the notice, then acknowledge it",
+    ),
+    Code(
+        "bad-retractions",
+        "error",
+        "the `retractions` data: a pattern matching no file, an unreadable file, a missing column, or a malformed "
+        "row (`path:line`; the row is skipped)",
+        "download the Retraction Watch CSV again, or fix the `retractions` path",
+    ),
+    Code(
+        "bad-record",
+        "error",
+        "a findings record that cannot be read: YAML syntax, an unknown field, a wrong type or value, no BibTeX "
+        "entry for its key, or a classification that differs from the `.bib` entry's",
+        "fix the findings record at the line given",
+    ),
+    Code(
+        "missing-findings",
+        "warning",
+        "a source a published claim cites has no findings record",
+        "add a findings record for the source",
+    ),
+    Code(
+        "unsupported-number",
+        "warning",
+        "a claim states a number that no findings record or bibliographic field of the sources it cites reports",
+        "correct the number, or add it to the source's record",
+    ),
+)
+CODES: dict[str, Code] = {c.name: c for c in _CODES}
+DEFAULT_SEVERITY: dict[str, str] = {c.name: c.severity for c in _CODES}
+
+
+def finding(
+    code: str, location: Location, message: str, claim: str | None = None, source: str | None = None
+) -> Finding:
+    """A finding with its code's default severity (``severity:`` in ``mkdocs.yml`` may change it later)."""
+    return Finding(code, CODES[code].severity, location, message, claim, source)
+
+
+def markdown_table(todo: bool = False) -> str:
+    """The table of codes: meaning (the README) or what to do (the editors' guide, ``todo``)."""
+    head = ["| Code | Default | What to do |"] if todo else ["| code | default | meaning |"]
+    rows = [f"| `{c.name}` | {c.severity} | {c.todo if todo else c.doc} |" for c in _CODES]
+    return "\n".join([*head, "| --- | --- | --- |", *rows])

@@ -1,0 +1,102 @@
+"""Ranking matched claims: the claim's own words first, then what it cites, then BM25F.
+
+A query's clauses are AND-ed (or OR-ed, when no claim had every word). Each clause matches a claim
+through its own words (its text, page title and section heading, and its condition tags) or only
+through the sources it cites (their authors, organisations and titles). A claim ranks first by how
+many clauses its own words match, then by score: for each clause, the score of its own matching
+fields or, when only its sources match, theirs. So "opioid nausea" lists the claims that say both
+words above those whose cited papers have "opioid" in the title, whatever their lengths.
+
+A clause's scores are Whoosh's own (BM25F per term or phrase, times the leaf's boost, summed), worked
+out once per open index and cached by the engine. Ties (claims under one heading that match only
+through it, or only through one source) go in site order, whatever order an index update left them in.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+# A clause's (docnum -> score for the claims its own words match, docnum -> score for those only its
+# sources match); the two never share a claim.
+Clause = tuple[dict[int, float], dict[int, float]]
+
+
+TIER = 1e6  # added to a claim's score per clause its own words match: far above any BM25F sum
+
+
+def combine(leaves: list[tuple[dict, float, bool]]) -> tuple[dict[int, float], dict[int, float]]:
+    """(own, cited-only) boosted score sums of a clause's leaves: (docnum -> score, boost, own words?)."""
+    own: dict[int, float] = {}
+    cited: dict[int, float] = {}
+    for scores, boost, is_own in leaves:
+        if is_own and not own and boost == 1.0:
+            own = scores.copy()  # the usual case: the reader's word in the claim's own words
+            continue
+        acc = own if is_own else cited
+        get = acc.get
+        for d, v in scores.items():
+            acc[d] = get(d, 0.0) + v * boost
+    return own, {d: v for d, v in cited.items() if d not in own}
+
+
+def top(
+    clauses: list[Clause],
+    matched: set,
+    limit: int,
+    order: Sequence[int],
+    strength: Sequence[int] | None = None,
+) -> list[tuple[int, float]]:
+    """The ``limit`` best (docnum, score) among ``matched``; ``order`` is each docnum's place in site order.
+
+    ``strength`` (docnum -> design rank, lower is stronger) puts stronger designs first, relevance
+    breaking ties.
+    """
+    if strength is None and len(clauses) == 1:
+        return _one_clause(clauses[0], matched, limit, order)
+    # One dictionary: a claim's tier (clauses its own words match) rides in its score as multiples of TIER.
+    total: dict[int, float] = {}
+    get = total.get
+    n = len(matched)
+    for own, rest in clauses:
+        if len(own) + len(rest) <= n:  # walk the smaller side: the clause's claims, or the matched ones
+            for d, v in own.items():
+                if d in matched:
+                    total[d] = get(d, 0.0) + v + TIER
+            for d, v in rest.items():
+                if d in matched:
+                    total[d] = get(d, 0.0) + v
+            continue
+        own_get, rest_get = own.get, rest.get
+        for d in matched:
+            v = own_get(d)
+            if v is not None:
+                total[d] = get(d, 0.0) + v + TIER
+            elif (v := rest_get(d)) is not None:
+                total[d] = get(d, 0.0) + v
+    if strength is None:
+        best = heapq.nlargest(limit, total, key=lambda d: (total[d], -order[d]))
+    else:
+        best = heapq.nlargest(limit, total, key=lambda d: (-strength[d], total[d], -order[d]))
+    return [(d, total[d] % TIER) for d in best]
+
+
+def _one_clause(clause: Clause, matched: set, limit: int, order: Sequence[int]) -> list[tuple[int, float]]:
+    """One clause: its own-word matches by score, then (only when they are too few) the sources-only ones."""
+    own, rest = clause
+    whole = len(matched) == len(own) + len(rest)  # nothing narrowed the clause's claims: no look-ups needed
+
+    def key(pair: tuple[int, float]) -> tuple[float, int]:
+        return pair[1], -order[pair[0]]
+
+    out = heapq.nlargest(limit, own.items() if whole else _within(own, matched), key=key)
+    if len(out) < limit:
+        out += heapq.nlargest(limit - len(out), rest.items() if whole else _within(rest, matched), key=key)
+    return out
+
+
+def _within(scores: dict[int, float], matched: set):
+    """(docnum, score) of the matched claims among ``scores``, walking the smaller side."""
+    if len(scores) <= len(matched):
+        return ((d, v) for d, v in scores.items() if d in matched)
+    return ((d, scores[d]) for d in matched if d in scores)
