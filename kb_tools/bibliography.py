@@ -23,15 +23,14 @@ Decisions worth knowing:
   ``crossref``, ``xref``, ``ids``, ``shorttitle``, ``evidence``, ``design`` and ``authority`` (properties
   of the work itself) are never inherited. Parents may live in another file.
 * ``@string`` macros are per file, as bibtexparser resolves them per parse.
-* ``and others`` stays as ``Person(last="others")``, BibTeX's convention, so a renderer can print "et al.".
-* An invalid ``sourcetype``, ``evidence``, ``design`` or ``authority`` is reported and left ``""`` on the ``Source``.
+
+One entry's fields become a ``Record`` and then a ``Source`` in ``bibfields.py``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,7 +38,6 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser.middlewares import (
-    NameParts,
     RemoveEnclosingMiddleware,
     ResolveStringReferencesMiddleware,
     SeparateCoAuthors,
@@ -55,34 +53,17 @@ from bibtexparser.model import (
     String,
 )
 
-from .bibmiddleware import (
-    _CLEAN_RAW,
-    _DUP_FIELDS,
-    _RAW_FIELDS,
-    _UNDEFINED,
-    _VERBATIM,
-    MONTHS,
-    LatexDecoding,
-    NormalizeFields,
-    ResolveMacros,
-)
+from .bibfields import Record, block_location, record_of, source_of
+from .bibmiddleware import _CLEAN_RAW, LatexDecoding, NormalizeFields, ResolveMacros
 from .codes import finding
-from .config import EVIDENCE_LEVELS, SOURCE_TYPES
-from .grading import AUTHORITIES, DESIGNS, NO_DESIGN, from_evidence
 from .model import Finding, Location, Person, Source
 
 # bibtexparser logs every syntax error as a warning; we report them as findings instead, so keep
 # Python's last-resort handler from also printing them on stderr.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
-NAME_FIELDS = ("author", "editor", "translator")
-CONTAINER_FIELDS = ("journal", "journaltitle", "booktitle", "publisher", "institution", "organization", "school")
 _NOT_INHERITED = frozenset({"crossref", "xref", "ids", "shorttitle", "evidence", "design", "authority", "entryset"})
 _RENAMED_ON_INHERIT = {"title": "booktitle", "subtitle": "booksubtitle", "titleaddon": "booktitleaddon"}
-
-_BAD_KEY = re.compile(r"[\s{}(),=\"#%\\]")
-_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 
 @dataclass(frozen=True)
@@ -95,23 +76,11 @@ class BibResult:
 
 
 @dataclass
-class _Record:
-    """One entry between parsing and ``Source``: decoded display fields and split names."""
-
-    key: str
-    entry_type: str
-    location: Location
-    fields: dict[str, str]
-    people: dict[str, tuple[Person, ...]] = field(default_factory=dict)
-    raw: dict[str, str] = field(default_factory=dict)  # field values as written, for pandoc
-
-
-@dataclass
 class _Parsed:
     """One file's kept blocks in order (``record`` is None for @string/@preamble) and its findings."""
 
     path: str
-    blocks: list[tuple[str, _Record | None]] = field(default_factory=list)
+    blocks: list[tuple[str, Record | None]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -187,7 +156,7 @@ def _parse_text(text: str, path: str) -> _Parsed:
             _take_block(block, parsed)
         except Exception as exc:  # one odd entry must not hide the others
             msg = f"this block could not be loaded ({type(exc).__name__}: {exc}); check its syntax"
-            parsed.findings.append(_finding("bib-syntax", _loc(path, block), msg))
+            parsed.findings.append(_finding("bib-syntax", block_location(path, block), msg))
     return parsed
 
 
@@ -219,7 +188,7 @@ def _take_block(block: Block, parsed: _Parsed) -> None:
     if isinstance(block, ParsingFailedBlock):
         parsed.findings.append(_failed_block_finding(block, path))
     elif isinstance(block, Entry):
-        record = _record(block, path, parsed.findings)
+        record = record_of(block, path, parsed.findings)
         if record is not None:
             parsed.blocks.append((block.get_parser_metadata(_CLEAN_RAW) or block.raw or "", record))
     elif isinstance(block, String | Preamble) and block.raw:
@@ -227,9 +196,9 @@ def _take_block(block: Block, parsed: _Parsed) -> None:
 
 
 def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:
-    loc = _loc(path, block)
+    loc = block_location(path, block)
     if isinstance(block, DuplicateBlockKeyBlock):
-        first = _loc(path, block.previous_block)
+        first = block_location(path, block.previous_block)
         if isinstance(block.previous_block, String):
             msg = f"@string '{block.key}' is defined again here; the first definition at {first} is used"
             return _finding("bib-syntax", loc, msg + ", so delete or rename one of them")
@@ -256,128 +225,12 @@ def _raw_key(block: Block) -> str | None:
     return m.group(2) if m and m.group(1).lower() not in ("string", "preamble", "comment") else None
 
 
-# --- entries to records -----------------------------------------------------------------------------------
-
-
-def _record(entry: Entry, path: str, findings: list[Finding]) -> _Record | None:
-    """Decode one entry's fields; None (with a finding) when its key is unusable."""
-    loc = _loc(path, entry)
-    key = entry.key
-    if not key or _BAD_KEY.search(key):
-        msg = f"entry key '{key}' is empty or contains spaces, braces, commas or quotes"
-        findings.append(_finding("bib-syntax", loc, msg + "; give it a key such as smith2020"))
-        return None
-    if dups := entry.get_parser_metadata(_DUP_FIELDS):
-        msg = f"'{key}' gives the field(s) {', '.join(dups)} more than once; the first value is used"
-        findings.append(_finding("bib-warning", loc, msg + ", so delete the other copies", source=key))
-    if undefined := entry.get_parser_metadata(_UNDEFINED):
-        names = ", ".join(dict.fromkeys(undefined))
-        msg = f"'{key}' uses undefined @string macro(s) {names}; define them or put the value in braces"
-        findings.append(_finding("bib-warning", loc, msg, source=key))
-    verbatim = entry.get_parser_metadata(_VERBATIM) or {}
-    rec = _Record(key, entry.entry_type.lower(), loc, {}, raw=entry.get_parser_metadata(_RAW_FIELDS) or {})
-    findings.extend(_split_organisations(rec))
-    for f in entry.fields:
-        if f.key in rec.fields or f.key in rec.people:
-            continue
-        if f.key in verbatim:
-            rec.fields[f.key] = _verbatim(verbatim[f.key])
-        elif f.key in NAME_FIELDS and isinstance(f.value, list):
-            rec.people[f.key] = tuple(_person(p) for p in f.value if isinstance(p, NameParts))
-            rec.fields[f.key] = " and ".join(_bibtex_name(p) for p in rec.people[f.key])
-        else:
-            rec.fields[f.key] = display(str(f.value))
-    return rec
-
-
-_ORG_FIELDS = ("institution", "organization", "publisher")
-
-
-def _split_organisations(rec: _Record) -> list[Finding]:
-    """``corporate-author`` for an organisation field pandoc would split at "and" ("Health; Care Excellence")."""
-    out = []
-    for name in _ORG_FIELDS:
-        raw = rec.raw.get(name, "")
-        if not (isinstance(raw, str) and len(raw) >= 2 and raw[0] + raw[-1] in ("{}", '""')):
-            continue  # a macro, or nothing
-        inner, depth = raw[1:-1], 0
-        for i, ch in enumerate(inner):
-            depth += (ch == "{") - (ch == "}")
-            if depth == 0 and inner[i : i + 5].lower() == " and ":
-                msg = (
-                    f"'{rec.key}' has {name} = {raw}, which pandoc reads as a list and prints with a ';' for "
-                    f"each 'and'; write {name} = {{{{{' '.join(inner.split())}}}}} (double braces keep the name whole)"
-                )
-                out.append(_finding("corporate-author", rec.location, msg, source=rec.key))
-                break
-    return out
-
-
-def display(value: str) -> str:
-    """Text for people: protective braces gone, whitespace collapsed, paragraph breaks kept."""
-    value = nfc(value.replace("{", "").replace("}", ""))
-    paragraphs = (" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", value))
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-_DOTLESS = re.compile("([\u0131\u0237])(?=[\u0300-\u036f])")
-
-
-def _dotted(m: re.Match[str]) -> str:
-    """``{\\'\\i}`` decodes to a dotless i and an accent, which NFC cannot compose; the accent replaces the dot."""
-    return "i" if m.group(1) == "\u0131" else "j"
-
-
-def nfc(text: str) -> str:
-    """Precomposed letters: a dotless i or j under an accent becomes i or j, then NFC."""
-    return unicodedata.normalize("NFC", _DOTLESS.sub(_dotted, text))
-
-
-def _verbatim(value: str) -> str:
-    """A URL-like field as written, minus a ``\\url{}`` wrapper, braces and TeX escapes of ``_%&#$~``."""
-    value = value.strip()
-    if value.startswith("\\url{") and value.endswith("}"):
-        value = value[5:-1]
-    value = re.sub(r"\\([_%&#$~])", r"\1", value)
-    return value.replace("{", "").replace("}", "").strip()
-
-
-def _person(parts: NameParts) -> Person:
-    if not (parts.first or parts.von or parts.jr) and len(parts.last) == 1 and _is_braced(parts.last[0]):
-        return Person(last=display(parts.last[0]), literal=True)
-    return Person(
-        last=display(" ".join(parts.last)),
-        first=display(" ".join(parts.first)),
-        von=display(" ".join(parts.von)),
-        jr=display(" ".join(parts.jr)),
-    )
-
-
-def _is_braced(word: str) -> bool:
-    """True when one brace group spans the whole word, as in ``{World Health Organization}``."""
-    if len(word) < 2 or word[0] != "{" or word[-1] != "}":
-        return False
-    depth = 0
-    for i, ch in enumerate(word):
-        depth += ch == "{"
-        depth -= ch == "}"
-        if depth == 0 and i < len(word) - 1:
-            return False
-    return True
-
-
-def _bibtex_name(p: Person) -> str:
-    if p.literal or not (p.first or p.jr):
-        return " ".join(x for x in (p.von, p.last) if x)
-    return ", ".join(x for x in (" ".join(y for y in (p.von, p.last) if y), p.jr, p.first) if x)
-
-
 # --- across files: duplicates, crossref, sources ----------------------------------------------------------
 
 
 def _finish(parsed_files: Iterable[_Parsed]) -> BibResult:
     findings: list[Finding] = []
-    records: list[_Record] = []
+    records: list[Record] = []
     first_seen: dict[str, Location] = {}
     pieces: list[str] = []
     piece_of: dict[str, int] = {}
@@ -398,12 +251,12 @@ def _finish(parsed_files: Iterable[_Parsed]) -> BibResult:
         if parent is not None and parent is not rec and rec.raw and parent.raw:
             pieces[piece_of[rec.key]] = _resolved_bibtex(rec, parent)
     records = _resolve_crossrefs(records, findings)
-    sources = tuple(_source(r, findings) for r in records)
+    sources = tuple(source_of(r, findings) for r in records)
     clean = "\n\n".join(pieces) + "\n" if pieces else ""
     return BibResult(sources, tuple(sorted(findings, key=lambda f: f.location)), clean)
 
 
-def _resolve_crossrefs(records: list[_Record], findings: list[Finding]) -> list[_Record]:
+def _resolve_crossrefs(records: list[Record], findings: list[Finding]) -> list[Record]:
     by_key = {r.key: r for r in records}
     out = []
     for rec in records:
@@ -421,7 +274,7 @@ def _resolve_crossrefs(records: list[_Record], findings: list[Finding]) -> list[
     return out
 
 
-def _inherit(child: _Record, parent: _Record) -> _Record:
+def _inherit(child: Record, parent: Record) -> Record:
     """The child with the parent's missing fields, BibLaTeX-style (see the module docstring)."""
     fields, people = dict(child.fields), dict(child.people)
 
@@ -441,10 +294,10 @@ def _inherit(child: _Record, parent: _Record) -> _Record:
                 give("author", value, persons)
         else:
             give(_RENAMED_ON_INHERIT.get(name, name), value, persons)
-    return _Record(child.key, child.entry_type, child.location, fields, people)
+    return Record(child.key, child.entry_type, child.location, fields, people)
 
 
-def _resolved_bibtex(child: _Record, parent: _Record) -> str:
+def _resolved_bibtex(child: Record, parent: Record) -> str:
     """The child as pandoc should read it: its own fields plus what it inherits, with no ``crossref``.
 
     Pandoc given the raw child (even with its parent) prints a chapter without "In *Book*" and its
@@ -464,109 +317,7 @@ def _resolved_bibtex(child: _Record, parent: _Record) -> str:
     return f"@{child.entry_type}{{{child.key},\n{body}\n}}"
 
 
-def _source(rec: _Record, findings: list[Finding]) -> Source:
-    f = rec.fields
-    year, date = _year_and_date(f)
-    return Source(
-        key=rec.key,
-        entry_type=rec.entry_type,
-        location=rec.location,
-        authors=rec.people.get("author") or rec.people.get("editor") or (),
-        title=f.get("title", ""),
-        year=year,
-        date=date,
-        container=next((f[n] for n in CONTAINER_FIELDS if f.get(n)), ""),
-        publisher=f.get("publisher", ""),
-        volume=f.get("volume", ""),
-        issue=f.get("number") or f.get("issue", ""),
-        pages=f.get("pages", "").replace("--", "–"),
-        doi=_DOI_PREFIX.sub("", f.get("doi", "")).strip(),
-        url=f.get("url", ""),
-        sourcetype=_sourcetype(rec, findings),
-        fields=tuple(f.items()),
-        **_classification(rec, findings),
-    )
-
-
-def _sourcetype(rec: _Record, findings: list[Finding]) -> str:
-    value = _token(rec.fields.get("sourcetype", ""))
-    if not value:
-        return ""  # never taken from the entry type: news and magazine pieces are exported as @article too
-    if value in SOURCE_TYPES:
-        return value
-    msg = f"'{rec.key}' has sourcetype '{value}', which is not a source type; use one of {', '.join(SOURCE_TYPES)}"
-    findings.append(_finding("unclassified-source", rec.location, msg, source=rec.key))
-    return ""
-
-
-def _evidence(rec: _Record, findings: list[Finding]) -> str:
-    value = _token(rec.fields.get("evidence", ""))
-    if not value or value in EVIDENCE_LEVELS:
-        return value
-    msg = f"'{rec.key}' has evidence '{value}', which is not an evidence level; use one of {', '.join(EVIDENCE_LEVELS)}"
-    findings.append(_finding("bib-syntax", rec.location, msg, source=rec.key))
-    return ""
-
-
-def _classification(rec: _Record, findings: list[Finding]) -> dict:
-    """``evidence`` (deprecated), ``design`` and ``authority``; the old ``evidence`` fills what the new fields
-    leave out, so a .bib written for the single ladder grades the same."""
-    evidence = _evidence(rec, findings)
-    old_design, old_authority = from_evidence(evidence)
-    design = _token(rec.fields.get("design", ""))
-    if design and design not in (*DESIGNS, NO_DESIGN):
-        msg = f"'{rec.key}' has design '{design}', which is not a study design; use one of {', '.join(DESIGNS)} or none"
-        findings.append(_finding("bib-syntax", rec.location, msg, source=rec.key))
-        design = ""
-    authority: list[str] = []
-    for word in filter(None, (_token(w) for w in rec.fields.get("authority", "").split(","))):
-        if word in AUTHORITIES:
-            authority.append(word)
-        elif word != "none":
-            msg = (
-                f"'{rec.key}' has authority '{word}'; use regulatory, guideline or consensus (comma-separated), or none"
-            )
-            findings.append(_finding("bib-syntax", rec.location, msg, source=rec.key))
-    given = "authority" in rec.fields
-    return {
-        "evidence": evidence,
-        "design": design or old_design,
-        "authority": tuple(dict.fromkeys(authority)) if given else old_authority,
-    }
-
-
-def _token(value: str) -> str:
-    """``Systematic Review`` and ``systematic_review`` both mean ``systematic-review``."""
-    return re.sub(r"[\s_]+", "-", value.strip().lower())
-
-
-def _year_and_date(f: dict[str, str]) -> tuple[str, str]:
-    """Year from ``year`` or ``date``; ISO date from ``date``, else year plus ``month`` (never ``urldate``)."""
-    iso = _ISO_DATE.match(f.get("date", "").strip())
-    year = f.get("year", "").strip() or (iso.group(0)[:4] if iso else "")
-    if iso:
-        return year, iso.group(0)
-    if not re.fullmatch(r"\d{4}", year):
-        return year, ""
-    month = month_number(f.get("month", ""))
-    return year, f"{year}-{month:02d}" if month else year
-
-
-def month_number(value: str) -> int:
-    """1–12 from ``jan``, ``January``, ``Jan.``, ``1`` or ``01``; 0 when unrecognised."""
-    value = value.strip().lower()
-    if value.isdigit():
-        return int(value) if 1 <= int(value) <= 12 else 0
-    return MONTHS.index(value[:3]) + 1 if value[:3] in MONTHS else 0
-
-
 # --- findings ---------------------------------------------------------------------------------------------
-
-
-def _loc(path: str, block: Block | None) -> Location:
-    """bibtexparser's ``start_line`` is 0-based; Locations are 1-based."""
-    line = getattr(block, "start_line", None)
-    return Location(path, line + 1 if isinstance(line, int) and line >= 0 else 1)
 
 
 def _duplicate_finding(key: str, loc: Location, first: Location) -> Finding:

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import urls
 from .apa import crossref_parents, pandoc_binary, pandoc_command, split_bibtex
 from .errors import BuildError
-from .pages import labelled_row
+from .pageblocks import labelled_row
 from .sitedata import SiteData
 from .storage import cache_key, write_atomic
 

@@ -30,7 +30,7 @@ from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
 from .model import Claim, Page, Source
-from .pages import labelled_row
+from .pageblocks import labelled_row
 from .storage import cache_key, digest, swap_in
 
 SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
@@ -249,13 +249,33 @@ def store_index(
     """
     target = Path(target)
     previous = target if previous is None else Path(previous)
+    meta, vocabulary, prints, orders = _survey(base_meta, documents())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    try:
+        plan = _update_plan(previous, meta, prints)
+        added, deleted = _write_documents(tmp, previous, plan, documents, meta["claims"], progress)
+        meta["update"] = {"incremental": plan is not None, "added": added, "deleted": deleted}
+        (tmp / WORDS_FILE).write_text(json.dumps(dict(sorted(vocabulary.items()))), encoding="utf-8")
+        (tmp / DOCS_FILE).write_text(json.dumps({"prints": prints, "order": orders}), encoding="utf-8")
+        # written last: a folder with this file is a complete index
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        swap_in(tmp, target)
+    except OSError as exc:
+        raise BuildError(f"{target}: could not write the search index ({exc}); the previous index is kept") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _survey(base_meta: dict, docs: Iterable[tuple]) -> tuple[dict, Counter[str], dict[str, str], dict[str, int]]:
+    """One pass over every document: the index's meta, its word counts, and each claim's fingerprint and order."""
     vocabulary: Counter[str] = Counter()
     prints: dict[str, str] = {}
     orders: dict[str, int] = {}
     pages: set[str] = set()
     cited_keys: set[str] = set()
     claims = 0
-    for doc, words, order in documents():
+    for doc, words, order in docs:
         claims += 1
         vocabulary.update(set(_WORD.findall(words.lower())))
         orders[doc["id"]] = order
@@ -275,46 +295,41 @@ def store_index(
         "designs": base_meta.get("designs", []),
         "config_key": base_meta["config_key"],
     }
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    return meta, vocabulary, prints, orders
+
+
+def _write_documents(tmp: Path, previous: Path, plan, documents, claims: int, progress) -> tuple[int, int]:
+    """Fill ``tmp`` with a Whoosh index: ``previous`` updated by ``plan``, or (no plan) every document afresh.
+
+    Returns how many documents were added and deleted.
+    """
+    if plan is not None:
+        shutil.rmtree(tmp)
+        shutil.copytree(previous, tmp, ignore=shutil.ignore_patterns(META_FILE, "*.lock", "*_LOCK"))
+        ix = whoosh_index.open_dir(str(tmp))
+        changed, delete = plan
+    else:
+        ix = whoosh_index.create_in(str(tmp), schema())
+        changed, delete = None, set()
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # procs=2 is slower on small machines
+    added = 0
+    to_add = claims if changed is None else len(changed)
+    if progress is not None:
+        progress(0, to_add)
     try:
-        plan = _update_plan(previous, meta, prints)
-        if plan is not None:
-            shutil.rmtree(tmp)
-            shutil.copytree(previous, tmp, ignore=shutil.ignore_patterns(META_FILE, "*.lock", "*_LOCK"))
-            ix = whoosh_index.open_dir(str(tmp))
-            changed, delete = plan
-        else:
-            ix = whoosh_index.create_in(str(tmp), schema())
-            changed, delete = None, set()
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # procs=2 is slower on small machines
-        added = 0
-        to_add = claims if changed is None else len(changed)
-        if progress is not None:
-            progress(0, to_add)
-        try:
-            for cid in sorted(delete):
-                writer.delete_by_term("id", cid)
-            for doc, _, _ in documents(changed):
-                writer.add_document(**doc)
-                added += 1
-                if progress is not None:
-                    progress(added, to_add)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        ix.close()
-        meta["update"] = {"incremental": plan is not None, "added": added, "deleted": len(delete)}
-        (tmp / WORDS_FILE).write_text(json.dumps(dict(sorted(vocabulary.items()))), encoding="utf-8")
-        (tmp / DOCS_FILE).write_text(json.dumps({"prints": prints, "order": orders}), encoding="utf-8")
-        # written last: a folder with this file is a complete index
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        swap_in(tmp, target)
-    except OSError as exc:
-        raise BuildError(f"{target}: could not write the search index ({exc}); the previous index is kept") from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for cid in sorted(delete):
+            writer.delete_by_term("id", cid)
+        for doc, _, _ in documents(changed):
+            writer.add_document(**doc)
+            added += 1
+            if progress is not None:
+                progress(added, to_add)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    ix.close()
+    return added, len(delete)
 
 
 def _fingerprint(doc: dict) -> str:

@@ -1,5 +1,8 @@
 """Load topic pages: front matter, and the claims in each page body.
 
+``pageblocks.py`` splits a page into front matter and claim-shaped blocks; this module checks the front
+matter and turns the blocks into claims. ``Block`` and ``parse_page`` are importable from here too.
+
 The claim rules (documented for editors in docs/editors-guide.md):
 
 * every paragraph, list item and table body row is a claim;
@@ -14,15 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-from dataclasses import dataclass, replace
 from pathlib import Path
-
-import yaml
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.admon import admon_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import citations, scope
 from .cache import text_key
@@ -30,238 +25,9 @@ from .codes import finding
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .model import Citation, Claim, Finding, Location, Page
+from .pageblocks import Block, ParsedPage, parse_page
 
-NOT_A_CLAIM = re.compile(r"^\s*<!--\s*kb:\s*not-a-claim\s*-->\s*$")
-_CONTAINERS = {"list_item_open", "blockquote_open", "admonition_open"}
-
-
-def markdown_parser() -> MarkdownIt:
-    """The parser kb uses everywhere a page's block structure matters."""
-    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(admon_plugin)
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """One claim-shaped block of a page, before citations are interpreted."""
-
-    kind: str  # "paragraph", "item" or "row"
-    line: int  # 1-based first line in the file
-    line_end: int  # 1-based last line, inclusive
-    text: str  # the inline Markdown, as written
-    section: str
-    exempt: bool  # inside a block marked not-a-claim
-    lead_in: int | None = None  # index of the lead-in block this item belongs to
-    is_lead_in: bool = False
-    headings: tuple[str, ...] = ()  # the headings the block sits under, outermost first
-    headers: tuple[str, ...] = ()  # a row's column headings, one per " | "-separated cell of ``text``
-
-
-@dataclass(frozen=True)
-class ParsedPage:
-    """A page's front matter and blocks, as parsed from its text."""
-
-    meta: dict
-    meta_line: int  # 1-based line of the front matter's first field
-    meta_error: str
-    blocks: tuple[Block, ...]
-    first_heading: str
-    not_claim_marks: int
-
-
-def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
-    """Split a page into front matter and claim-shaped blocks, with line numbers."""
-    tokens = (md or markdown_parser()).parse(text)
-    meta, meta_error, meta_line = {}, "", 1
-    blocks: list[Block] = []
-    section, first_heading, marks = "", "", 0
-    headings: list[tuple[int, str]] = []  # (level, text) of the open headings, outermost first
-    stack: list[list] = []  # open containers: [token type, item block index or None, exempt]
-    exempt_level: int | None = None  # level of the block a not-a-claim mark applies to
-    pending_mark = False
-    lead_in_for_list: list[int | None] = []  # per open list: index of its lead-in block
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.type == "front_matter":
-            meta, meta_error, meta_line = _front_matter(tok)
-        elif tok.type == "html_block" and NOT_A_CLAIM.match(tok.content.strip().splitlines()[0]):
-            marks += 1
-            pending_mark = True
-        elif tok.nesting == 1 and pending_mark and exempt_level is None:
-            exempt_level, pending_mark = tok.level, False
-        elif tok.nesting == 0 and tok.type not in ("inline",) and pending_mark and exempt_level is None:
-            pending_mark = False  # a mark followed by code or a rule exempts nothing further
-        exempt = exempt_level is not None
-
-        if tok.type == "heading_open":
-            section = tokens[i + 1].content.strip()
-            level = int(tok.tag[1:])
-            headings = [h for h in headings if h[0] < level] + [(level, section)]
-            if tok.tag == "h1" and not first_heading:
-                first_heading = section
-        elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            prev = blocks[-1] if blocks else None
-            is_lead = (
-                prev is not None
-                and prev.is_lead_in
-                and i > 0
-                and tokens[i - 1].type == "paragraph_close"
-                and prev.line_end == (tokens[i - 1].map or [0, prev.line_end])[1]
-            )
-            lead = len(blocks) - 1 if is_lead else None
-            if stack and stack[-1][0] == "list_item_open":
-                # a nested list under an item that ends with ":" is that item's list
-                idx = stack[-1][1]
-                lead = idx if blocks[idx].text.rstrip().endswith(":") else None
-                if lead is not None:
-                    blocks[idx] = replace(blocks[idx], is_lead_in=True)
-            lead_in_for_list.append(lead)
-        elif tok.type in ("bullet_list_close", "ordered_list_close"):
-            lead_in_for_list.pop()
-        elif tok.type == "list_item_open":
-            stack.append([tok.type, None, exempt])
-            lead = lead_in_for_list[-1] if lead_in_for_list else None
-            blocks.append(
-                Block(
-                    "item", tok.map[0] + 1, tok.map[0] + 1, "", section, exempt, lead_in=lead, headings=_texts(headings)
-                )
-            )
-            stack[-1][1] = len(blocks) - 1
-        elif tok.type in _CONTAINERS:
-            stack.append([tok.type, None, exempt])
-        elif tok.type in ("list_item_close", "blockquote_close", "admonition_close"):
-            stack.pop()
-        elif tok.type == "paragraph_open":
-            inline = tokens[i + 1]
-            start, end = tok.map[0] + 1, tok.map[1]
-            owner = stack[-1] if stack else None
-            if owner and owner[0] == "list_item_open":
-                idx = owner[1]
-                b = blocks[idx]
-                joined = (b.text + "\n\n" + inline.content) if b.text else inline.content
-                blocks[idx] = replace(b, text=joined, line=min(b.line, start), line_end=max(b.line_end, end))
-            else:
-                nxt = tokens[i + 3] if i + 3 < len(tokens) else None
-                lead = (
-                    inline.content.rstrip().endswith(":")
-                    and nxt is not None
-                    and nxt.type in ("bullet_list_open", "ordered_list_open")
-                )
-                blocks.append(
-                    Block(
-                        "paragraph",
-                        start,
-                        end,
-                        inline.content,
-                        section,
-                        exempt,
-                        is_lead_in=lead,
-                        headings=_texts(headings),
-                    )
-                )
-        elif tok.type == "tr_open" and _in_tbody(tokens, i):
-            cells = []
-            j = i + 1
-            while tokens[j].type != "tr_close":
-                if tokens[j].type == "inline":
-                    cells.append(tokens[j].content.strip())
-                j += 1
-            headers = _row_headers(cells, _header_cells(tokens, i))
-            row = Block("row", tok.map[0] + 1, tok.map[1], _row_text(cells), section, exempt, headers=headers)
-            blocks.append(replace(row, headings=_texts(headings)))
-
-        if tok.nesting == -1 and exempt_level is not None and tok.level == exempt_level:
-            exempt_level = None
-        i += 1
-    # drop list items with no text of their own (an item holding only a nested list)
-    kept = tuple(b for b in blocks if b.text.strip())
-    return ParsedPage(meta, meta_line, meta_error, _reindex(blocks, kept), first_heading, marks)
-
-
-def _texts(headings: list[tuple[int, str]]) -> tuple[str, ...]:
-    return tuple(text for _, text in headings)
-
-
-def _reindex(before: list[Block], kept: tuple[Block, ...]) -> tuple[Block, ...]:
-    """Rewrite ``lead_in`` indexes after empty items were dropped."""
-    new_index = {id(b): n for n, b in enumerate(kept)}
-    out = []
-    for b in kept:
-        if b.lead_in is not None:
-            b = replace(b, lead_in=new_index.get(id(before[b.lead_in])))
-        out.append(b)
-    return tuple(out)
-
-
-def _row_text(cells: list[str]) -> str:
-    """A table row as one claim: its cells in order, cells holding only citations moved to the end.
-
-    A "Source" column of bare citations would otherwise leave the plain text starting with "| ".
-    """
-    words = [c for c in cells if citations.strip(c)]
-    cites = [c for c in cells if c and not citations.strip(c)]
-    return " | ".join(words) + (" " + " ".join(cites) if cites and words else " ".join(cites))
-
-
-def _header_cells(tokens: list[Token], i: int) -> list[str]:
-    """The column headings of the table whose body row starts at ``tokens[i]``."""
-    start = next((j for j in range(i - 1, -1, -1) if tokens[j].type == "thead_open"), None)
-    cells: list[str] = []
-    for tok in tokens[start + 1 :] if start is not None else ():
-        if tok.type == "thead_close":
-            break
-        if tok.type == "inline":
-            cells.append(tok.content.strip())
-    return cells
-
-
-def _row_headers(cells: list[str], headers: list[str]) -> tuple[str, ...]:
-    """The heading of each cell ``_row_text`` keeps as words (citation-only cells move to the end)."""
-    padded = headers + [""] * (len(cells) - len(headers))
-    kept = tuple(h for c, h in zip(cells, padded, strict=False) if citations.strip(c))
-    return kept if any(kept) else ()
-
-
-def labelled_row(text: str, headers: tuple[str, ...]) -> str:
-    """A table-row claim read with its headings: "Approach: Motor control; Dose: 8 weeks".
-
-    ``text`` is the row as ``_row_text`` joined it (citations may follow the last cell); rows whose
-    cells no longer line up with the headings are returned unchanged.
-    """
-    cells = text.split(" | ")
-    if not headers or len(cells) != len(headers):
-        return text
-    return "; ".join(f"{h}: {c}" if h else c for h, c in zip(headers, cells, strict=True))
-
-
-def _in_tbody(tokens: list[Token], i: int) -> bool:
-    for j in range(i - 1, -1, -1):
-        if tokens[j].type in ("tbody_open", "thead_open"):
-            return tokens[j].type == "tbody_open"
-    return False
-
-
-class _MetaLoader(yaml.SafeLoader):
-    """Safe YAML without implicit timestamps, so a bad date is a finding we word, not a crash."""
-
-
-_MetaLoader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in rules if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _front_matter(tok: Token) -> tuple[dict, str, int]:
-    line = (tok.map[0] + 2) if tok.map else 2
-    try:
-        data = yaml.load(tok.content, Loader=_MetaLoader) if tok.content.strip() else {}
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = line + mark.line if mark is not None else line
-        return {}, f"{at}:front matter is not valid YAML ({getattr(exc, 'problem', exc)})", line
-    if not isinstance(data, dict):
-        return {}, f"{line}:front matter must be a mapping of fields such as 'title: ...'", line
-    return data, "", line
+__all__ = ["Block", "build_claims", "claim_id", "load_page_text", "load_pages", "page_files", "parse_page", "read_text"]
 
 
 def claim_id(page_path: str, text: str) -> str:
@@ -347,44 +113,10 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         bad(int(at), msg + "; fix the YAML between the '---' lines")
     meta = parsed.meta
     line_of = _meta_lines(text, parsed.meta_line)
-
-    conds_raw = meta.get("conditions", []) or []
-    if isinstance(conds_raw, str):
-        conds_raw = [conds_raw]
-    conds: list[str] = []
     known = config.condition_ids()
-    if not isinstance(conds_raw, list):
-        bad(line_of("conditions"), "'conditions' must be a list of condition ids")
-        conds_raw = []
-    for c in conds_raw:
-        if str(c) in known:
-            conds.append(str(c))
-        else:
-            bad(line_of("conditions"), f"unknown condition id '{c}'; {_use_one_of(known)}")
-
-    reviewed = meta.get("reviewed")
-    reviewed_invalid = False  # given but not a date: bad-page says so, stale-review must not
-    if isinstance(reviewed, dt.datetime):
-        reviewed = reviewed.date()
-    elif isinstance(reviewed, str):
-        try:
-            reviewed = dt.date.fromisoformat(reviewed.strip())
-        except ValueError:
-            bad(line_of("reviewed"), f"'reviewed: {reviewed}' is not a date; write it as YYYY-MM-DD")
-            reviewed, reviewed_invalid = None, True
-    elif reviewed is not None and not isinstance(reviewed, dt.date):
-        bad(line_of("reviewed"), "'reviewed' must be a date written as YYYY-MM-DD")
-        reviewed, reviewed_invalid = None, True
-
-    for block in parsed.blocks:
-        for tag in scope.tags(block.text):
-            for cid in tag.ids:
-                if cid not in known and cid != scope.NONE:
-                    at = block.line + block.text[: tag.offset].count("\n")
-                    bad(at, f"unknown condition id '{cid}' in a conditions tag; {_use_one_of(known, 'none')}")
-            if not tag.ids:
-                at = block.line + block.text[: tag.offset].count("\n")
-                bad(at, "empty conditions tag; write <!-- kb: conditions: ID, ID --> or <!-- kb: conditions: none -->")
+    conds = _page_conditions(meta, known, line_of, bad)
+    reviewed, reviewed_invalid = _reviewed(meta, line_of, bad)
+    _check_tags(parsed, known, bad)
 
     claims_enabled = meta.get("claims", True) is not False
     title = str(meta.get("title") or parsed.first_heading or Path(page_path).stem.replace("-", " ").title())
@@ -403,6 +135,54 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         reviewed_invalid=reviewed_invalid,
     )
     return page, findings
+
+
+def _page_conditions(meta: dict, known: tuple[str, ...], line_of, bad) -> list[str]:
+    """The front matter's known condition ids; each unknown one, or a value that is no list, is ``bad``."""
+    conds_raw = meta.get("conditions", []) or []
+    if isinstance(conds_raw, str):
+        conds_raw = [conds_raw]
+    conds: list[str] = []
+    if not isinstance(conds_raw, list):
+        bad(line_of("conditions"), "'conditions' must be a list of condition ids")
+        conds_raw = []
+    for c in conds_raw:
+        if str(c) in known:
+            conds.append(str(c))
+        else:
+            bad(line_of("conditions"), f"unknown condition id '{c}'; {_use_one_of(known)}")
+    return conds
+
+
+def _reviewed(meta: dict, line_of, bad) -> tuple[dt.date | None, bool]:
+    """The ``reviewed`` date, and whether it was given but is not a date (bad-page says so, stale-review must not)."""
+    reviewed = meta.get("reviewed")
+    reviewed_invalid = False
+    if isinstance(reviewed, dt.datetime):
+        reviewed = reviewed.date()
+    elif isinstance(reviewed, str):
+        try:
+            reviewed = dt.date.fromisoformat(reviewed.strip())
+        except ValueError:
+            bad(line_of("reviewed"), f"'reviewed: {reviewed}' is not a date; write it as YYYY-MM-DD")
+            reviewed, reviewed_invalid = None, True
+    elif reviewed is not None and not isinstance(reviewed, dt.date):
+        bad(line_of("reviewed"), "'reviewed' must be a date written as YYYY-MM-DD")
+        reviewed, reviewed_invalid = None, True
+    return reviewed, reviewed_invalid
+
+
+def _check_tags(parsed: ParsedPage, known: tuple[str, ...], bad) -> None:
+    """Every conditions tag in the page's blocks names known ids (or none) and at least one."""
+    for block in parsed.blocks:
+        for tag in scope.tags(block.text):
+            for cid in tag.ids:
+                if cid not in known and cid != scope.NONE:
+                    at = block.line + block.text[: tag.offset].count("\n")
+                    bad(at, f"unknown condition id '{cid}' in a conditions tag; {_use_one_of(known, 'none')}")
+            if not tag.ids:
+                at = block.line + block.text[: tag.offset].count("\n")
+                bad(at, "empty conditions tag; write <!-- kb: conditions: ID, ID --> or <!-- kb: conditions: none -->")
 
 
 def _meta_lines(text: str, first: int):

@@ -16,7 +16,7 @@ from . import urls
 from .evidence import table_edits
 from .model import CitationGroup, Claim
 from .notices import mark_html
-from .pages import Block
+from .pageblocks import Block
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
 from .sitepages import placeholder

@@ -18,7 +18,8 @@ from .cache import fingerprint
 from .config import KbConfig
 from .memo import Memo, code_key, digest
 from .model import CitationGroup, Page
-from .pages import Block, parse_page, read_text
+from .pageblocks import Block, parse_page
+from .pages import read_text
 
 _FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 

@@ -13,7 +13,8 @@ from bibtexparser.middlewares import LatexDecodingMiddleware
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb_tools.bibliography import BibResult, decode_bytes, load_bib_text, load_sources, month_number
+from kb_tools.bibfields import month_number
+from kb_tools.bibliography import BibResult, decode_bytes, load_bib_text, load_sources
 from kb_tools.config import EVIDENCE_LEVELS, SOURCE_TYPES
 from kb_tools.model import Location, Person
 

@@ -308,6 +308,7 @@ def test_search_page_from_the_keyboard_alone(page, base):
     page.wait_for_url(re.compile(r"&condition=|&design=|&sourcetype="))
     assert page.evaluate("document.activeElement.type") == "checkbox"
     assert page.evaluate("document.activeElement.checked")
+    page.wait_for_load_state("networkidle")  # the filtered results have replaced the old ones
     page.locator("a.kb-search__claim").first.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"#c-[0-9a-f]+$"))

@@ -103,18 +103,18 @@ def test_exception_while_rendering_a_page(built, monkeypatch):
 def test_broken_template(built, monkeypatch):
     import jinja2
 
-    import kb_tools.sitepages as sitepages
+    import kb_tools.sitetemplates as sitetemplates
 
     kb, before = built
     edit_kb(kb)
-    real = sitepages.environment()
+    real = sitetemplates.environment()
     broken = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.DictLoader({"condition.md.j2": "{{ no_such_name.attr }}"}), real.loader]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
     broken.filters.update(real.filters)
-    monkeypatch.setattr(sitepages, "environment", lambda: broken)
+    monkeypatch.setattr(sitetemplates, "environment", lambda: broken)
     with pytest.raises(BuildError):
         pipeline.build_site(load_config(kb))
     assert_unchanged(kb, before)

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb_tools import apa, csl, styles
-from kb_tools.bibliography import nfc
+from kb_tools.bibfields import nfc
 from kb_tools.cli import cli
 from kb_tools.config import load_config
 from kb_tools.render import render_page

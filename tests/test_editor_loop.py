@@ -239,7 +239,7 @@ def test_an_organisation_pandoc_would_split_at_and(field, fires):
 )
 def test_unclosed_citations(tmp_path, text, bad):
     from kb_tools.check import _unclosed_citations
-    from kb_tools.pages import parse_page
+    from kb_tools.pageblocks import parse_page
 
     (block,) = parse_page(text + "\n").blocks
 

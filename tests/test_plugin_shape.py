@@ -1,5 +1,6 @@
 """The MkDocs plugin stays a thin adapter, and the modules behind it use MkDocs only through its public parts.
 
+(``test_code_size`` keeps every module, these included, under 400 lines and every function under 60.)
 These read the source (AST), so they fail the moment a private hook comes back: a private attribute of a
 MkDocs object (``page._title_from_render``), a replaced method (``page.render = ...``), an event called
 by hand (``config.plugins.on_page_content(...)``) or a reach into the search plugin's in-memory index.
@@ -18,12 +19,6 @@ PACKAGE = Path(kb_tools.__file__).parent
 PLUGIN = PACKAGE / "plugin.py"
 # every module that is handed MkDocs' config, files, nav or pages
 MKDOCS_FACING = ("plugin.py", "sitebuild.py", "incremental.py", "navigation.py", "pagestore.py", "reusablepage.py")
-# the modules of the pipeline and the adapters: the project's size rules hold for each
-PIPELINE = (
-    *MKDOCS_FACING,
-    *("pipeline.py", "loading.py", "check.py", "scan.py", "sitedata.py", "build.py", "spool.py"),
-    *("searchtext.py", "starter.py", *(f"commands/{p.name}" for p in (PACKAGE / "commands").glob("*.py"))),
-)
 
 
 def _tree(name: str) -> ast.Module:
@@ -79,16 +74,6 @@ def test_mkdocs_is_used_through_its_public_parts_only(name):
 )
 def test_the_check_catches_each_private_hook(source):
     assert problems(ast.parse(source)), source
-
-
-@pytest.mark.parametrize("name", PIPELINE)
-def test_modules_and_functions_stay_small(name):
-    text = (PACKAGE / name).read_text(encoding="utf-8")
-    assert text.count("\n") < 400, f"kb_tools/{name} has {text.count(chr(10))} lines (the limit is 400)"
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            length = node.end_lineno - node.lineno + 1
-            assert length < 60, f"kb_tools/{name}:{node.lineno}: {node.name} has {length} lines (the limit is 60)"
 
 
 def test_commands_only_parse_arguments_and_call_modules():
