@@ -1,4 +1,5 @@
-"""``kb build``: check, then build the site and search index into staging folders and swap them in.
+"""Stage 6 of the pipeline, publishing: the site and search index are built into staging folders and
+swapped in (``publish``); ``run_mkdocs`` runs the docs engine into the staging folder.
 
 The previous ``site/`` and index stay untouched until a build has completed:
 MkDocs writes into a temporary folder next to ``site/`` (same file system, so
@@ -17,24 +18,17 @@ import logging
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import engines, incremental, progress
-from .check import Report, check
+from . import incremental, progress
 from .config import KbConfig
 from .errors import BuildError, ConfigError
 from .storage import put_back, swap_in
 
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What ``build_site`` did: the report, and whether the site was published."""
-
-    report: Report
-    published: bool
-    site: Path | None = None
+if TYPE_CHECKING:
+    from .pipeline import Handoff
 
 
 def staging_dir(target: Path) -> Path:
@@ -86,8 +80,8 @@ def build_lock(config: KbConfig) -> Iterator[bool]:
         handle.close()  # releases the lock
 
 
-def run_mkdocs(config: KbConfig, report: Report, site_dir: Path, index_dir: Path | None) -> None:
-    """Build with MkDocs into ``site_dir``, handing the kb plugin the report it would otherwise recompute."""
+def run_mkdocs(config: KbConfig, handoff: Handoff, site_dir: Path) -> None:
+    """Build with MkDocs into ``site_dir``, handing the kb plugin what ``kb build`` knows (``Handoff``)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config as mkdocs_config
     from mkdocs.exceptions import MkDocsException
@@ -99,8 +93,7 @@ def run_mkdocs(config: KbConfig, report: Report, site_dir: Path, index_dir: Path
     plugin = cfg.plugins.get("kb")
     if plugin is None:
         raise ConfigError(f"{config.config_file.name}: add the kb plugin under 'plugins:' so kb can build the site")
-    plugin.use_report(report, index_dir)
-    plugin.reuse_site(config.site_path, config.cache_path)
+    plugin.hand_over(handoff)
     handler = _console_handler()
     progress.stage("loading the site")
     cfg.plugins.on_startup(command="build", dirty=False)
@@ -126,26 +119,20 @@ def _console_handler() -> logging.Handler | None:
     return handler
 
 
-def build_site(
-    config: KbConfig, strict: bool = False, report: Report | None = None, engine: str = "mkdocs"
-) -> BuildResult:
-    """Check the KB; when it passes, build site and index (with ``engine``, see ``kb_tools.engines``) into
-    staging folders and swap both in."""
-    if report is None:
-        progress.stage("checking the KB")
-        report = check(config)
-    if report.failed(strict):
-        return BuildResult(report, published=False)
-    site = config.site_path
+def publish(config: KbConfig, engine: str, render: Callable[[Path, Path], None]) -> None:
+    """``render(site_dir, index_dir)`` (by ``engine``) into staging folders, then swap both in for the live
+    site and index.
+
+    Holds the build lock meanwhile; leftovers of killed builds are removed first when no other build runs.
+    """
     with build_lock(config) as alone:
         if alone:
-            clear_leftovers(site)
+            clear_leftovers(config.site_path)
             clear_leftovers(config.index_path)
-        _build_and_swap(config, report, site, engine)
-    return BuildResult(report, published=True, site=site)
+        _build_and_swap(config, engine, render, config.site_path)
 
 
-def _build_and_swap(config: KbConfig, report: Report, site: Path, engine: str = "mkdocs") -> None:
+def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path], None], site: Path) -> None:
     staged: list[Path] = []
     old_site = None
     try:
@@ -155,7 +142,7 @@ def _build_and_swap(config: KbConfig, report: Report, site: Path, engine: str = 
             staged.append(staging_dir(site))
             staged.append(staging_dir(config.index_path))
         staged_site, staged_index = staged
-        engines.run(engine, config, report, staged_site, staged_index)
+        render(staged_site, staged_index)
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
             raise BuildError(f"{engine} wrote nothing; the previous site is unchanged")
         progress.stage("publishing the new site and index")

@@ -1,4 +1,7 @@
-"""The editorial check: judge every claim and source against the policy."""
+"""Stage 2 of the pipeline: judge every claim and source of a loaded ``Catalogue`` against the policy.
+
+Loading is ``kb_tools.loading``'s job; ``check`` loads the KB itself only when it is given no catalogue.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,13 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 
-from . import cache, grading, scope
-from .bibliography import load_sources
+from . import grading, scope
 from .codes import finding
 from .config import EVIDENCE_LEVELS, KbConfig
 from .grading import Grade
+from .loading import load_catalogue
 from .model import Catalogue, Finding, Location, Page, Source
 from .notices import SourceNotices, source_notices
-from .pages import load_pages
-from .records import attach, load_records
 from .sourcerules import corporate_author, missing_identifier, unclassified
 from .tracing import record_findings
 
@@ -43,24 +44,6 @@ class Report:
 
     def failed(self, strict: bool = False) -> bool:
         return self.errors > 0 or (strict and self.warnings > 0)
-
-
-def load_catalogue(config: KbConfig) -> Catalogue:
-    """Load sources and pages; load-time problems become findings, never exceptions."""
-    bib = cache.cached_sources(config, config.bib_files(), load_sources)
-    sources, records = attach(cache.cached_sources(config, config.record_files(), load_records, "records"), bib.sources)
-    memo = cache.page_memo(config)
-    before = set(memo)
-    pages, page_findings = load_pages(config, memo)
-    if set(memo) != before:
-        cache.save_page_memo(config, memo)
-    return Catalogue(
-        sources=sources,
-        pages=tuple(pages),
-        findings=tuple(bib.findings) + tuple(page_findings) + records.findings,
-        bibtex=bib.clean_bibtex,
-        records=records.records,
-    )
 
 
 def evidence_rank(level: str) -> int:

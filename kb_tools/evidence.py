@@ -20,7 +20,8 @@ from markupsafe import Markup, escape
 from . import urls
 from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
 from .records import Record
-from .sitedata import PageScan, SiteData, mask_code
+from .scan import PageScan, mask_code
+from .sitedata import SiteData
 from .sitepages import placeholder
 
 DIRECTIVE = re.compile(r"^ {0,3}<!--\s*kb:\s*evidence-table\b(?P<args>[^\n]*?)-->[ \t]*$", re.M)

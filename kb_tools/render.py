@@ -2,7 +2,7 @@
 
 The renderer edits the page's Markdown text, never its HTML: the result is
 still Markdown (with small inline HTML fragments) that MkDocs renders as
-usual. Every edit is placed by offsets from ``sitedata.scan_page``, i.e. only
+usual. Every edit is placed by offsets from ``scan.scan_page``, i.e. only
 inside claim-shaped blocks and never inside code.
 """
 
@@ -17,7 +17,8 @@ from .evidence import table_edits
 from .model import CitationGroup, Claim
 from .notices import mark_html
 from .pageblocks import Block
-from .sitedata import PageScan, SiteData, mask_code
+from .scan import PageScan, mask_code
+from .sitedata import SiteData
 from .sitepages import placeholder
 
 _REF_LINK = re.compile(r'<a href="#ref-([^"]+)" role="doc-biblioref">')

@@ -23,11 +23,12 @@ from functools import partial
 from pathlib import Path
 
 from . import progress, urls
-from .plugin import ASSETS, default_nav, nav_additions
+from .navigation import page_order, site_nav
 from .searchpage import PAGE_PATH as SEARCH_PAGE
 from .searchpage import search_page_markdown
 from .sitedata import SiteData
 from .sitepages import generated_page_makers
+from .theme import ASSETS
 
 log = logging.getLogger("kb_tools.staging")
 ASSETS_DIR = "assets/kb"
@@ -44,23 +45,6 @@ class StagedDocs:
     generated: tuple[str, ...]  # docs-relative paths of the pages and assets kb wrote
     stylesheets: tuple[str, ...]
     scripts: tuple[str, ...]
-
-
-def site_nav(site: SiteData, nav: list | None) -> list:
-    """The nav the built site shows: the KB's own (or its pages, when it has none) and kb's sections."""
-    nav = list(nav) if isinstance(nav, list) else default_nav(site)
-    return nav + nav_additions(nav, site.config.conditions)
-
-
-def nav_paths(nav) -> list[str]:
-    """The docs paths a nav names, in its order."""
-    if isinstance(nav, str):
-        return [nav]
-    if isinstance(nav, dict):
-        return [p for v in nav.values() for p in nav_paths(v)]
-    if isinstance(nav, list):
-        return [p for item in nav for p in nav_paths(item)]
-    return []
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -138,8 +122,8 @@ def stage_docs(site: SiteData, target: Path, nav: list | None, use_directory_url
     """Copy the KB's ``docs/`` into ``target`` and add the generated pages and kb's assets."""
     progress.stage("copying docs/ for the engine")
     copy_docs(site, target)
-    full_nav = site_nav(site, nav)
-    order = {p: n for n, p in enumerate(dict.fromkeys(nav_paths(full_nav)))}
+    full_nav = site_nav(nav if isinstance(nav, list) else None, site)
+    order = page_order(full_nav)
     pages = write_generated(site, target, use_directory_urls, order)
     assets, css, js = copy_assets(target)
     return StagedDocs(target, full_nav, tuple(pages + assets), tuple(css), tuple(js))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+ASSETS = Path(__file__).parent / "assets"  # kb's stylesheets and scripts, served under ``assets/kb/``
 THEME = Path(__file__).parent / "templates" / "theme"
 OVERRIDDEN = ("partials/search.html",)
 PREFIX = "kb-theme"  # ``kb-theme:NAME`` is the theme's own template NAME, under kb's override

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb_tools import build as kb_build
+from kb_tools import pipeline
 from kb_tools.cli import cli
 from kb_tools.config import load_config
 from kb_tools.errors import BuildError
@@ -86,18 +87,16 @@ def test_broken_config_after_a_good_build(built, edit, code):
 def test_exception_while_rendering_a_page(built, monkeypatch):
     kb, before = built
     edit_kb(kb)
-    import kb_tools.plugin as plugin
-
-    real = plugin.render_page
+    real = pipeline.render_page
 
     def render_page(site, path, *args, **kwargs):
         if path == "topic.md":
             raise ValueError("cannot render this page")
         return real(site, path, *args, **kwargs)
 
-    monkeypatch.setattr(plugin, "render_page", render_page)
+    monkeypatch.setattr(pipeline, "render_page", render_page)
     with pytest.raises(BuildError, match="previous site is unchanged|could not build"):
-        kb_build.build_site(load_config(kb))
+        pipeline.build_site(load_config(kb))
     assert_unchanged(kb, before)
 
 
@@ -117,7 +116,7 @@ def test_broken_template(built, monkeypatch):
     broken.filters.update(real.filters)
     monkeypatch.setattr(sitetemplates, "environment", lambda: broken)
     with pytest.raises(BuildError):
-        kb_build.build_site(load_config(kb))
+        pipeline.build_site(load_config(kb))
     assert_unchanged(kb, before)
 
 
@@ -166,7 +165,7 @@ def test_exception_in_the_index_writer(built, monkeypatch, tmp_path, exc):
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     monkeypatch.setenv("KB_TEST_CALLS", str(calls))
     with pytest.raises(BuildError, match="RuntimeError: whoosh bug" if "Runtime" in exc else "space left"):
-        kb_build.build_site(load_config(kb))
+        pipeline.build_site(load_config(kb))
     assert calls.read_text() == "..."
     assert_unchanged(kb, before)
 
@@ -184,7 +183,7 @@ def test_failure_swapping_in_the_index_keeps_the_old_site(built, monkeypatch):
 
     monkeypatch.setattr(kb_build, "swap_in", swap_in)
     with pytest.raises((BuildError, OSError)):
-        kb_build.build_site(load_config(kb))
+        pipeline.build_site(load_config(kb))
     assert_unchanged(kb, before)
 
 

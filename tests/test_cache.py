@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb_tools import cache
-from kb_tools.check import check, load_catalogue
+from kb_tools.check import check
 from kb_tools.config import load_config
+from kb_tools.loading import load_catalogue
 
 
 def _claims(kb: Path):

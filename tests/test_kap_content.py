@@ -23,9 +23,10 @@ import pytest
 import yaml
 
 from kb_tools import apa, grading
-from kb_tools.check import check, load_catalogue
+from kb_tools.check import check
 from kb_tools.config import load_config
 from kb_tools.index import write_index
+from kb_tools.loading import load_catalogue
 from kb_tools.search import Engine
 
 from .conftest import REPO

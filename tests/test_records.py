@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb_tools.bibliography import load_bib_text
-from kb_tools.check import check, load_catalogue
+from kb_tools.check import check
 from kb_tools.cli import cli
 from kb_tools.config import load_config
 from kb_tools.errors import ConfigError
+from kb_tools.loading import load_catalogue
 from kb_tools.records import Outcome, Record, classify, load_records, parse_record
 
 from .conftest import make_kb

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import build as kb_build
+from kb_tools import pipeline
 from kb_tools.config import load_config
 
 from .conftest import make_kb
@@ -106,9 +106,9 @@ def test_built_site_has_no_broken_links(built):
 
 def test_editing_a_record_updates_its_tables_on_the_next_build(tmp_path):
     kb = make_kb(tmp_path / "kb")
-    assert kb_build.build_site(load_config(kb)).published
+    assert pipeline.build_site(load_config(kb)).published
     record = kb / "references/records/smith2022.yml"
     record.write_text(record.read_text().replace("Intravenous ketamine", "Intranasal esketamine"))
-    assert kb_build.build_site(load_config(kb)).published
+    assert pipeline.build_site(load_config(kb)).published
     assert "<td>Intranasal esketamine</td>" in (kb / "site/topic/index.html").read_text()
     assert "<td>Intranasal esketamine</td>" in (kb / "site/sources/smith2022/index.html").read_text()

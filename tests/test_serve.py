@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 def build_site(kb: Path) -> None:
-    from kb_tools.build import build_site as run_build
+    from kb_tools.pipeline import build_site as run_build
 
     result = run_build(load_config(kb))
     assert result.published, [str(f) for f in result.report.findings]

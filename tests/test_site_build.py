@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb_tools import build as kb_build
+from kb_tools import pipeline
 from kb_tools.check import check
 from kb_tools.cli import cli
 from kb_tools.config import load_config
@@ -180,16 +181,16 @@ def test_kb_build_publishes_site_and_index(tmp_path):
 def test_failed_build_leaves_previous_site_untouched(tmp_path, monkeypatch):
     kb = make_kb(tmp_path)
     config = load_config(kb)
-    kb_build.build_site(config)
+    pipeline.build_site(config)
     before = {p.relative_to(kb): p.read_bytes() for p in (kb / "site").rglob("*") if p.is_file()}
 
-    def half_a_build(config, report, site_dir, index_dir):
+    def half_a_build(config, handoff, site_dir):
         (site_dir / "index.html").write_text("half a site")
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(kb_build, "run_mkdocs", half_a_build)
     with pytest.raises(BuildError, match="previous site is unchanged"):
-        kb_build.build_site(config)
+        pipeline.build_site(config)
     after = {p.relative_to(kb): p.read_bytes() for p in (kb / "site").rglob("*") if p.is_file()}
     assert after == before
     assert not [p.name for p in kb.iterdir() if ".building-" in p.name]

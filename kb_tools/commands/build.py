@@ -9,9 +9,9 @@ import threading
 import click
 
 from .. import progress
-from ..build import build_site
 from ..config import load_config
 from ..engines import DEFAULT, ENGINES
+from ..pipeline import build_site
 from ..report import as_text
 from .check import KB_ARG
 

@@ -8,8 +8,8 @@ import click
 
 from ..config import load_config
 from ..errors import ConfigError
-from ..grading import AUTHORITY_LABELS, DESIGN_LABELS
-from ..search import MAX_LIMIT, IndexMissing, QueryError, Results, open_engine
+from ..search import MAX_LIMIT, IndexMissing, QueryError, open_engine
+from ..searchtext import format_text
 from .check import KB_ARG
 
 
@@ -53,45 +53,3 @@ def search(
     except QueryError as exc:
         raise ConfigError(str(exc)) from exc  # exit 2: the reader can fix the query
     click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2) if as_json else format_text(results))
-
-
-def format_text(results: Results) -> str:
-    """Ranked claims, each with its page, conditions and sources in APA short form."""
-    lines = []
-    if results.suggestion:
-        lines.append(f"Did you mean: {results.suggestion}")
-    if results.relaxed and results.total:
-        lines.append("No claim has all of the words; these have some of them.")
-    shown = len(results.hits)
-    lines.append(
-        f"{results.total} claim{'s' if results.total != 1 else ''} found"
-        + (f", showing {shown}" if shown < results.total else "")
-        + (", strongest design first" if results.sort == "design" else "")
-    )
-    lines += [f"{_FACET_NAMES[name]}: {_counts(values)}" for name, values in results.facets if values]
-    for n, hit in enumerate(results.hits, 1):
-        lines.append("")
-        lines.append(f"{n}. {hit.text}")
-        lines.append(f"   Page: {hit.page} ({hit.url})")
-        if hit.conditions:
-            lines.append(f"   Conditions: {', '.join(hit.conditions)}")
-        if hit.sources:
-            lines.append("   Sources: " + "; ".join(_source(s) for s in hit.sources))
-        grade = [AUTHORITY_LABELS.get(a, a) for a in hit.authorities]
-        grade += [DESIGN_LABELS.get(hit.design, hit.design)] if hit.design else []
-        if grade:
-            lines.append(f"   Evidence: {' · '.join(grade)}")
-    return "\n".join(lines)
-
-
-_FACET_NAMES = {"condition": "Conditions", "design": "Designs", "sourcetype": "Source types"}
-
-
-def _counts(values) -> str:
-    """Facet values as the search page shows them: "Low back pain (low-back-pain) 10, Sciatica (sciatica) 3"."""
-    return ", ".join(f"{v.label} ({v.value}) {v.count}" for v in values)
-
-
-def _source(s) -> str:
-    kind = ", ".join(x for x in (s.sourcetype, s.design if s.design != "none" else "", *s.authority) if x)
-    return f"{s.citation} [{kind}]" if kind else s.citation

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..config import load_config
-from ..errors import BuildError, KbError
+from ..errors import KbError
 from .check import KB_ARG
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -33,10 +33,6 @@ def serve(ctx: click.Context, kb: str, host: str, port: int, workers: int, do_bu
 
 
 def _build(ctx: click.Context, kb: str) -> None:
-    try:
-        import kb_tools.build  # noqa: F401 - the build module is what `kb build` runs
-    except ImportError as exc:
-        raise BuildError("kb serve --build: the site build (kb_tools.build) is not available yet; build first") from exc
     from . import build as build_cmd
 
     try:

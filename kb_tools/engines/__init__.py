@@ -4,7 +4,7 @@ Each engine module has ``run(config, report, site_dir, index_dir)``: it builds t
 into the empty staging folder ``site_dir`` and its search index into ``index_dir`` (``kb_tools.build``
 swaps both in once both are complete), and raises ``BuildError`` or ``ConfigError`` when it cannot.
 
-* ``mkdocs``: MkDocs with the kb plugin (``kb_tools.build.run_mkdocs``);
+* ``mkdocs``: MkDocs with the kb plugin (``kb_tools.pipeline.render_site``);
 * ``properdocs``: the same build and plugin under ProperDocs, a maintained fork of MkDocs 1.6, in a
   child interpreter of its own (``kb_tools.engines.properdocs``);
 * ``zensical``: Zensical, which runs no MkDocs plugin: kb stages ``docs/`` with its generated pages

@@ -1,4 +1,4 @@
-"""MkDocs with the kb plugin: today's build (``kb_tools.build.run_mkdocs``)."""
+"""MkDocs with the kb plugin (``kb_tools.pipeline.render_site``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,6 @@ from ..config import KbConfig
 
 
 def run(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
-    from ..build import run_mkdocs  # the one call into today's build: the lead may point it at the pipeline
+    from ..pipeline import render_site  # the pipeline runs this engine: imported when it runs
 
-    run_mkdocs(config, report, site_dir, index_dir)
+    render_site(config, report, site_dir, index_dir)

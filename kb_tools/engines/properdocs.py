@@ -7,8 +7,8 @@ so the build runs in a child interpreter (``python -m kb_tools.engines.properdoc
 has MkDocs loaded (a test run, ``mkdocs serve``) keeps it.
 
 The child gets the check report on its standard input (pickled: the KB is not loaded twice), runs
-``kb_tools.build.run_mkdocs`` into the same staging folders, and reports its progress and any error
-as JSON lines on a pipe, which ``run`` relays to ``kb build``'s display.
+``kb_tools.pipeline.render_site`` (MkDocs' build with the kb plugin) into the same staging folders, and
+reports its progress and any error as JSON lines on a pipe, which ``run`` relays to ``kb build``'s display.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def main(fd: int) -> int:
 
     import properdocs.replacement  # noqa: F401 - from here on ``mkdocs.*`` is ProperDocs
 
-    from ..build import run_mkdocs  # the one call into today's build: the lead may point it at the pipeline
+    from ..pipeline import render_site
 
     signal.signal(signal.SIGTERM, _interrupt)  # ``_stop``: unwind, so the plugin stops its index writer
     relay = _Relay(os.fdopen(fd, "w", encoding="utf-8"))
@@ -123,7 +123,7 @@ def main(fd: int) -> int:
     config, report, site_dir, index_dir = pickle.load(sys.stdin.buffer)  # from ``run``, in the parent
     try:
         with progress.reporting(relay):
-            run_mkdocs(config, report, Path(site_dir), Path(index_dir))
+            render_site(config, report, Path(site_dir), Path(index_dir))
     except KeyboardInterrupt:
         return 130
     except KbError as exc:

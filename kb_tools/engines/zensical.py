@@ -2,8 +2,8 @@
 
 What the kb plugin does under MkDocs is done around Zensical instead:
 
-* the check report is styled once (``sitedata.prepare``) and the search index written by its own
-  process beside the build (``index_process``), as under MkDocs;
+* the check report is styled once and the search index written by its own process beside the build,
+  as under MkDocs (``pipeline.format_references``, ``pipeline.start_index``);
 * a work folder next to ``site/`` holds a staging copy of ``docs/`` with the generated pages written
   as Markdown (``kb_tools.staging``) and a ``mkdocs.yml`` that inherits the KB's own (``INHERIT``) and
   adds kb's nav sections, stylesheet, scripts and the ``kb_tools.mdext`` Markdown extension, which
@@ -29,13 +29,13 @@ from pathlib import Path
 
 import yaml
 
-from .. import index_process, mdext, progress, urls
+from .. import mdext, pipeline, progress, urls
 from ..background import Job
 from ..check import Report
 from ..config import KbConfig
 from ..errors import BuildError, ConfigError
 from ..exports import EXPORTS, write_exports
-from ..sitedata import SiteData, prepare
+from ..sitedata import SiteData
 from ..staging import StagedDocs, stage_docs
 
 CONFIG_NAME = "mkdocs.yml"  # Zensical reads MkDocs' format; its own zensical.toml has no INHERIT
@@ -151,8 +151,8 @@ def _zensical_build(config_file: Path, site: SiteData) -> None:
 
 def run(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
     """Build the site with Zensical into ``site_dir`` and the search index into ``index_dir``."""
-    site = prepare(config, report)
-    job = index_process.start(config, report, site.styled, index_dir, config.index_path)
+    site = pipeline.format_references(config, report)  # stages 3 and 4 as under MkDocs (``kb_tools.pipeline``)
+    job = pipeline.start_index(site, index_dir)
     work = site_dir.with_name(site_dir.name + "-zensical")  # a killed build's is cleared with the staging folders
     try:
         settings = read_settings(config)

@@ -1,0 +1,169 @@
+"""The pipeline: every stage of a build, in order, and the module that does each.
+
+====  ===================  ==========================================================================
+ 1    load                 ``loading``: sources (.bib), findings records and pages into a ``Catalogue``
+ 2    check                ``check``: findings against the editorial policy, in a ``Report``
+ 3    format references    ``scan`` finds each page's citations, ``sitedata`` styles them all with one
+                           pandoc run (``apa``) into the ``SiteData`` every later stage reads
+ 4    index                ``index_process``: the search index, written by a process of its own
+                           beside stage 5
+ 5    render               ``render`` (topic pages) and ``sitepages`` (generated pages) make each page's
+                           Markdown; the docs engine, MkDocs, turns it into HTML (``plugin`` translates
+                           its events, ``sitebuild`` holds one build's pages, ``pagestore`` keeps their
+                           HTML aside, ``incremental`` reuses unchanged pages, ``navigation`` the nav)
+ 6    publish              ``exports`` writes claims.json and references.json, the index is awaited, and
+                           ``build`` swaps the new site and index in for the live ones
+====  ===================  ==========================================================================
+
+``kb build`` runs ``build_site``: stages 1 and 2, then MkDocs, whose kb plugin runs stages 3 to 5
+through ``open_site`` and ``page_markdown`` and the end of stage 6 through ``finish_site``; the swap
+comes last. ``mkdocs build`` and ``mkdocs serve`` enter at ``open_site``, which then loads and checks
+the KB itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import build, engines, incremental, index_process, progress
+from .background import Job
+from .check import Report, check
+from .config import KbConfig
+from .errors import KbError
+from .evidence import tables_key
+from .exports import write_exports
+from .loading import load_catalogue
+from .memo import Memo, digest
+from .model import Catalogue
+from .render import render_page
+from .sitedata import SiteData, prepare
+from .sitepages import generated_page_makers
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What ``build_site`` did: the report, and whether the site was published."""
+
+    report: Report
+    published: bool
+    site: Path | None = None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What ``kb build`` gives the docs engine: its check report, where to write the index (a staging
+    folder) and, for an incremental build, the live site and the folder of its manifest."""
+
+    report: Report
+    index_dir: Path | None
+    reuse_from: tuple[Path, Path] | None = None
+
+
+# --- kb build: every stage, in order ----------------------------------------------------------------
+
+
+def build_site(
+    config: KbConfig, strict: bool = False, report: Report | None = None, engine: str = engines.DEFAULT
+) -> BuildResult:
+    """Check the KB; when it passes, build site and index (with ``engine``, see ``kb_tools.engines``) into
+    staging folders and swap both in."""
+    if report is None:
+        progress.stage("checking the KB")
+        report = check_kb(config)  # 1 and 2
+    if report.failed(strict):
+        return BuildResult(report, published=False)
+    # 3 to 5 by the engine in staging folders (MkDocs: ``render_site``), then 6
+    build.publish(config, engine, lambda site, index: engines.run(engine, config, report, site, index))
+    return BuildResult(report, published=True, site=config.site_path)
+
+
+def render_site(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
+    """Stages 3 to 5 by MkDocs into ``site_dir`` (its kb plugin calls ``open_site``, ``page_markdown`` and
+    ``finish_site``), copying the live site's unchanged pages."""
+    handoff = Handoff(report, index_dir, reuse_from=(config.site_path, config.cache_path))
+    try:
+        build.run_mkdocs(config, handoff, site_dir)
+    except incremental.NavChanged:  # the copied pages would show the old nav: build every page
+        build.run_mkdocs(config, replace(handoff, reuse_from=None), site_dir)
+
+
+# --- the stages ---------------------------------------------------------------------------------------
+
+
+def load(config: KbConfig) -> Catalogue:
+    """Stage 1."""
+    return load_catalogue(config)
+
+
+def check_kb(config: KbConfig) -> Report:
+    """Stages 1 and 2: the KB loaded and judged."""
+    return check(config, load(config))
+
+
+def format_references(config: KbConfig, report: Report) -> SiteData:
+    """Stage 3: every page's citations found and formatted, once for the whole build."""
+    return prepare(config, report)
+
+
+def start_index(site: SiteData, target: Path) -> Job:
+    """Stage 4: write the search index into ``target`` beside the rendering (updating a copy of the live one)."""
+    return index_process.start(site.config, site.report, site.styled, target, site.config.index_path)
+
+
+def open_site(kb: KbConfig, handoff: Handoff | None, serving: bool = False) -> tuple[SiteData, Job | None]:
+    """Stages 1 to 4 for a docs engine: the site data, and the index job (none under ``mkdocs serve``, to
+    keep its rebuilds fast). Without ``kb build``'s handoff the KB is loaded and checked here."""
+    report = handoff.report if handoff is not None else check_kb(kb)
+    site = format_references(kb, report)
+    if handoff is not None and handoff.index_dir is not None:
+        return site, start_index(site, handoff.index_dir)
+    return site, (None if serving else start_index(site, kb.index_path))
+
+
+def page_markdown(
+    site: SiteData, memo: Memo | None, path: str, text: str, markdown: str, use_dir: bool
+) -> tuple[str, list[str]]:
+    """Stage 5 for a topic page: the Markdown to convert and the HTML its placeholders stand for.
+
+    ``text`` is the page file's full text, ``markdown`` what the engine passes (front matter removed).
+    The rendering depends on the page's own text, its evidence tables' records and ``memo``'s context.
+    """
+
+    def render(source: str = markdown) -> tuple[str, list[str]]:
+        stash: list[str] = []
+        return render_page(site, path, text, source, use_dir, stash), stash
+
+    if memo is None:
+        return render()
+    return memo.get((path, digest(text), digest(markdown), tables_key(site, text)), render)
+
+
+def generated_pages(
+    site: SiteData, use_dir: bool, memo: Memo | None, order: dict[str, int]
+) -> dict[str, Callable[[], str]]:
+    """Stage 5 for the generated pages: a function per page path that makes its Markdown, when called."""
+    return generated_page_makers(site, use_dir, memo, order)
+
+
+def finish_site(
+    site: SiteData,
+    site_dir: Path,
+    use_dir: bool,
+    exports: list[str],
+    reuse: incremental.Reuse | None,
+    index: Job | None,
+) -> None:
+    """Stage 6 inside the engine: the export files, the reused pages copied, then the index (begun in
+    stage 4) awaited."""
+    progress.stage("writing claims.json, references.json and unchanged pages")
+    if exports:
+        write_exports(site, site_dir, use_dir, exports)
+    if reuse is not None:
+        reuse.finish(site_dir)
+    if index is not None:
+        try:
+            index.wait(progress.counted("indexing claims (begun beside the rendering)"))
+        except KbError as exc:
+            raise KbError(f"search index: {exc}") from exc
