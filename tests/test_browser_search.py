@@ -336,6 +336,11 @@ def test_search_page_screenshots(browser, base, request, width, height):
     page.goto(base + "/search/?q=ketamine")
     page.locator(".kb-search__result").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth - innerWidth") == 0
+    filters = page.locator("details.kb-search__filters")
+    if width < 700:  # on a phone the filters start closed, and closed they take no more room than their title
+        assert not filters.evaluate("d => d.open")
+        summary = filters.locator("summary").bounding_box()["height"]
+        assert filters.bounding_box()["height"] <= summary + 2
     host = request.node.callspec.params["base"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"search-{host}-{width}.png"), full_page=True)
