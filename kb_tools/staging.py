@@ -8,7 +8,7 @@ where the file system allows, so the copy costs little even for a large KB. A fi
 generated page's path wins, as under MkDocs.
 
 The calls into today's build code are the few named below (``prepare``-d ``SiteData``,
-``generated_page_makers``, ``search_page_markdown``, and the plugin's nav helpers), so they can follow
+``generated_page_makers``, ``search_files``, and the plugin's nav helpers), so they can follow
 the code if it moves.
 """
 
@@ -24,8 +24,7 @@ from pathlib import Path
 
 from . import progress, urls
 from .navigation import page_order, site_nav
-from .searchpage import PAGE_PATH as SEARCH_PAGE
-from .searchpage import search_page_markdown
+from .searchpage import search_files
 from .sitedata import SiteData
 from .sitepages import generated_page_makers
 from .theme import ASSETS
@@ -80,7 +79,8 @@ def write_generated(site: SiteData, docs: Path, use_directory_urls: bool, order:
     makers = generated_page_makers(site, urls.SOURCE_LINKS, memo, order)
     # the search page's links are URLs as under MkDocs: its script reads them, and the engine does not
     # rewrite links inside ``<noscript>`` (its content is text to an HTML parser)
-    makers[SEARCH_PAGE] = partial(search_page_markdown, site.config, use_directory_urls)
+    for path, content in search_files(site, use_directory_urls).items():  # the page and its data
+        makers[path] = partial(str, content)
     written = []
     progress.stage("writing the generated pages", len(makers))
     try:

@@ -140,6 +140,9 @@ def test_exports_and_claim_search(built, catalogue, tmp_path_factory):
     assert {r["id"] for r in references} == {s.key for s in catalogue.sources}
     baseline = built_kb("mkdocs", tmp_path_factory) / "site"
     assert claims == json.loads((baseline / "claims.json").read_text())
+    # the static search (no kb serve) reads search-data.json beside claims.json, as under MkDocs
+    data = json.loads((kb / "site/search-data.json").read_text())
+    assert data == json.loads((baseline / "search-data.json").read_text())
     port = free_port()
     env = {**os.environ, "KB_SERVE_KB": str(kb)}
     cmd = [sys.executable, "-m", "uvicorn", "kb_tools.serve:app_factory", "--factory"]
