@@ -13,22 +13,13 @@ from html import escape
 
 from . import urls
 from .config import SOURCE_TYPES, KbConfig
+from .facets import SOURCETYPE_LABELS
 from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
 from .search import MAX_QUERY_CHARS
 from .sitedata import SiteData
 
 PAGE_PATH = "search.md"
 DATA_PATH = "search-data.json"
-# How the facets name source types (the .bib's ``sourcetype`` values), as /api/search's facets do.
-SOURCE_TYPE_LABELS = {
-    "journal": "Journal article",
-    "government": "Government",
-    "university": "University",
-    "professional": "Professional body",
-    "journalism": "Journalism",
-    "commercial": "Commercial",
-    "other": "Other",
-}
 
 
 def search_labels(config: KbConfig, use_directory_urls: bool = True) -> dict:
@@ -38,7 +29,7 @@ def search_labels(config: KbConfig, use_directory_urls: bool = True) -> dict:
         "designs": [*designs, {"id": NO_DESIGN, "label": DESIGN_LABELS[NO_DESIGN]}],
         "authorities": AUTHORITY_LABELS,
         "conditions": [{"id": c.id, "label": c.name} for c in config.conditions],
-        "sourcetypes": [{"id": t, "label": SOURCE_TYPE_LABELS[t]} for t in SOURCE_TYPES],
+        "sourcetypes": [{"id": t, "label": SOURCETYPE_LABELS[t]} for t in SOURCE_TYPES],
         "dirurls": use_directory_urls,
         "maxQuery": MAX_QUERY_CHARS,
     }
