@@ -3,8 +3,9 @@
 ====  ===================  ==========================================================================
  1    load                 ``loading``: sources (.bib), findings records and pages into a ``Catalogue``
  2    check                ``check``: findings against the editorial policy, in a ``Report``
- 3    format references    ``scan`` finds each page's citations, ``sitedata`` styles them all with one
-                           pandoc run (``apa``) into the ``SiteData`` every later stage reads
+ 3    format references    ``scan`` finds each page's citations, ``sitedata`` styles them all with pandoc
+                           in the ``csl:`` style (``styles``; ``apa``, and ``csl`` for numeric styles'
+                           pages) into the ``SiteData`` every later stage reads
  4    index                ``index_process``: the search index, written by a process of its own
                            beside stage 5
  5    render               ``render`` (topic pages) and ``sitepages`` (generated pages) make each page's
