@@ -173,7 +173,13 @@ def _reviewed(meta: dict, line_of, bad) -> tuple[dt.date | None, bool]:
 
 
 def _check_tags(parsed: ParsedPage, known: tuple[str, ...], bad) -> None:
-    """Every conditions tag in the page's blocks names known ids (or none) and at least one."""
+    """Every conditions tag in the page's blocks names known ids (or none) and at least one; none stands alone."""
+    for at in parsed.stray_tags:
+        bad(
+            at,
+            "this conditions tag is on a line of its own, outside every claim, so it tags nothing; "
+            "put it inside the claim it is about, usually at its end: ... [@key]. <!-- kb: conditions: ID -->",
+        )
     for block in parsed.blocks:
         for tag in scope.tags(block.text):
             for cid in tag.ids:

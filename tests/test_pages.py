@@ -148,6 +148,9 @@ def test_condition_tag_is_not_part_of_the_claim():
     [
         ("Text [@a] <!-- kb: conditions: migraine -->\n", 5, "unknown condition id 'migraine' in a conditions tag"),
         ("Two\nlines [@a] <!-- kb: conditions: -->\n", 6, "empty conditions tag"),
+        # on the line before the claim (as not-a-claim marks go) it is an HTML block of its own and tags nothing
+        ("<!-- kb: conditions: ptsd -->\nText [@a]\n", 5, "conditions tag is on a line of its own"),
+        ("Text [@a]\n\n<div>\n<!-- kb: conditions: ptsd -->\n</div>\n", 8, "conditions tag is on a line of its own"),
     ],
 )
 def test_bad_condition_tags_are_findings(body, line, needle):
