@@ -245,6 +245,10 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
         except OSError as exc:
             findings.append(finding("bad-page", Location(display, 1), f"cannot read the page ({exc.strerror})"))
             continue
+        if "\0" in text:  # no text editor writes NUL: an image or archive saved as .md, read as garbage claims
+            msg = "the page is not text (it holds NUL bytes, as an image does); save it as UTF-8 text, or move it"
+            findings.append(finding("bad-page", Location(display, 1), msg))
+            continue
         key = text_key(rel, text) if memo is not None else None
         hit = memo.get(key) if memo is not None else None
         page, found = hit if hit is not None else load_page_text(text, rel, display, config, matcher)
