@@ -32,6 +32,7 @@ from .bibsplit import group_keys as _group_keys
 from .errors import BuildError
 from .model import Citation, CitationGroup
 from .storage import cache_key, digest, write_atomic
+from .styles import for_pandoc
 
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 _DIV = re.compile(r'<div id="kbcite-(\d+)">\s*<p>(.*?)</p>\s*</div>', re.S)
@@ -250,6 +251,8 @@ def _run_pandoc(
     with tempfile.TemporaryDirectory(prefix="kb-apa-") as tmp:
         bib = Path(tmp) / "refs.bib"
         bib.write_text(bibtex, encoding="utf-8")
+        style = Path(tmp) / "style.csl"
+        style.write_bytes(for_pandoc(csl))
         cmd = [
             *pandoc_command(pandoc_binary()),
             "-f",
@@ -259,7 +262,7 @@ def _run_pandoc(
             "--wrap=none",
             "--citeproc",
             f"--bibliography={bib}",
-            f"--csl={csl}",
+            f"--csl={style}",
         ]
         proc = subprocess.run(cmd, input="\n".join(doc), capture_output=True, text=True, encoding="utf-8")
     if proc.returncode != 0:

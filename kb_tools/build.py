@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import incremental, progress
+from . import incremental, index, progress
 from .config import KbConfig
 from .errors import BuildError, ConfigError
-from .storage import put_back, swap_in
+from .storage import put_back, refuse_to_replace, swap_in
 
 if TYPE_CHECKING:
     from .pipeline import Handoff
@@ -125,6 +125,7 @@ def publish(config: KbConfig, engine: str, render: Callable[[Path, Path], None])
 
     Holds the build lock meanwhile; leftovers of killed builds are removed first when no other build runs.
     """
+    refuse_to_replace(config.index_path, index.META_FILE, "index_dir")  # before building: it is replaced at the end
     with build_lock(config) as alone:
         if alone:
             clear_leftovers(config.site_path)

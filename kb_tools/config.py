@@ -8,6 +8,8 @@ fast and works even where the theme is not installed.
 from __future__ import annotations
 
 import functools
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +182,8 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     where = path.name
 
     def fail(msg: str) -> ConfigError:
-        return ConfigError(f"{where}: plugins.kb.{msg}")
+        key = re.split(r"[.\[:]", msg, maxsplit=1)[0]  # the option the message is about: its line in mkdocs.yml
+        return ConfigError(f"{where}:{_option_line(path, key)}: plugins.kb.{msg}")
 
     if not isinstance(options, dict):
         raise fail("options must be a mapping")
@@ -200,6 +203,10 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     hint = "retractions: give a list of paths or glob patterns of Retraction Watch CSV files"
     retractions = _globs(opt["retractions"] or [], fail, hint, blank=False)
     csl = _csl(opt["csl"], root, path)
+    if not isinstance(options.get("enabled", True), bool):
+        raise fail("enabled: give true or false")
+    index_dir = _own_folder(root, opt, "index_dir", data, fail)
+    cache_dir = _own_folder(root, opt, "cache_dir", data, fail)
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -214,8 +221,8 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         severity=severity,
         conditions=conditions,
         review_max_age_days=age,
-        index_dir=str(opt["index_dir"]),
-        cache_dir=str(opt["cache_dir"]),
+        index_dir=index_dir,
+        cache_dir=cache_dir,
         draft_docs=draft,
         site_name=str(data.get("site_name", "")),
         designs=designs,
@@ -234,13 +241,50 @@ def _csl(value: Any, root: Path, path: Path) -> str:
 
 
 def _option_line(path: Path, key: str) -> int:
-    """The line of mkdocs.yml that sets a kb option (its last ``key:`` line; 1 when it cannot be found)."""
+    """The line of mkdocs.yml that sets kb option ``key`` (the ``kb`` entry's line when it is not set there)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return 1
-    found = [n for n, line in enumerate(lines, 1) if line.lstrip().startswith(f"{key}:")]
-    return found[-1] if found else 1
+    plugins = _child(root, "plugins")
+    entries = plugins.value if isinstance(plugins, yaml.SequenceNode) else [plugins]
+    for entry in entries:
+        if isinstance(entry, yaml.ScalarNode) and entry.value == "kb":
+            return entry.start_mark.line + 1
+        kb = _child(entry, "kb", key_node=True)
+        if kb is not None:
+            option = _child(_child(entry, "kb"), key, key_node=True)
+            return (option or kb).start_mark.line + 1
+    return 1
+
+
+def _child(node: yaml.Node | None, key: str, key_node: bool = False) -> yaml.Node | None:
+    """The value (or with ``key_node`` the key) of ``key`` in a YAML mapping node; the last one, as YAML reads it."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    found = [k if key_node else v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+    return found[-1] if found else None
+
+
+def _own_folder(root: Path, opt: dict, name: str, data: dict, fail) -> str:
+    """``index_dir`` or ``cache_dir``: a folder of kb's own, apart from the KB folder, its pages and its site.
+
+    ``kb build`` replaces the whole index folder on every build, so ``index_dir: docs`` (or ``.``) would
+    delete the pages; the cache is kept out of the same folders so it is never published.
+    """
+    value = opt[name]
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"{name}: give a folder (relative to mkdocs.yml), such as {OPTIONS[name].default}")
+    here = Path(os.path.normpath(root / value))
+    theirs = {"the KB folder": root}
+    for key, default in (("docs_dir", "docs"), ("site_dir", "site")):
+        theirs[key] = Path(os.path.normpath(root / str(data.get(key, default))))
+    for what, other in theirs.items():
+        if here == other or here in other.parents or (other != root and other in here.parents):
+            hint = f"kb needs a folder of its own, such as {OPTIONS[name].default}"
+            relation = "is inside" if other in here.parents else "is" if here == other else "holds"
+            raise fail(f"{name}: '{value}' {relation} {what}; {hint}")
+    return value
 
 
 def _globs(raw: Any, fail, hint: str, blank: bool = True) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ from .config import KbConfig
 from .errors import BuildError
 from .model import Claim, Page, Source
 from .pageblocks import labelled_row
-from .storage import cache_key, digest, swap_in
+from .storage import cache_key, digest, refuse_to_replace, swap_in
 
 SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
 META_FILE = "kb-index.json"
@@ -249,6 +249,7 @@ def store_index(
     """
     target = Path(target)
     previous = target if previous is None else Path(previous)
+    refuse_to_replace(target, META_FILE, "index_dir")  # the plugin's path; kb build checked before building
     meta, vocabulary, prints, orders = _survey(base_meta, documents())
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))

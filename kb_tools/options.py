@@ -81,7 +81,12 @@ _OPTIONS = (
         list(DESIGNS),
         "the study designs, strongest first (a reordering of the default)",
     ),
-    Option("index_dir", (str,), ".kb/index", "the Whoosh search index (kept outside the site)"),
+    Option(
+        "index_dir",
+        (str,),
+        ".kb/index",
+        "the Whoosh search index: a folder of its own, outside `docs_dir` and `site_dir` (a build replaces it whole)",
+    ),
     Option("cache_dir", (str,), ".kb/cache", "what a rebuild reuses; deleting it only makes the next build cold"),
     Option(
         "retractions",

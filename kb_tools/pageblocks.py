@@ -14,7 +14,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import citations
+from . import citations, scope
 
 NOT_A_CLAIM = re.compile(r"^\s*<!--\s*kb:\s*not-a-claim\s*-->\s*$")
 _CONTAINERS = {"list_item_open", "blockquote_open", "admonition_open"}
@@ -54,6 +54,7 @@ class ParsedPage:
     blocks: tuple[Block, ...]
     first_heading: str
     not_claim_marks: int
+    stray_tags: tuple[int, ...] = ()  # lines of conditions tags standing on their own, outside every claim
 
 
 def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
@@ -66,7 +67,13 @@ def parse_page(text: str, md: MarkdownIt | None = None) -> ParsedPage:
     blocks = walk.blocks
     kept = tuple(b for b in blocks if b.text.strip())
     return ParsedPage(
-        walk.meta, walk.meta_line, walk.meta_error, _reindex(blocks, kept), walk.first_heading, walk.marks
+        walk.meta,
+        walk.meta_line,
+        walk.meta_error,
+        _reindex(blocks, kept),
+        walk.first_heading,
+        walk.marks,
+        tuple(walk.stray_tags),
     )
 
 
@@ -82,6 +89,7 @@ class _Walk:
         self.stack: list[list] = []  # open containers: [token type, item block index or None, exempt]
         self.exempt_level: int | None = None  # level of the block a not-a-claim mark applies to
         self.pending_mark = False
+        self.stray_tags: list[int] = []
         self.lead_in_for_list: list[int | None] = []  # per open list: index of its lead-in block
 
     def mark(self, tok: Token) -> bool:
@@ -91,6 +99,9 @@ class _Walk:
         elif tok.type == "html_block" and NOT_A_CLAIM.match(tok.content.strip().splitlines()[0]):
             self.marks += 1
             self.pending_mark = True
+        elif tok.type == "html_block" and (tag := scope.TAG.search(tok.content)):
+            # an HTML block is no claim's text: a conditions tag here (e.g. on the line before a claim) does nothing
+            self.stray_tags.append(tok.map[0] + 1 + tok.content[: tag.start()].count("\n"))
         elif tok.nesting == 1 and self.pending_mark and self.exempt_level is None:
             self.exempt_level, self.pending_mark = tok.level, False
         elif tok.nesting == 0 and tok.type not in ("inline",) and self.pending_mark and self.exempt_level is None:

@@ -173,7 +173,13 @@ def _reviewed(meta: dict, line_of, bad) -> tuple[dt.date | None, bool]:
 
 
 def _check_tags(parsed: ParsedPage, known: tuple[str, ...], bad) -> None:
-    """Every conditions tag in the page's blocks names known ids (or none) and at least one."""
+    """Every conditions tag in the page's blocks names known ids (or none) and at least one; none stands alone."""
+    for at in parsed.stray_tags:
+        bad(
+            at,
+            "this conditions tag is on a line of its own, outside every claim, so it tags nothing; "
+            "put it inside the claim it is about, usually at its end: ... [@key]. <!-- kb: conditions: ID -->",
+        )
     for block in parsed.blocks:
         for tag in scope.tags(block.text):
             for cid in tag.ids:
@@ -238,6 +244,10 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
             text = read_text(path)
         except OSError as exc:
             findings.append(finding("bad-page", Location(display, 1), f"cannot read the page ({exc.strerror})"))
+            continue
+        if "\0" in text:  # no text editor writes NUL: an image or archive saved as .md, read as garbage claims
+            msg = "the page is not text (it holds NUL bytes, as an image does); save it as UTF-8 text, or move it"
+            findings.append(finding("bad-page", Location(display, 1), msg))
             continue
         key = text_key(rel, text) if memo is not None else None
         hit = memo.get(key) if memo is not None else None

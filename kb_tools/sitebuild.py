@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jinja2
 from mkdocs.config.config_options import ExtraScriptValue
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.utils.meta import get_data
 
 from . import incremental, navigation, pipeline, progress, urls
@@ -78,7 +78,7 @@ class SiteBuild:
         self.store = PageStore(self.site.config.cache_path)
         self.order = navigation.page_order(config.nav)
         makers = pipeline.generated_pages(self.site, use_dir, self.memos["generated-pages"], self.order)
-        self.makers = {p: make for p, make in makers.items() if _add(files, File.generated(config, p, content=""), log)}
+        self.makers = {p: make for p, make in makers.items() if _add(files, self._generated(config, p), log)}
         for path, content in search_files(self.site, use_dir).items():  # the search page and its data
             _add(files, File.generated(config, path, content=content), log)
         self.exports = [p for p in EXPORTS if files.get_file_from_path(p) is None]
@@ -90,6 +90,12 @@ class SiteBuild:
         if self.reuse is not None and self.reuse.previous:  # pages may be reused: MkDocs need not convert them
             give_pages(files, config)
         progress.stage("converting pages", len(files.documentation_pages()))
+
+    def _generated(self, config, path: str) -> File:
+        """An empty generated page; source pages are marked as kept out of the nav on purpose (they have a
+        short sidebar of their own), so MkDocs does not list every one of them as missing from it."""
+        outside = InclusionLevel.NOT_IN_NAV if path in self.source_keys else InclusionLevel.UNDEFINED
+        return File.generated(config, path, content="", inclusion=outside)
 
     def plan(self, nav, files) -> None:
         """Before any page is read: whether pages may be reused, from the nav as it will look."""

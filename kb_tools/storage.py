@@ -28,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .errors import BuildError
+
 _CODE = Path(__file__).parent
 # the libraries whose output kb_tools keeps between runs (parsed sources and pages, rendered pages, the index)
 TOOLS = (
@@ -137,6 +139,18 @@ def swap_in(new: Path, target: Path, keep_old: bool = False) -> Path | None:
         shutil.rmtree(old, ignore_errors=True)
         return None
     return old
+
+
+def refuse_to_replace(folder: Path, marker: str, option: str) -> None:
+    """Raise BuildError unless ``folder`` is missing, empty, or ours (it holds ``marker``): a swap replaces it whole,
+    so an option pointed at a folder of the editor's files must stop the build, not delete them."""
+    if folder.exists() and not folder.is_dir():
+        raise BuildError(f"{folder}: {option} is a file, not a folder; set {option} to a folder of its own")
+    if folder.is_dir() and not (folder / marker).is_file() and any(folder.iterdir()):
+        raise BuildError(
+            f"{folder}: {option} holds files that are not kb's, and kb replaces that folder on every build; "
+            f"set {option} in mkdocs.yml to a folder of its own, or empty this one"
+        )
 
 
 def put_back(old: Path | None, target: Path) -> None:

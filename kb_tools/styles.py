@@ -109,6 +109,23 @@ def _read(name: str, path: Path) -> Style:
     return Style(name, path, kind == "numeric", title)
 
 
+def for_pandoc(path: Path) -> bytes:
+    """The style file as kb hands it to pandoc: each ``<names>`` without a ``<name>`` is given an empty one.
+
+    The CSL spec gives such a ``<names>`` a default ``<name>`` that takes the name options set on ``<style>``;
+    pandoc 2.x ignores them there, so AMA's "Wolfson PE, Andries J" came out "Philip E. Wolfson, Julane
+    Andries" and an edited book's ", eds.Jane A. Doe". A ``<names>`` inside ``<substitute>`` is left as it
+    is: an empty one there stands for its parent's names, as the spec says.
+    """
+    ET.register_namespace("", _CSL[1:-1])
+    tree = ET.parse(path)  # noqa: S314 - the KB's own style file or the installed collection
+    shorthands = {id(n) for sub in tree.iter(f"{_CSL}substitute") for n in sub.iter(f"{_CSL}names")}
+    for names in tree.iter(f"{_CSL}names"):
+        if id(names) not in shorthands and names.find(f"{_CSL}name") is None:
+            names.insert(0, ET.Element(f"{_CSL}name"))
+    return ET.tostring(tree.getroot(), encoding="utf-8", xml_declaration=True)
+
+
 def _examples() -> str:
     return "apa (the default), ama or vancouver"
 

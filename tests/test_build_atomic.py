@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -290,3 +291,35 @@ def test_interrupted_large_build(big_kb, sig, point):
         page.write_text(original)
     assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
     assert_unchanged(kb, before)
+
+
+# --- an index_dir that holds other files ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["mkdocs", "zensical"])
+def test_index_dir_over_other_files_is_refused_and_they_are_kept(tmp_path, engine):
+    """kb build replaces index_dir whole: pointed at a folder of the editor's files, it must stop, not delete them."""
+    kb = make_kb(tmp_path)
+    notes = kb / "notes"
+    notes.mkdir()
+    (notes / "todo.md").write_text("keep me\n")
+    yml = kb / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("  - kb:\n", "  - kb:\n      index_dir: notes\n", 1))
+    result = kb_run("build", str(kb), "--engine", engine)
+    assert result.returncode == 1, result.stderr
+    assert "index_dir holds files that are not kb's" in result.stderr and "Traceback" not in result.stderr
+    assert [p.name for p in notes.iterdir()] == ["todo.md"] and (notes / "todo.md").read_text() == "keep me\n"
+    assert not (kb / "site").exists()
+
+
+def test_the_plugin_refuses_an_index_dir_over_other_files_too(tmp_path):
+    kb = make_kb(tmp_path)
+    (kb / "notes").mkdir()
+    (kb / "notes/todo.md").write_text("keep me\n")
+    yml = kb / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("  - kb:\n", "  - kb:\n      index_dir: notes\n", 1))
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q"], cwd=kb, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0 and "index_dir holds files that are not kb's" in result.stderr
+    assert (kb / "notes/todo.md").read_text() == "keep me\n"

@@ -171,7 +171,9 @@ def pandoc_page(kb: Path, text: str, style: styles.Style) -> tuple[list[str], di
     """Pandoc's own formatting of a page: its citations (as text, in order) and its reference list."""
     bibs = [f"--bibliography={b}" for b in sorted((kb / "references").glob("*.bib"))]
     cmd = ["pandoc", "-f", "markdown-raw_html-raw_attribute-raw_tex", "-t", "html", "--wrap=none", "--citeproc"]
-    out = subprocess.run([*cmd, f"--csl={style.path}", *bibs], input=text, capture_output=True, text=True, check=True)
+    csl = kb / "as-given-to-pandoc.csl"  # the style as kb hands it over (styles.for_pandoc)
+    csl.write_bytes(styles.for_pandoc(style.path))
+    out = subprocess.run([*cmd, f"--csl={csl}", *bibs], input=text, capture_output=True, text=True, check=True)
     page = apa.unbrace(nfc(out.stdout))  # as kb_tools reads pandoc's output (apa._run_pandoc)
     refs = {m.group(1): apa.safe_hrefs(m.group(2).strip()) for m in apa._ENTRY.finditer(page)}
     return [apa.html_to_text(s) for s in _balanced(page, r'<span class="citation"')], refs
@@ -219,7 +221,7 @@ def test_vancouver_numbers_citations_in_order_of_first_citation(vancouver_site):
     # smith2022 first, agency2023 second, smith2022b third, each locator as pandoc writes it with this style
     assert cites == ["(1)", "(see 1)", "(1,2)", "(1,3)", "(3)", "(1)", "(1)", "(2)", "(3, tbl. 2)", "(2)"]
     first = _balanced(page, r'<span class="kb-citation">')[0]
-    assert 'href="../sources/smith2022/"' in first and 'title="Jane Smith, John Doe. Ketamine' in first
+    assert 'href="../sources/smith2022/"' in first and 'title="Smith J, Doe J. Ketamine' in first
 
 
 def test_vancouver_reference_list_is_numbered_in_the_same_order(vancouver_site):
@@ -243,3 +245,26 @@ def test_vancouver_source_pages_show_the_entry_without_a_number(vancouver_site):
     assert "Vancouver reference, study design and the claims that cite Smith &amp; Doe, 2022" in smith
     listing = (vancouver_site / "site/sources/index.html").read_text(encoding="utf-8")
     assert "in alphabetical order of their authors" in listing
+
+
+NAMES_BIB = """
+@article{wolfson2023, author = {Wolfson, Philip E. and Andries, Julane}, title = {Ketamine},
+  journal = {Frontiers in Psychiatry}, year = {2023}, volume = {14}, pages = {1--5}}
+@book{doe2020, editor = {Doe, Jane A. and Roe, Richard}, title = {Edited Book}, publisher = {Pub}, year = {2020}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "editors"), [("ama", "Doe JA, Roe R, eds."), ("vancouver", "Doe JA, Roe R, editors.")]
+)
+def test_numeric_styles_write_names_as_the_style_says(value, editors):
+    """AMA and Vancouver set their name options on <style> and write <names> without <name>; pandoc 2.x
+    ignored them there ("Philip E. Wolfson", ", eds.Jane A. Doe") until kb gave each <names> its <name>."""
+    refs = apa.format_all(NAMES_BIB, [], None, csl=styles.resolve(value, Path(".")).path).references
+    assert "Wolfson PE, Andries J." in apa.html_to_text(refs["wolfson2023"])
+    assert apa.html_to_text(refs["doe2020"]).startswith(f"1. {editors}"), refs["doe2020"]
+
+
+def test_names_in_a_substitute_are_left_as_shorthands():
+    text = styles.for_pandoc(styles.collection_path("american-medical-association")).decode()
+    assert '<substitute>\n        <names variable="editor" />' in text.replace("\r", "")

@@ -148,6 +148,9 @@ def test_condition_tag_is_not_part_of_the_claim():
     [
         ("Text [@a] <!-- kb: conditions: migraine -->\n", 5, "unknown condition id 'migraine' in a conditions tag"),
         ("Two\nlines [@a] <!-- kb: conditions: -->\n", 6, "empty conditions tag"),
+        # on the line before the claim (as not-a-claim marks go) it is an HTML block of its own and tags nothing
+        ("<!-- kb: conditions: ptsd -->\nText [@a]\n", 5, "conditions tag is on a line of its own"),
+        ("Text [@a]\n\n<div>\n<!-- kb: conditions: ptsd -->\n</div>\n", 8, "conditions tag is on a line of its own"),
     ],
 )
 def test_bad_condition_tags_are_findings(body, line, needle):
@@ -184,3 +187,17 @@ def test_excluded_phrases_do_not_name_the_condition():
     assert matcher.match("It can cause respiratory depression.") == ()
     assert matcher.match("Respiratory  depression and depression.") == ("depression",)
     assert matcher.match("Treats depression.") == ("depression",)
+
+
+def test_a_binary_file_named_md_is_one_bad_page_not_garbage_claims(tmp_path):
+    from kb_tools.pages import load_pages
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe garbage words\n")
+    (tmp_path / "docs/cp1252.md").write_bytes("Caf\xe9 \x93quoted\x94 [@a]\n".encode("latin-1"))
+    pages, findings = load_pages(KbConfig(root=tmp_path, config_file=tmp_path / "mkdocs.yml"))
+    assert [p.path for p in pages] == ["cp1252.md"]  # a legacy-encoded page is still read
+    assert [(f.code, f.location.path, f.location.line) for f in findings if f.code == "bad-page"] == [
+        ("bad-page", "docs/image.md", 1)
+    ]
+    assert any("the page is not text (it holds NUL bytes" in f.message for f in findings)

@@ -211,3 +211,12 @@ def test_citation_forms_kb_builds_strict(tmp_path):
     result = mkdocs_build(kb, "--strict")
     assert result.returncode == 0, result.stderr
     assert broken_links(kb / "site") == []
+
+
+def test_mkdocs_does_not_list_the_source_pages_as_missing_from_the_nav(tmp_path):
+    """Source pages stay out of the nav on purpose; MkDocs listed every one (10,000 lines on a large KB)."""
+    kb = make_kb(tmp_path)
+    result = mkdocs_build(kb)
+    assert result.returncode == 0, result.stderr
+    assert (kb / "site/sources/smith2022/index.html").is_file()
+    assert "not included in the" not in result.stderr and "sources/smith2022.md" not in result.stderr
