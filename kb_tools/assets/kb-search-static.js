@@ -1,0 +1,215 @@
+/* kb claim search in the browser, part 2: matching and ranking claims.json as kb serve's engine does, more
+ * simply: window.kbSearchStatic. kb-search-core.js uses it where there is no /api/search; the query is read
+ * by kb-search-terms.js.
+ *
+ * Every unit of the query must match (failing that, some: "relaxed"). A word matches in the claim's text,
+ * its page title and section, or (ranked below those) its sources' citations; a phrase matches in the
+ * text; a lay term's stand-ins match in the claim's own words; a condition unit also matches the claims
+ * about the condition and those naming it. Claims rank first by how many units their own words match,
+ * then by a score that weighs where each unit matched; ties keep site order. The answer has the shape of
+ * GET /api/search, with the same facets, sorts and highlights.
+ *
+ * Safety: `highlight` is HTML, built by escaping the claim text and adding only <mark>. */
+(function () {
+  "use strict";
+
+  var FACETS = ["condition", "design", "sourcetype"];
+  // what a unit's match counts for, by where: roughly the engine's field boosts (kb_tools/searchquery.py)
+  var TEXT = 3, OTHER = 1, CITED = 0.5, EXPANSION = 0.6, CONDITION = 3, TIER = 1000;
+
+  function T() { return window.kbSearchTerms; }
+
+  // Claim text as readers see it, as kb_tools.index.plain_text gives it to the API: no link targets or emphasis.
+  function plain(text) {
+    return String(text || "").replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/(\*\*|__|\*|`)/g, "").replace(/\s+/g, " ").trim();
+  }
+
+  function stems(text) { return T().words(text).map(T().stem); }
+
+  // claims.json and search-data.json, ready to search: each claim's stems by field, its conditions and the
+  // ones it names; and the claims' words (with their conditions' names) for "did you mean".
+  function prepare(claims, meta) {
+    var t = T(), vocab = t.vocabulary(meta.vocabulary), rank = {}, counts = new Map(), known = new Set();
+    meta.designs.forEach(function (d, i) { rank[d.id] = i; });
+    var prepared = claims.map(function (c, order) {
+      c.text = plain(c.text);
+      var title = meta.pages[c.page] || "", conds = c.conditions || [], types = [];
+      var cites = (c.sources || []).map(function (k) { return (meta.sources[k] || {}).citation || ""; }).join(" ");
+      var names = conds.map(function (id) { return (vocab.names.get(id) || []).flat().join(" "); });
+      new Set(t.words([c.text, title, c.section, cites].concat(names).join(" ")).map(t.fold)).forEach(function (w) {
+        counts.set(w, (counts.get(w) || 0) + 1);
+        known.add(t.stem(w));
+      });
+      (c.sources || []).forEach(function (k) {
+        var s = (meta.sources[k] || {}).sourcetype;
+        if (s && types.indexOf(s) < 0) types.push(s);
+      });
+      return {
+        c: c, order: order, title: title, text: stems(c.text), other: stems(c.section + " " + title),
+        cited: stems(cites), conditions: new Set(conds), named: new Set(t.named(vocab, c.text)), types: types,
+        design: c.design || "none", rank: c.design in rank ? rank[c.design] : meta.designs.length
+      };
+    });
+    return { claims: prepared, meta: meta, vocab: vocab, words: counts, stems: known };
+  }
+
+  function hasSeq(list, seq, prefix) {
+    outer: for (var i = 0; i + seq.length <= list.length; i++) {
+      for (var j = 0; j < seq.length; j++) {
+        var last = j === seq.length - 1;
+        if (!(list[i + j] === seq[j] || (prefix && last && seq[j].length >= 3 && list[i + j].indexOf(seq[j]) === 0))) continue outer;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // A word in the text or else the page title or section; several words together in the text only.
+  function wordsScore(p, seq, prefix) {
+    if (seq.length > 1) return hasSeq(p.text, seq, false) ? TEXT : 0;
+    return hasSeq(p.text, seq, prefix) ? TEXT : hasSeq(p.other, seq, prefix) ? OTHER : 0;
+  }
+
+  // How a unit matches a claim: (score through its own words and conditions, score through its citations).
+  function unitScore(p, u) {
+    var own = wordsScore(p, u.stems, u.prefix);
+    u.expansions.forEach(function (e) { own += EXPANSION * wordsScore(p, e, false); });
+    if (u.condition) own += (p.conditions.has(u.condition) ? CONDITION : 0) + (p.named.has(u.condition) ? CONDITION : 0);
+    return { own: own, cited: !own && u.stems.length === 1 && hasSeq(p.cited, u.stems, u.prefix) ? CITED : 0 };
+  }
+
+  function facetValues(p, facet) {
+    if (facet === "condition") return p.c.conditions || [];
+    if (facet === "design") return [p.design];
+    return p.types;
+  }
+
+  function passes(p, selected, skip) {
+    return FACETS.every(function (f) {
+      var want = selected[f] || [];
+      return f === skip || !want.length || facetValues(p, f).some(function (v) { return want.indexOf(v) >= 0; });
+    });
+  }
+
+  // The claims with every positive unit (or, ``relax``, some) and no negative one, scored, and those of
+  // them the chosen facets keep.
+  function match(db, units, sel, relax) {
+    var pos = units.filter(function (u) { return !u.neg; }), neg = units.filter(function (u) { return u.neg; });
+    var hits = [];
+    db.claims.forEach(function (p) {
+      if (neg.some(function (u) { var s = unitScore(p, u); return s.own || s.cited; })) return;
+      var tier = 0, score = 0, hit = 0;
+      pos.forEach(function (u) {
+        var s = unitScore(p, u);
+        if (s.own || s.cited) hit++;
+        if (s.own) tier++;
+        score += s.own || s.cited;
+      });
+      if (hit === pos.length || (relax && hit)) hits.push({ p: p, score: tier * TIER + score });
+    });
+    return { units: units, hits: hits, found: hits.filter(function (h) { return passes(h.p, sel); }) };
+  }
+
+  // As the engine: all units; if no claim has them, the query with its unknown words corrected (offered as
+  // "did you mean" only when it finds claims); then claims with some of the units.
+  function answer(db, p) {
+    var t = T(), units = t.parse(db.vocab, p.q), m = match(db, units, p, false), suggestion = null;
+    var several = function (us) { return us.filter(function (u) { return !u.neg; }).length > 1; };
+    if (!m.found.length && units.some(function (u) { return !u.neg; })) {
+      var better = t.correct(db, p.q, units);
+      if (better) {
+        var fixed = match(db, t.parse(db.vocab, better), p, false);
+        if (!fixed.found.length && several(fixed.units)) fixed = Object.assign(match(db, fixed.units, p, true), { relaxed: true });
+        if (fixed.found.length) return Object.assign(fixed, { suggestion: better });
+      }
+    }
+    if (!m.found.length && several(units)) m = Object.assign(match(db, units, p, true), { relaxed: true });
+    return Object.assign(m, { suggestion: suggestion });
+  }
+
+  // ---- the answer, as /api/search gives it --------------------------------------------------------------
+
+  // Single stems to mark anywhere, and stem sequences only where they stand together (as the engine marks).
+  function marks(db, units) {
+    var singles = [], seqs = [];
+    units.forEach(function (u) {
+      if (u.neg) return;
+      var names = u.condition ? db.vocab.names.get(u.condition) || [] : [];
+      [u.stems].concat(u.expansions, names.map(function (ws) { return ws.map(T().stem); })).forEach(function (s, i) {
+        if (s.length === 1) singles.push({ stem: s[0], prefix: u.prefix && i === 0 });
+        else seqs.push(s);
+      });
+    });
+    return { singles: singles, seqs: seqs };
+  }
+
+  function highlight(text, mk) {
+    var re = new RegExp(T().WORD.source, "gu"), toks = [], m;
+    while ((m = re.exec(text)) !== null) toks.push({ at: m.index, end: m.index + m[0].length, stem: T().stem(m[0]) });
+    var on = toks.map(function (tok) {
+      return mk.singles.some(function (s) {
+        return tok.stem === s.stem || (s.prefix && s.stem.length >= 3 && tok.stem.indexOf(s.stem) === 0);
+      });
+    });
+    mk.seqs.forEach(function (seq) {
+      for (var i = 0; i + seq.length <= toks.length; i++) {
+        if (seq.every(function (s, j) { return toks[i + j].stem === s; })) for (var j = 0; j < seq.length; j++) on[i + j] = true;
+      }
+    });
+    var esc = window.kbSearch.escapeHtml, out = "", last = 0;
+    toks.forEach(function (tok, i) {
+      if (!on[i]) return;
+      out += esc(text.slice(last, tok.at)) + "<mark>" + esc(text.slice(tok.at, tok.end)) + "</mark>";
+      last = tok.end;
+    });
+    return out + esc(text.slice(last));
+  }
+
+  function result(db, hit, mk) {
+    var c = hit.p.c, meta = db.meta;
+    return {
+      claim: c.id, text: c.text, highlight: highlight(c.text, mk), url: c.url, page: hit.p.title,
+      section: c.section || "", conditions: c.conditions || [], design: c.design || "",
+      authorities: c.authorities || [], evidence: c.evidence || "", score: hit.score,
+      sources: (c.sources || []).map(function (k) {
+        var s = meta.sources[k] || {};
+        return { key: k, citation: s.citation || "", sourcetype: s.sourcetype || "", design: s.design || "",
+          authority: s.authority || [], evidence: "" };
+      })
+    };
+  }
+
+  function facetList(hits, selected, facet, labels) {
+    var counts = {};
+    hits.forEach(function (h) {
+      if (!passes(h.p, selected, facet)) return;
+      facetValues(h.p, facet).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+    });
+    var out = labels.map(function (l) { return { value: l.id, label: l.label, count: counts[l.id] || 0 }; })
+      .filter(function (f) { return f.count > 0 || (selected[facet] || []).indexOf(f.value) >= 0; });
+    // as the API lists them: conditions in the KB's order, designs strongest first, source types by count
+    if (facet === "sourcetype") out.sort(function (a, b) { return b.count - a.count; }); // stable: ties keep their order
+    return out;
+  }
+
+  function search(db, p) {
+    var a = answer(db, p), meta = db.meta;
+    a.found.sort(function (x, y) {
+      if (p.sort === "design" && x.p.rank !== y.p.rank) return x.p.rank - y.p.rank;
+      return y.score - x.score || x.p.order - y.p.order;
+    });
+    var mk = marks(db, a.units);
+    return {
+      query: p.q, total: a.found.length, relaxed: !!a.relaxed && a.found.length > 0, sort: p.sort || "relevance",
+      suggestion: a.suggestion,
+      results: a.found.slice(0, p.limit || 10).map(function (h) { return result(db, h, mk); }),
+      facets: {
+        condition: facetList(a.hits, p, "condition", meta.conditions),
+        design: facetList(a.hits, p, "design", meta.designs),
+        sourcetype: facetList(a.hits, p, "sourcetype", meta.sourcetypes)
+      }
+    };
+  }
+
+  window.kbSearchStatic = { prepare: prepare, search: search };
+})();
