@@ -38,7 +38,6 @@
       var names = conds.map(function (id) { return (vocab.names.get(id) || []).flat().join(" "); });
       new Set(t.words([c.text, title, c.section, cites].concat(names).join(" ")).map(t.fold)).forEach(function (w) {
         counts.set(w, (counts.get(w) || 0) + 1);
-        known.add(t.stem(w));
       });
       (c.sources || []).forEach(function (k) {
         var s = (meta.sources[k] || {}).sourcetype;
@@ -50,6 +49,7 @@
         design: c.design || "none", rank: c.design in rank ? rank[c.design] : meta.designs.length
       };
     });
+    counts.forEach(function (n, w) { known.add(t.stem(w)); });
     return { claims: prepared, meta: meta, vocab: vocab, words: counts, stems: known };
   }
 

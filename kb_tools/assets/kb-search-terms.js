@@ -23,13 +23,23 @@
   }
 
   // A crude stemmer, enough to match "protective" to "protection" and "studies" to "study".
-  function stem(word) {
-    var w = fold(word);
+  function stemOf(w) {
     for (var i = 0; i < SUFFIXES.length; i++) {
       var s = SUFFIXES[i];
       if (w.length - s.length >= 3 && w.slice(-s.length) === s) return s === "ies" || s === "ied" ? w.slice(0, -3) + "y" : w.slice(0, -s.length);
     }
     return w;
+  }
+
+  var stemmed = new Map();  // word as written -> stem: a KB's claims repeat a few thousand words
+
+  function stem(word) {
+    var got = stemmed.get(word);
+    if (got === undefined) {
+      got = stemOf(fold(word));
+      if (stemmed.size < 200000) stemmed.set(word, got);
+    }
+    return got;
   }
 
   function words(text) { return String(text || "").match(WORD) || []; }
