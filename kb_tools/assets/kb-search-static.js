@@ -6,7 +6,8 @@
  * its page title and section, or (ranked below those) its sources' citations; a phrase matches in the
  * text; a lay term's stand-ins match in the claim's own words; a condition unit also matches the claims
  * about the condition and those naming it. Claims rank first by how many units their own words match,
- * then by a score that weighs where each unit matched; ties keep site order. The answer has the shape of
+ * then by a BM25-like score (each word by its rarity and the claim's length, and by where it matched);
+ * ties keep site order. The answer has the shape of
  * GET /api/search, with the same facets, sorts and highlights.
  *
  * Safety: `highlight` is HTML, built by escaping the claim text and adding only <mark>. */
@@ -14,8 +15,9 @@
   "use strict";
 
   var FACETS = ["condition", "design", "sourcetype"];
-  // what a unit's match counts for, by where: roughly the engine's field boosts (kb_tools/searchquery.py)
-  var TEXT = 3, OTHER = 1, CITED = 0.5, EXPANSION = 0.6, CONDITION = 3, TIER = 1000;
+  // what a unit's match counts for, by where: roughly the engine's field boosts (kb_tools/searchquery.py),
+  // times a word's BM25 weight (its rarity, the claim's length; k1 and b as the engine's own field has them)
+  var OTHER = 0.5, CITED = 0.5, EXPANSION = 0.6, CONDITION = 2, TIER = 1000, K1 = 1.2, B = 0.5;
 
   function T() { return window.kbSearchTerms; }
 
@@ -30,6 +32,7 @@
   // ones it names; and the claims' words (with their conditions' names) for "did you mean".
   function prepare(claims, meta) {
     var t = T(), vocab = t.vocabulary(meta.vocabulary), rank = {}, counts = new Map(), known = new Set();
+    var df = new Map(), length = 0;
     meta.designs.forEach(function (d, i) { rank[d.id] = i; });
     var prepared = claims.map(function (c, order) {
       c.text = plain(c.text);
@@ -43,21 +46,27 @@
         var s = (meta.sources[k] || {}).sourcetype;
         if (s && types.indexOf(s) < 0) types.push(s);
       });
+      var text = stems(c.text);
+      length += text.length;
+      new Set(text).forEach(function (s) { df.set(s, (df.get(s) || 0) + 1); });
+      conds.forEach(function (id) { df.set("\u0000" + id, (df.get("\u0000" + id) || 0) + 1); });
       return {
-        c: c, order: order, title: title, text: stems(c.text), other: stems(c.section + " " + title),
+        c: c, order: order, title: title, text: text, other: stems(c.section + " " + title),
         cited: stems(cites), conditions: new Set(conds), named: new Set(t.named(vocab, c.text)), types: types,
         design: c.design || "none", rank: c.design in rank ? rank[c.design] : meta.designs.length
       };
     });
     counts.forEach(function (n, w) { known.add(t.stem(w)); });
-    return { claims: prepared, meta: meta, vocab: vocab, words: counts, stems: known };
+    var avg = length / (prepared.length || 1) || 1;
+    prepared.forEach(function (p) { p.norm = (K1 + 1) / (1 + K1 * (1 - B + B * p.text.length / avg)); });
+    return { claims: prepared, meta: meta, vocab: vocab, words: counts, stems: known, df: df };
   }
 
-  function hasSeq(list, seq, prefix) {
+  // Whether the stems ``seq`` stand together in ``list``; for a half-typed word, any of its ``completions``.
+  function hasSeq(list, seq, completions) {
     outer: for (var i = 0; i + seq.length <= list.length; i++) {
       for (var j = 0; j < seq.length; j++) {
-        var last = j === seq.length - 1;
-        if (!(list[i + j] === seq[j] || (prefix && last && seq[j].length >= 3 && list[i + j].indexOf(seq[j]) === 0))) continue outer;
+        if (!(list[i + j] === seq[j] || (completions && completions.has(list[i + j])))) continue outer;
       }
       return true;
     }
@@ -65,17 +74,17 @@
   }
 
   // A word in the text or else the page title or section; several words together in the text only.
-  function wordsScore(p, seq, prefix) {
-    if (seq.length > 1) return hasSeq(p.text, seq, false) ? TEXT : 0;
-    return hasSeq(p.text, seq, prefix) ? TEXT : hasSeq(p.other, seq, prefix) ? OTHER : 0;
+  function wordsScore(p, seq, completions, idf) {
+    if (seq.length > 1) return hasSeq(p.text, seq, null) ? idf * p.norm : 0;
+    return hasSeq(p.text, seq, completions) ? idf * p.norm : hasSeq(p.other, seq, completions) ? OTHER * idf : 0;
   }
 
   // How a unit matches a claim: (score through its own words and conditions, score through its citations).
   function unitScore(p, u) {
-    var own = wordsScore(p, u.stems, u.prefix);
-    u.expansions.forEach(function (e) { own += EXPANSION * wordsScore(p, e, false); });
-    if (u.condition) own += (p.conditions.has(u.condition) ? CONDITION : 0) + (p.named.has(u.condition) ? CONDITION : 0);
-    return { own: own, cited: !own && u.stems.length === 1 && hasSeq(p.cited, u.stems, u.prefix) ? CITED : 0 };
+    var own = wordsScore(p, u.stems, u.completions, u.idf);
+    u.expansions.forEach(function (e, i) { own += EXPANSION * wordsScore(p, e, null, u.idfs[i]); });
+    if (u.condition) own += CONDITION * u.idfs[u.idfs.length - 1] * (p.conditions.has(u.condition) + p.named.has(u.condition));
+    return { own: own, cited: !own && u.stems.length === 1 && hasSeq(p.cited, u.stems, u.completions) ? CITED : 0 };
   }
 
   function facetValues(p, facet) {
@@ -110,15 +119,45 @@
     return { units: units, hits: hits, found: hits.filter(function (h) { return passes(h.p, sel); }) };
   }
 
+  // A half-typed last word (three letters or more, not a word of the claims): the stems of the claims'
+  // words it begins, or null.
+  function completions(db, w) {
+    if (w.length < 3 || db.words.has(w)) return null;
+    var out = new Set();
+    db.words.forEach(function (n, v) { if (v.lastIndexOf(w, 0) === 0) out.add(T().stem(v)); });
+    return out.size ? out : null;
+  }
+
+  // How rare a word is among the claims (BM25's idf); several words: the sum of theirs.
+  function idf(db, seq) {
+    var n = db.claims.length;
+    return seq.reduce(function (sum, s) {
+      var d = db.df.get(s) || 0;
+      return sum + Math.log(1 + (n - d + 0.5) / (d + 0.5));
+    }, 0);
+  }
+
+  // The query's units, with their words' weights and a half-typed last word's completions.
+  function read(db, q) {
+    var units = T().parse(db.vocab, q);
+    units.forEach(function (u) {
+      if (u.prefix) u.completions = completions(db, u.words[0]);
+      u.idf = idf(db, u.stems);
+      u.idfs = u.expansions.map(function (e) { return idf(db, e); }).concat([idf(db, ["\u0000" + u.condition])]);
+    });
+    return units;
+  }
+
   // As the engine: all units; if no claim has them, the query with its unknown words corrected (offered as
   // "did you mean" only when it finds claims); then claims with some of the units.
   function answer(db, p) {
-    var t = T(), units = t.parse(db.vocab, p.q), m = match(db, units, p, false), suggestion = null;
+    var t = T(), units = read(db, p.q), suggestion = null;
+    var m = match(db, units, p, false);
     var several = function (us) { return us.filter(function (u) { return !u.neg; }).length > 1; };
     if (!m.found.length && units.some(function (u) { return !u.neg; })) {
       var better = t.correct(db, p.q, units);
       if (better) {
-        var fixed = match(db, t.parse(db.vocab, better), p, false);
+        var fixed = match(db, read(db, better), p, false);
         if (!fixed.found.length && several(fixed.units)) fixed = Object.assign(match(db, fixed.units, p, true), { relaxed: true });
         if (fixed.found.length) return Object.assign(fixed, { suggestion: better });
       }
@@ -136,7 +175,7 @@
       if (u.neg) return;
       var names = u.condition ? db.vocab.names.get(u.condition) || [] : [];
       [u.stems].concat(u.expansions, names.map(function (ws) { return ws.map(T().stem); })).forEach(function (s, i) {
-        if (s.length === 1) singles.push({ stem: s[0], prefix: u.prefix && i === 0 });
+        if (s.length === 1) singles.push({ stem: s[0], completions: i === 0 ? u.completions : null });
         else seqs.push(s);
       });
     });
@@ -148,7 +187,7 @@
     while ((m = re.exec(text)) !== null) toks.push({ at: m.index, end: m.index + m[0].length, stem: T().stem(m[0]) });
     var on = toks.map(function (tok) {
       return mk.singles.some(function (s) {
-        return tok.stem === s.stem || (s.prefix && s.stem.length >= 3 && tok.stem.indexOf(s.stem) === 0);
+        return tok.stem === s.stem || (s.completions && s.completions.has(tok.stem));
       });
     });
     mk.seqs.forEach(function (seq) {

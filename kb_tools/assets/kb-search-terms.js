@@ -115,7 +115,7 @@
 
   function unit(ws, o) {
     return { words: ws, stems: ws.map(stem), quoted: !!o.quoted, neg: !!o.neg, condition: o.condition || "",
-      expansions: o.expansions || [], prefix: false };
+      expansions: o.expansions || [], prefix: false, completions: null };
   }
 
   // The longest condition phrase or lay term starting at ws[i] (kb_tools.query.Vocabulary.match).
@@ -138,7 +138,7 @@
   }
 
   // The query as units that must all match (or be absent, for -exclusions). A query of stop words alone
-  // keeps them; the last word, if plain, also matches as a prefix: it may be half typed.
+  // keeps them; the last word, if plain, is marked: it may be half typed.
   function parse(vocab, q) {
     var units = [], run = [], all = [], re = /(-?)"([^"]*)"?|(-?)([^\s"]+)/g, m;
     while ((m = re.exec(q)) !== null) {
