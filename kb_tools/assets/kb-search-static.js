@@ -151,7 +151,7 @@
   // As the engine: all units; if no claim has them, the query with its unknown words corrected (offered as
   // "did you mean" only when it finds claims); then claims with some of the units.
   function answer(db, p) {
-    var t = T(), units = read(db, p.q), suggestion = null;
+    var t = T(), units = read(db, p.q);
     var m = match(db, units, p, false);
     var several = function (us) { return us.filter(function (u) { return !u.neg; }).length > 1; };
     if (!m.found.length && units.some(function (u) { return !u.neg; })) {
@@ -163,7 +163,7 @@
       }
     }
     if (!m.found.length && several(units)) m = Object.assign(match(db, units, p, true), { relaxed: true });
-    return Object.assign(m, { suggestion: suggestion });
+    return Object.assign(m, { suggestion: null });
   }
 
   // ---- the answer, as /api/search gives it --------------------------------------------------------------
