@@ -3,7 +3,8 @@
 The page and the header's search box are brought to life by ``assets/kb/kb-search-*.js``. Under
 ``kb serve`` they ask ``/api/search`` (synonyms, stemming, typo correction, facets); on static hosting
 they search ``claims.json`` in the browser with ``search-data.json`` (page titles, citations, source
-types and designs, and the labels the site uses), and say so.
+types and designs, the labels the site uses, and the condition vocabulary and lay terms the index
+expands queries with), and say so.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from html import escape
 
 from . import urls
 from .config import SOURCE_TYPES, KbConfig
+from .errors import BuildError
 from .facets import SOURCETYPE_LABELS
 from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .index import QUESTION_WORDS, load_lay_terms
 from .search import MAX_QUERY_CHARS
 from .sitedata import SiteData
 
@@ -52,7 +55,22 @@ def search_data(site: SiteData, use_directory_urls: bool = True) -> dict:
         **search_labels(site.config, use_directory_urls),
         "pages": {p.path: p.title for p in site.published},
         "sources": sources,
+        "vocabulary": search_vocabulary(site.config),
     }
+
+
+def search_vocabulary(config: KbConfig) -> dict:
+    """What the index expands queries with (``kb_tools.index.index_meta``), for the browser to do the same:
+    each condition's names and the phrases that do not name it, and the lay terms with the stop words."""
+    try:
+        lay = load_lay_terms(config)
+    except BuildError:  # reported, with its path, by the index build; the search still works without them
+        lay = {"stop_words": sorted(set(QUESTION_WORDS)), "terms": {}}
+    conditions = [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions]
+    for out, c in zip(conditions, config.conditions, strict=True):
+        if c.exclude:
+            out["exclude"] = list(c.exclude)
+    return {"conditions": conditions, "lay_terms": lay}
 
 
 def search_files(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from benchmarks.a11y import static_server
 from benchmarks.chromium import CHROMIUM
 from benchmarks.chromium import CHROMIUM_ARGS as ARGS
+from kb_tools.conditions import ConditionMatcher
+from kb_tools.model import Condition
 
 from .test_browser_site import ARTIFACTS
 from .test_serve import built_kb, server  # noqa: F401 - shared session fixtures
@@ -276,7 +279,8 @@ def test_relaxed_results_say_they_match_only_some_words(page, base):
 def test_static_search_names_pages_sources_and_designs_as_the_site_does(page, base):
     page.goto(base + "/search/?q=ketamine")
     page.locator(".kb-search__result").first.wait_for()
-    assert page.locator(".kb-search__notice").inner_text().startswith("Reduced search:")
+    notice = page.locator(".kb-search__notice").inner_text()
+    assert notice.startswith("Reduced search:") and "conditions' names" in notice and "ranks more simply" in notice
     shown = page.locator(".kb-search__layout").inner_text()
     keys_and_ids = r"\b(?:fda2023|alnefeesi2022|wolfson2023|meta-analysis|case-series|none|journal|government)\b"
     raw = re.findall(r"\S+\.md\b|" + keys_and_ids, shown)
@@ -345,3 +349,85 @@ def test_search_page_screenshots(browser, base, request, width, height):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"search-{host}-{width}.png"), full_page=True)
     context.close()
+
+
+# ---- the static search answers as /api/search does ------------------------------------------------------
+
+# (what the query is, the query): the static search's top three claims are /api/search's, as a set, and so
+# is its "did you mean"
+STATIC_LIKE_API = [
+    ("a condition's synonym", "suicidality"),
+    ("a condition's acronym", "PTSD"),
+    ("a multi-word synonym", "suicidal thoughts"),
+    ("a hyphenated multi-word synonym", "treatment-resistant depression"),
+    ("an acronym: one claim names it, one is only tagged", "TRD"),
+    ("a lay term, plural", "teenagers"),
+    ("a multi-word lay term", "habit forming"),
+    ("a lay term in a question", "is it addictive"),
+    ("a lay term for a two-word phrase", "heart"),
+    ("a typo", "bladdr"),
+    ("a typo in a multi-word synonym", "suicidal thoghts"),
+    ("words no claim has together", "bladder adolescents"),
+]
+
+
+def api_search(host: str, q: str) -> dict:
+    url = f"http://{host}/api/search?" + urllib.parse.urlencode({"q": q, "limit": 10})
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.load(resp)
+
+
+@pytest.mark.parametrize("base", ["static"], indirect=True)
+@pytest.mark.parametrize("what, q", STATIC_LIKE_API, ids=[w for w, _ in STATIC_LIKE_API])
+def test_static_search_finds_what_the_api_finds(page, base, server, what, q):  # noqa: F811
+    api = api_search(server, q)
+    assert api["results"], f"{what}: the fixture KB must have claims for {q!r}"
+    page.goto(base + "/search/?" + urllib.parse.urlencode({"q": q}))
+    page.locator(".kb-search__result").first.wait_for()
+    assert set(results(page)[:3]) == {r["text"] for r in api["results"][:3]}, what
+    suggestion = page.locator("a.kb-search__suggestion")
+    assert (suggestion.inner_text() if suggestion.count() else None) == api["suggestion"], what
+
+
+@pytest.mark.parametrize("base", ["static"], indirect=True)
+def test_static_did_you_mean_only_when_it_finds_claims(page, base):
+    for query in ("q=bladdr+-bladder", "q=bladdr&condition=ptsd"):  # "bladder" would find nothing either
+        page.goto(base + "/search/?" + query)
+        page.locator(".kb-search__empty").wait_for()
+        assert page.locator(".kb-search__didyoumean").count() == 0, query
+    page.goto(base + "/search/?q=bladdr")
+    page.locator("a.kb-search__suggestion", has_text="bladder").wait_for()
+
+
+NAMING = [  # texts whose named conditions the browser must find as kb_tools.conditions does
+    "Stroke risk rose.",
+    "Heat stroke is not a stroke.",
+    "Heat stroke was common.",
+    "COPD patients and copd.",
+    "Only copd in lower case.",
+    "Low back pain and low-back-pain and low\nback pain.",
+    "Lumbago-like pain.",
+    "Post-stroke depression.",
+]
+NAMING_CONDITIONS = (
+    Condition("stroke", "Stroke", ("stroke",), ("heat stroke",)),
+    Condition("copd", "Chronic obstructive pulmonary disease", ("COPD",)),
+    Condition("low-back-pain", "Low back pain", ("lumbago",)),
+)
+
+
+@pytest.mark.parametrize("base", ["static"], indirect=True)
+def test_static_search_finds_the_conditions_a_claim_names_as_the_build_does(page, base):
+    page.goto(base + "/search/")
+    vocab = {
+        "conditions": [
+            {"id": c.id, "name": c.name, "synonyms": c.synonyms, "exclude": c.exclude} for c in NAMING_CONDITIONS
+        ]
+    }
+    named = page.evaluate(
+        "([v, texts]) => { const vocab = kbSearchTerms.vocabulary(v);"
+        " return texts.map(t => kbSearchTerms.named(vocab, t)); }",
+        [vocab, NAMING],
+    )
+    matcher = ConditionMatcher(NAMING_CONDITIONS)
+    assert named == [list(matcher.match(t)) for t in NAMING]

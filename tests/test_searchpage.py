@@ -32,6 +32,19 @@ def test_search_data_names_pages_and_sources_as_the_site_does(built_kb):  # noqa
     assert data["dirurls"] is True
 
 
+def test_search_data_has_the_vocabulary_the_index_expands_with(built_kb):  # noqa: F811
+    data = json.loads((built_kb / "site/search-data.json").read_text(encoding="utf-8"))
+    meta = json.loads((built_kb / ".kb/index/kb-index.json").read_text(encoding="utf-8"))
+    vocab = data["vocabulary"]
+    assert vocab["lay_terms"] == meta["lay_terms"]  # the KB's lay terms and stop words, as the index has them
+    assert [{k: c[k] for k in ("id", "name", "synonyms")} for c in vocab["conditions"]] == meta["conditions"]
+    assert vocab["conditions"][1] == {
+        "id": "suicidal-ideation",
+        "name": "Suicidal ideation",
+        "synonyms": ["suicidal ideation", "suicidal thoughts", "suicidality"],
+    }  # "exclude" only when the condition has phrases that do not name it
+
+
 def test_every_page_has_the_claim_box_and_the_page_search(built_kb):  # noqa: F811
     for page in ("index.html", "topics/safety/index.html", "sources/fda2023/index.html", "search/index.html"):
         html = (built_kb / "site" / page).read_text(encoding="utf-8")

@@ -126,8 +126,10 @@
   Page.prototype.show = function (r) {
     var K = this.K, self = this;
     if (r.mode === "static" && this.notice.hidden) {
-      this.notice.textContent = "Reduced search: this host has no search service, so results come from a plain " +
-        "word match in your browser (no synonyms or lay terms, and simpler ranking).";
+      this.notice.textContent = "Reduced search: this host has no search service, so your browser searches the " +
+        "claims. It knows the conditions' names and everyday words for the site's terms, but ranks more simply, " +
+        "does not search the titles of the cited sources, and reads no filters typed into the query " +
+        "(such as author: or year:).";
       this.notice.hidden = false;
     }
     this.clear();
