@@ -84,8 +84,8 @@ _CODES = (
     Code(
         "bad-page",
         "error",
-        "unreadable front matter, unknown condition id, invalid date",
-        "fix the front matter (YAML, dates, condition ids)",
+        "unreadable front matter, unknown condition id, invalid date, misplaced tag, unknown `kb:` directive",
+        "fix the front matter (YAML, dates, condition ids), or the tag or directive at that line",
     ),
     Code(
         "unused-source",

@@ -16,6 +16,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import citations, scope
 
+_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 NOT_A_CLAIM = re.compile(r"^\s*<!--\s*kb:\s*not-a-claim\s*-->\s*$")
 _CONTAINERS = {"list_item_open", "blockquote_open", "admonition_open"}
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
@@ -279,3 +280,23 @@ def _front_matter(tok: Token) -> tuple[dict, str, int]:
     if not isinstance(data, dict):
         return {}, f"{line}:front matter must be a mapping of fields such as 'title: ...'", line
     return data, "", line
+
+
+def mask_code(text: str) -> str:
+    """Blank out fenced code blocks, keeping every offset.
+
+    A claim block's line range can enclose a fence (a list item with code between
+    its paragraphs); ``citations.scan`` itself skips code spans, links and URLs.
+    """
+    out = list(text)
+    pos, fence = 0, ""
+    for line in text.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence or m:
+            out[pos : pos + len(line)] = [c if c == "\n" else " " for c in line]
+            if not fence:
+                fence = m.group(1)
+            elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+        pos += len(line)
+    return "".join(out)

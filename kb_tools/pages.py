@@ -16,7 +16,9 @@ The claim rules (documented for editors in docs/editors-guide.md):
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
+import re
 from pathlib import Path
 
 from . import citations, scope
@@ -25,7 +27,7 @@ from .codes import finding
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .model import Citation, Claim, Finding, Location, Page
-from .pageblocks import Block, ParsedPage, parse_page
+from .pageblocks import Block, ParsedPage, mask_code, parse_page
 
 __all__ = ["Block", "build_claims", "claim_id", "load_page_text", "load_pages", "page_files", "parse_page", "read_text"]
 
@@ -117,6 +119,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
     conds = _page_conditions(meta, known, line_of, bad)
     reviewed, reviewed_invalid = _reviewed(meta, line_of, bad)
     _check_tags(parsed, known, bad)
+    _check_directives(text, bad)
 
     claims_enabled = meta.get("claims", True) is not False
     title = str(meta.get("title") or parsed.first_heading or Path(page_path).stem.replace("-", " ").title())
@@ -189,6 +192,29 @@ def _check_tags(parsed: ParsedPage, known: tuple[str, ...], bad) -> None:
             if not tag.ids:
                 at = block.line + block.text[: tag.offset].count("\n")
                 bad(at, "empty conditions tag; write <!-- kb: conditions: ID, ID --> or <!-- kb: conditions: none -->")
+
+
+# The ``<!-- kb: ... -->`` directives: ``pageblocks.NOT_A_CLAIM``, ``scope.TAG`` and ``evidence.DIRECTIVE``.
+DIRECTIVES = ("not-a-claim", "conditions", "evidence-table")
+_DIRECTIVE = re.compile(r"<!--\s*kb:\s*(?P<name>[A-Za-z][\w-]*?)(?=\s|:|-->)", re.I)
+
+
+def _check_directives(text: str, bad) -> None:
+    """A ``<!-- kb: ... -->`` comment outside code names a directive kb knows: a misspelt one would be
+    silently ignored (a ``not-a-clam`` mark would publish its block as a claim)."""
+    masked = mask_code(text)
+    for m in _DIRECTIVE.finditer(masked):
+        name = m.group("name").lower()
+        start = masked.rfind("\n", 0, m.start()) + 1
+        if name in DIRECTIVES or masked[start : m.start()].count("`") % 2:  # known, or inside a code span
+            continue
+        near = difflib.get_close_matches(name, DIRECTIVES, n=1)
+        hint = f"did you mean '{near[0]}'? " if near else ""
+        bad(
+            masked.count("\n", 0, m.start()) + 1,
+            f"unknown kb directive '{m.group('name')}'; {hint}kb knows <!-- kb: not-a-claim -->, "
+            "<!-- kb: conditions: ID, ID --> and <!-- kb: evidence-table -->",
+        )
 
 
 def _meta_lines(text: str, first: int):

@@ -18,10 +18,8 @@ from .cache import fingerprint
 from .config import KbConfig
 from .memo import Memo, code_key, digest
 from .model import CitationGroup, Page
-from .pageblocks import Block, parse_page
+from .pageblocks import Block, mask_code, parse_page
 from .pages import read_text
-
-_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,26 +46,6 @@ class PageScan:
 
     def line_of(self, offset: int) -> int:
         return bisect_right(self.line_starts, offset)
-
-
-def mask_code(text: str) -> str:
-    """Blank out fenced code blocks, keeping every offset.
-
-    A claim block's line range can enclose a fence (a list item with code between
-    its paragraphs); ``citations.scan`` itself skips code spans, links and URLs.
-    """
-    out = list(text)
-    pos, fence = 0, ""
-    for line in text.splitlines(keepends=True):
-        m = _FENCE.match(line)
-        if fence or m:
-            out[pos : pos + len(line)] = [c if c == "\n" else " " for c in line]
-            if not fence:
-                fence = m.group(1)
-            elif m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-        pos += len(line)
-    return "".join(out)
 
 
 def scan_page(text: str, page: Page | None = None) -> PageScan:

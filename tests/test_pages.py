@@ -161,6 +161,31 @@ def test_bad_condition_tags_are_findings(body, line, needle):
 
 
 @pytest.mark.parametrize(
+    ("body", "findings"),
+    [
+        # a misspelt mark is silently plain HTML to MkDocs: its block would be published as a claim
+        (
+            "<!-- kb: not-a-clam -->\nJust prose.\n",
+            [(5, "unknown kb directive 'not-a-clam'; did you mean 'not-a-claim'?")],
+        ),
+        ("Text [@a] <!-- kb: condition: ptsd -->\n", [(5, "did you mean 'conditions'?")]),
+        ("Text [@a]\n\n<!-- kb: evidence-tabel -->\n", [(7, "did you mean 'evidence-table'?")]),
+        ("<!--kb:frobnicate-->\nText [@a]\n", [(5, "unknown kb directive 'frobnicate'; kb knows")]),
+        # the known directives, and any directive written in code, are not findings
+        ("<!-- kb: not-a-claim -->\nJust prose.\n\n<!-- kb: evidence-table -->\n", []),
+        ("Write `<!-- kb: not-a-clam -->` like this [@a].\n", []),
+        ("```\n<!-- kb: nonsense -->\n```\n\nText [@a]\n", []),
+        ("<!-- an ordinary comment -->\nText [@a]\n", []),
+    ],
+)
+def test_unknown_kb_directives_are_findings(body, findings):
+    _, got = claims_of(body)
+    assert [f.location.line for f in got] == [line for line, _ in findings]
+    for f, (_, needle) in zip(got, findings, strict=True):
+        assert f.code == "bad-page" and needle in f.message
+
+
+@pytest.mark.parametrize(
     ("front", "line", "needle"),
     [
         ("title: T\nconditions: [migraine]", 3, "unknown condition id 'migraine'"),
