@@ -6,12 +6,10 @@ One build per engine (a copy of the repo's KB), shared by the module's tests; se
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from kb_tools.config import load_config
 from kb_tools.engines import ENGINES
 
 from .site_helpers import broken_links, copy_kap, parse_html
-from .test_serve import free_port, request
+from .test_serve import request, uvicorn_serving
 
 pytestmark = [
     pytest.mark.engines,
@@ -143,21 +141,8 @@ def test_exports_and_claim_search(built, catalogue, tmp_path_factory):
     # the static search (no kb serve) reads search-data.json beside claims.json, as under MkDocs
     data = json.loads((kb / "site/search-data.json").read_text())
     assert data == json.loads((baseline / "search-data.json").read_text())
-    port = free_port()
-    env = {**os.environ, "KB_SERVE_KB": str(kb)}
-    cmd = [sys.executable, "-m", "uvicorn", "kb_tools.serve:app_factory", "--factory"]
-    proc = subprocess.Popen([*cmd, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
-    try:
-        server = f"127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                status, _, body = request(server, "GET", "/api/search?q=suicidal+thoughts&limit=3")
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"kb serve did not start for the {engine} site")
+    with uvicorn_serving(kb) as server:
+        status, _, body = request(server, "GET", "/api/search?q=suicidal+thoughts&limit=3")
         assert status == 200
         results = json.loads(body)["results"]
         assert results and "suicid" in results[0]["text"].lower()
@@ -165,9 +150,6 @@ def test_exports_and_claim_search(built, catalogue, tmp_path_factory):
         page, anchor = results[0]["url"].split("#")
         status, _, body = request(server, "GET", "/" + page)
         assert status == 200 and f'id="{anchor}"'.encode() in body  # the result's claim anchor is on its page
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.parametrize("engine", ["properdocs", "zensical"])

@@ -5,12 +5,7 @@ different types and designs, about several conditions)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -24,7 +19,7 @@ from kb_tools.grading import DESIGNS
 from kb_tools.search import Engine
 
 from .conftest import KBS
-from .test_serve import build_site, free_port, request
+from .test_serve import build_site, request, uvicorn_serving
 
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="the site build needs pandoc")
 
@@ -44,25 +39,8 @@ def kb(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(kb: Path):
-    """``kb serve``'s app under uvicorn in a subprocess, as a worker process starts it."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "kb_tools.serve:app_factory", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env={**os.environ, "KB_SERVE_KB": str(kb)})
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("uvicorn did not start")
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with uvicorn_serving(kb) as where:
+        yield where
 
 
 def api(server: str, params: dict) -> tuple[int, dict]:

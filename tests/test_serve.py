@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,28 +44,33 @@ def built_kb(tmp_path_factory) -> Path:
     return kb
 
 
-@pytest.fixture(scope="session")
-def server(built_kb: Path):
-    """uvicorn in a subprocess, through the app factory that worker processes use."""
+@contextlib.contextmanager
+def uvicorn_serving(kb: Path) -> Iterator[str]:
+    """``kb serve``'s app for ``kb`` under uvicorn in a subprocess, as a worker process starts it: "host:port"."""
     port = free_port()
-    env = {**os.environ, "KB_SERVE_KB": str(built_kb)}
     cmd = [sys.executable, "-m", "uvicorn", "kb_tools.serve:app_factory", "--factory"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env=env)
+    proc = subprocess.Popen(cmd, env={**os.environ, "KB_SERVE_KB": str(kb)})
     try:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 time.sleep(0.1)
         else:
-            pytest.fail("uvicorn did not start")
+            pytest.fail(f"uvicorn did not start for {kb}")
         yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def server(built_kb: Path):
+    with uvicorn_serving(built_kb) as where:
+        yield where
 
 
 def request(server: str, method: str, path: str) -> tuple[int, dict, bytes]:
