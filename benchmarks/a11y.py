@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chromium import CHROMIUM, CHROMIUM_ARGS
+from .chromium import launched
 
 SCHEMES = ("light", "dark")
 SERIOUS = ("serious", "critical")
@@ -159,18 +159,6 @@ def overflow(browser, base: str, pt: PageType, width: int = 375, height: int = 8
         context.close()
 
 
-@contextlib.contextmanager
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def table(audits: list[Audit]) -> str:
     """A text table: one row per page type, serious+critical and all violations per scheme, and the rules."""
     lines = [f"{'page':<18} {'scheme':<6} {'serious+critical':>16} {'all':>5}  rules"]
@@ -186,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     pts = page_types(args.site)
-    with static_server(args.site) as base, chromium() as browser:
+    with static_server(args.site) as base, launched() as browser:
         audits = [audit(browser, base, pt, s) for pt in pts for s in SCHEMES]
         wide = {pt.name: overflow(browser, base, pt) for pt in pts}
     if args.json:

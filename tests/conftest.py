@@ -28,3 +28,15 @@ def make_kb(tmp_path: Path, planted: str | None = None) -> Path:
 @pytest.fixture
 def base_kb(tmp_path: Path) -> Path:
     return make_kb(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (``benchmarks.chromium``); never a downloaded browser."""
+    from benchmarks.chromium import CHROMIUM, launched
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (scripts/setup.sh --test installs it)")
+    pytest.importorskip("playwright.sync_api")
+    with launched() as b:
+        yield b

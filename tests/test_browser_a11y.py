@@ -44,14 +44,6 @@ def base(kap_site):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api")
-    pytest.importorskip("axe_playwright_python")
-    with a11y.chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def page_types(kap_site):
     return a11y.page_types(kap_site)
 

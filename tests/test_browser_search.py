@@ -12,7 +12,6 @@ import pytest
 
 from benchmarks.a11y import static_server
 from benchmarks.chromium import CHROMIUM
-from benchmarks.chromium import CHROMIUM_ARGS as ARGS
 from kb_tools.conditions import ConditionMatcher
 from kb_tools.model import Condition
 
@@ -27,15 +26,6 @@ pytestmark = [
 HOSTS = ["served", "static"]
 FOCUS_RING_JS = """() => { const s = getComputedStyle(document.activeElement);
   return s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2; }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

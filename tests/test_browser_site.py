@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks.chromium import CHROMIUM
-from benchmarks.chromium import CHROMIUM_ARGS as ARGS
 
 from .conftest import make_kb
 from .site_helpers import mkdocs_build
@@ -63,15 +62,6 @@ def server(tmp_path_factory):
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

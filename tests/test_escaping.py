@@ -22,9 +22,6 @@ from urllib.parse import quote
 
 import pytest
 
-from benchmarks.chromium import CHROMIUM
-from benchmarks.chromium import CHROMIUM_ARGS as ARGS
-
 from .conftest import KBS
 from .site_helpers import mkdocs_build
 from .test_serve_security import Served
@@ -126,17 +123,6 @@ def test_exports_are_json_with_the_payloads_as_text(xss_kb):
 
 
 # --- in the browser ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
