@@ -136,7 +136,7 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
         return [
             finding(
                 "stale-review",
-                page.location,
+                replace(page.location, line=page.reviewed_line or page.location.line),
                 f"page was last reviewed {page.reviewed.isoformat()}, {age} days ago (limit "
                 f"{config.review_max_age_days}); review it and update 'reviewed'",
             )

@@ -137,6 +137,7 @@ class Page:
     claims: tuple[Claim, ...] = ()
     not_claims: int = 0  # blocks marked as deliberately not claims
     reviewed_invalid: bool = False  # front matter gives a 'reviewed' that is not a date (a bad-page finding)
+    reviewed_line: int = 0  # the line of 'reviewed:' in the front matter (0: not given)
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         claims=claims,
         not_claims=parsed.not_claim_marks,
         reviewed_invalid=reviewed_invalid,
+        reviewed_line=line_of("reviewed") if "reviewed" in meta else 0,
     )
     return page, findings
 

@@ -108,8 +108,22 @@ def unclassified(s: Source) -> Finding:
     return finding("unclassified-source", s.location, msg, source=s.key)
 
 
+# What readers call each book-like entry, and where its identifiers come from (the message names both).
+_BOOKLIKE_NOUNS = {
+    "book": ("book", "the book's ISBN"),
+    "collection": ("book", "the book's ISBN"),
+    "bookinbook": ("book", "the book's ISBN"),
+    "inbook": ("chapter", "the book's ISBN"),
+    "incollection": ("chapter", "the book's ISBN"),
+    "proceedings": ("proceedings volume", "the volume's ISBN"),
+    "inproceedings": ("conference paper", "the proceedings' ISBN"),
+    "conference": ("conference paper", "the proceedings' ISBN"),
+}
+
+
 def missing_identifier(s: Source) -> Finding | None:
-    """A journal article without DOI, a news or web source without URL, a book-like one without ISBN, DOI or URL."""
+    """A journal article without DOI; a news or web source without URL; a book, chapter or conference paper
+    (and a proceedings volume) without ISBN, DOI or URL. The message names the kind of source it is."""
     url = source_url(s)
     what = ""
     if s.entry_type == "article":
@@ -121,7 +135,11 @@ def missing_identifier(s: Source) -> Finding | None:
             what = f"journal article '{s.key}' has no doi; add the DOI from the publisher's page if it has one"
     elif s.entry_type in BOOK_TYPES:
         if not (s.doi or url or s.field("isbn")):
-            what = f"'{s.key}' (@{s.entry_type}) has no isbn, doi or url; add the book's ISBN (or a DOI or URL)"
+            noun, isbn = _BOOKLIKE_NOUNS.get(s.entry_type, ("book", "the book's ISBN"))
+            what = (
+                f"{noun} '{s.key}' (@{s.entry_type}) has no isbn, doi or url; add {isbn}, "
+                f"the {noun}'s DOI, or the address where readers can find it"
+            )
     elif not (s.doi or url or s.field("isbn")) and (s.entry_type in WEB_TYPES or s.sourcetype):
         what = f"source '{s.key}' has neither doi nor url; add the address readers can check it at"
     return finding("missing-identifier", s.location, what, source=s.key) if what else None

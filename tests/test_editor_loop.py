@@ -199,6 +199,43 @@ def test_missing_identifier(entry, fires):
         assert source_url(s) == "https://example.org/a_b"
 
 
+@pytest.mark.parametrize(
+    ("entry", "noun"),
+    [
+        ("@article{k, journal = {J}, sourcetype = {journal}}", "journal article 'k' has no doi"),
+        ("@article{k, journal = {Herald}, sourcetype = {journalism}}", "news article 'k' has no url"),
+        ("@book{k, title = {T}, sourcetype = {professional}}", "book 'k' (@book) has no isbn, doi or url"),
+        ("@incollection{k, title = {T}, sourcetype = {university}}", "chapter 'k' (@incollection)"),
+        ("@inbook{k, title = {T}, sourcetype = {university}}", "chapter 'k' (@inbook)"),
+        ("@inproceedings{k, title = {T}, sourcetype = {university}}", "conference paper 'k' (@inproceedings)"),
+        ("@proceedings{k, title = {T}, sourcetype = {university}}", "proceedings volume 'k' (@proceedings)"),
+        ("@online{k, title = {T}, sourcetype = {other}}", "source 'k' has neither doi nor url"),
+    ],
+)
+def test_missing_identifier_names_the_kind_of_source(entry, noun):
+    """A conference paper is not asked for "the book's ISBN" (issue 22, item 6)."""
+    from kb_tools.sourcerules import missing_identifier
+
+    message = missing_identifier(_one(entry)).message
+    assert noun in message
+    if "proceedings" in entry:
+        assert "book's" not in message and "proceedings' ISBN" in message or "volume's ISBN" in message
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "@inproceedings{k, title = {T}, doi = {10.5555/p}, sourcetype = {university}}",
+        "@inproceedings{k, title = {T}, isbn = {978-0-00-000000-2}, sourcetype = {university}}",
+        "@inproceedings{k, title = {T}, url = {https://example.org/p}, sourcetype = {university}}",
+    ],
+)
+def test_a_conference_paper_with_any_identifier_passes(entry):
+    from kb_tools.sourcerules import missing_identifier
+
+    assert missing_identifier(_one(entry)) is None
+
+
 def test_a_corporate_author_written_as_a_person_is_reported():
     from kb_tools.sourcerules import corporate_author
 
