@@ -33,6 +33,7 @@ from . import incremental, navigation, pipeline
 from .errors import KbError
 from .options import NAMES as OPTIONS
 from .options import plugin_config_class
+from .report import draft_line
 from .sitebuild import SiteBuild, add_assets, template_loader
 
 log = get_plugin_logger(__name__)
@@ -85,7 +86,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for f in site.report.findings:
             (log.warning if f.severity == "error" else log.info)(str(f))
         for f in site.report.draft_findings:
-            log.info(f"{f} (draft page: not published)")
+            log.info(draft_line(f))
         reuse_from = self.handoff.reuse_from if self.handoff is not None and self.command == "build" else None
         reuse = incremental.open_reuse(*reuse_from, config) if reuse_from is not None else None
         self.build = SiteBuild(site, index, reuse)

@@ -20,10 +20,21 @@ def summary(report: Report) -> dict:
         "warnings": report.warnings,
         "not_claims": sum(p.not_claims for p in published),
         "draft_pages": len(report.catalogue.pages) - len(published),
+        # findings on draft pages, counted apart: they never fail the check
+        "draft_errors": sum(f.severity == "error" for f in report.draft_findings),
+        "draft_warnings": sum(f.severity != "error" for f in report.draft_findings),
     }
 
 
-def _finding_dict(f: Finding) -> dict:
+DRAFT = "draft page, not published"
+
+
+def draft_line(f: Finding) -> str:
+    """A draft page's finding as a text line: labelled, so "error" beside "0 errors" misleads no one."""
+    return f"{f.location}: draft {f.severity} {f.code}: {f.message} ({DRAFT}; does not fail the check)"
+
+
+def _finding_dict(f: Finding, draft: bool = False) -> dict:
     return {
         "severity": f.severity,
         "code": f.code,
@@ -32,6 +43,7 @@ def _finding_dict(f: Finding) -> dict:
         "message": f.message,
         "claim": f.claim,
         "source": f.source,
+        "draft": draft,
     }
 
 
@@ -39,7 +51,7 @@ def as_json(report: Report) -> str:
     data = {
         "summary": summary(report),
         "findings": [_finding_dict(f) for f in report.findings],
-        "draft_findings": [_finding_dict(f) for f in report.draft_findings],
+        "draft_findings": [_finding_dict(f, draft=True) for f in report.draft_findings],
     }
     return json.dumps(data, indent=2, ensure_ascii=False)
 
@@ -53,14 +65,17 @@ def as_text(report: Report, drafts: bool = True) -> str:
     """One line per finding, then a summary; ``drafts=False`` leaves draft pages' findings to ``kb check``."""
     lines = [str(f) for f in report.findings]
     if drafts:
-        lines += [f"{f} (draft page: not published)" for f in report.draft_findings]
+        lines += [draft_line(f) for f in report.draft_findings]
     s = summary(report)
-    n = len(report.draft_findings)
+    on_drafts = (
+        f"; on {plural(s['draft_pages'], 'draft page')} (not published, not counted above): "
+        f"{plural(s['draft_errors'], 'error')}, {plural(s['draft_warnings'], 'warning')}"
+    )
     lines.append(
         f"{plural(s['pages'], 'page')}, {plural(s['claims'], 'claim')} ({s['cited_claims']} cited, "
         f"{s['not_claims']} marked not-a-claim), {plural(s['sources'], 'source')}: "
         f"{plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')}"
-        + (f"; {plural(n, 'finding')} on {plural(s['draft_pages'], 'draft page')}" if s["draft_pages"] else "")
+        + (on_drafts if s["draft_pages"] else "")
         + ("" if drafts or not report.draft_findings else " (run kb check to list them)")
     )
     return "\n".join(lines)
@@ -84,7 +99,7 @@ def as_github(report: Report) -> str:
     for f in report.draft_findings:
         lines.append(
             f"::notice file={_gh_escape(f.location.path, True)},line={f.location.line},"
-            f"title={_gh_escape(f.code + ' (draft)', True)}::{_gh_escape(f.message)}"
+            f"title={_gh_escape(f.code + ' (draft)', True)}::{_gh_escape(f'{DRAFT}: {f.severity}: {f.message}')}"
         )
     lines.append(as_text(report).splitlines()[-1])
     return "\n".join(lines)

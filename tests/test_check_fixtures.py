@@ -40,6 +40,8 @@ def test_base_kb_is_clean(base_kb):
         "warnings": 0,
         "not_claims": 1,
         "draft_pages": 0,
+        "draft_errors": 0,
+        "draft_warnings": 0,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -111,4 +112,30 @@ def test_draft_findings_are_reported_but_never_fail(base_kb):
     report = check(load_config(base_kb))
     assert "drafts/wip.md:6" in as_text(report)
     short = as_text(report, drafts=False)
-    assert "drafts/wip.md" not in short and "1 finding on 1 draft page (run kb check to list them)" in short
+    assert "drafts/wip.md" not in short and "1 draft page (not published, not counted above): 1 error" in short
+    assert "(run kb check to list them)" in short
+
+
+def test_draft_findings_are_labelled_in_every_format(base_kb):
+    """A draft's error never reads as a plain "error" beside a summary of 0 errors (issue 22, item 5)."""
+    cfg = base_kb / "mkdocs.yml"
+    cfg.write_text(cfg.read_text() + "draft_docs: |\n  drafts/\n")
+    (base_kb / "docs" / "drafts").mkdir()
+    (base_kb / "docs" / "drafts" / "wip.md").write_text("---\ntitle: WIP\nreviewed: 2026-11-01\n---\n\nUncited.\n")
+    text = run("check", str(base_kb))
+    assert text.exit_code == 0
+    lines = text.output.strip().splitlines()
+    assert lines[0].startswith("docs/drafts/wip.md:6: draft error uncited-claim: ")
+    assert "draft page, not published" in lines[0]
+    assert not any(re.match(r"^\S+:\d+: error ", line) for line in lines)
+    assert lines[-1].endswith(
+        ": 0 errors, 0 warnings; on 1 draft page (not published, not counted above): 1 error, 0 warnings"
+    )
+    data = json.loads(run("check", str(base_kb), "--format", "json").output)
+    assert data["summary"]["errors"] == 0 and data["summary"]["draft_errors"] == 1
+    assert data["draft_findings"][0]["draft"] is True and data["findings"] == []
+    github = run("check", str(base_kb), "--format", "github").output.splitlines()
+    assert github[0].startswith(
+        "::notice file=docs/drafts/wip.md,line=6,title=uncited-claim (draft)::draft page, not published: error:"
+    )
+    assert not any(line.startswith("::error") for line in github)
