@@ -16,7 +16,10 @@ Parsing is bibtexparser 2.x with this parse stack (all in place, one pass each):
 Decisions worth knowing:
 
 * Duplicate fields in one entry: warning-level ``bib-syntax``; the entry loads with the first value.
-* Duplicate keys (in a file or across files): ``duplicate-source`` at the later one; the first wins.
+* Duplicate keys (in a file or across files): a ``duplicate-source`` error at *every* copy, each naming the
+  others. The site (a preview; ``kb build`` refuses the error) uses the first in reading order: the
+  ``bibliography:`` patterns in the order given, each pattern's files by name, then line order. So a stub
+  file that sorts first wins over the original, and both findings say so.
 * ``crossref`` (one level, BibLaTeX style): the child takes every field it lacks from the parent,
   except that the parent's ``title``/``subtitle``/``titleaddon`` become ``booktitle``/``booksubtitle``/
   ``booktitleaddon``, its ``author`` becomes ``bookauthor`` (and also ``author`` for ``@inbook``), and
@@ -82,6 +85,7 @@ class _Parsed:
     path: str
     blocks: list[tuple[str, Record | None]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    duplicates: list[tuple[str, Location]] = field(default_factory=list)  # a key's later copies in this file
 
 
 # --- public API -------------------------------------------------------------------------------------------
@@ -185,7 +189,9 @@ def _fix_start_lines(text: str, blocks: list[Block]) -> None:
 def _take_block(block: Block, parsed: _Parsed) -> None:
     """Keep a good block (with its raw text for pandoc) or turn a bad one into a finding."""
     path = parsed.path
-    if isinstance(block, ParsingFailedBlock):
+    if isinstance(block, DuplicateBlockKeyBlock) and not isinstance(block.previous_block, String):
+        parsed.duplicates.append((block.key, block_location(path, block)))
+    elif isinstance(block, ParsingFailedBlock):
         parsed.findings.append(_failed_block_finding(block, path))
     elif isinstance(block, Entry):
         record = record_of(block, path, parsed.findings)
@@ -199,10 +205,8 @@ def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:
     loc = block_location(path, block)
     if isinstance(block, DuplicateBlockKeyBlock):
         first = block_location(path, block.previous_block)
-        if isinstance(block.previous_block, String):
-            msg = f"@string '{block.key}' is defined again here; the first definition at {first} is used"
-            return _finding("bib-syntax", loc, msg + ", so delete or rename one of them")
-        return _duplicate_finding(block.key, loc, first)
+        msg = f"@string '{block.key}' is defined again here; the first definition at {first} is used"
+        return _finding("bib-syntax", loc, msg + ", so delete or rename one of them")
     if isinstance(block, MiddlewareErrorBlock):
         what = getattr(block.ignore_error_block, "key", "") or "this block"
         msg = f"'{what}' could not be decoded ({_one_line(block.error)}); it was skipped"
@@ -232,19 +236,23 @@ def _finish(parsed_files: Iterable[_Parsed]) -> BibResult:
     findings: list[Finding] = []
     records: list[Record] = []
     first_seen: dict[str, Location] = {}
+    copies: dict[str, list[Location]] = {}  # a key's copies the site does not use, in reading order
     pieces: list[str] = []
     piece_of: dict[str, int] = {}
     for parsed in parsed_files:
         findings.extend(parsed.findings)
+        for key, loc in parsed.duplicates:
+            copies.setdefault(key, []).append(loc)
         for raw, record in parsed.blocks:
             if record is not None:
                 if record.key in first_seen:
-                    findings.append(_duplicate_finding(record.key, record.location, first_seen[record.key]))
+                    copies.setdefault(record.key, []).append(record.location)
                     continue
                 first_seen[record.key] = record.location
                 records.append(record)
                 piece_of[record.key] = len(pieces)
             pieces.append(raw.strip())
+    findings += _duplicate_findings(first_seen, copies)
     by_key = {r.key: r for r in records}
     for rec in records:
         parent = by_key.get(rec.fields.get("crossref", ""))
@@ -320,9 +328,24 @@ def _resolved_bibtex(child: Record, parent: Record) -> str:
 # --- findings ---------------------------------------------------------------------------------------------
 
 
-def _duplicate_finding(key: str, loc: Location, first: Location) -> Finding:
-    msg = f"'{key}' is defined again here; the first definition at {first} is used and this one is ignored"
-    return _finding("duplicate-source", loc, msg + ". Delete one, or give them different keys", source=key)
+_ORDER = "the first in reading order: bibliography: patterns as listed, each pattern's files by name, then by line"
+
+
+def _duplicate_findings(used: dict[str, Location], copies: dict[str, list[Location]]) -> list[Finding]:
+    """A ``duplicate-source`` at every copy of a key, each saying which copy a preview uses and why."""
+    out = []
+    for key, others in copies.items():
+        first = used.get(key)
+        if first is None:  # every copy failed to load but one duplicate block: nothing is used
+            continue
+        fix = ". Delete all but one, or give them different keys; kb build publishes neither until then"
+        where = ", ".join(str(loc) for loc in others)
+        msg = f"'{key}' is defined more than once (again at {where}); a preview uses this one, {_ORDER}"
+        out.append(_finding("duplicate-source", first, msg + fix, source=key))
+        for loc in others:
+            msg = f"'{key}' is defined again here; a preview uses the one at {first}, {_ORDER}, and ignores this one"
+            out.append(_finding("duplicate-source", loc, msg + fix, source=key))
+    return out
 
 
 def _finding(code: str, loc: Location, message: str, source: str | None = None) -> Finding:

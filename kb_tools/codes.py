@@ -78,7 +78,9 @@ _CODES = (
     Code(
         "duplicate-source",
         "error",
-        "the same key twice, in one file or across files",
+        "the same key twice, in one file or across files: a finding at each copy, each naming the others; a "
+        "preview uses the first in reading order (`bibliography:` patterns as listed, each one's files by name, "
+        "then line) and `kb build` publishes neither",
         "keep one entry per key",
     ),
     Code(

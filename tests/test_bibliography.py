@@ -412,18 +412,44 @@ def test_pandoc_reads_clean_bibtex(names):
 def test_duplicate_key_in_one_text():
     result = one("@article{a, title = {One}}\n\n@article{a, title = {Two}}\n")
     assert [s.title for s in result.sources] == ["One"]
-    assert codes(result) == [("duplicate-source", 3)]
-    assert "refs.bib:1" in result.findings[0].message
+    assert codes(result) == [("duplicate-source", 1), ("duplicate-source", 3)]  # a finding at each copy
+    used, ignored = result.findings
+    assert "again at refs.bib:3" in used.message and "a preview uses this one" in used.message
+    assert "uses the one at refs.bib:1" in ignored.message and "ignores this one" in ignored.message
 
 
 def test_duplicate_keys_across_files():
     result = load_sources([BIB / "across_a.bib", BIB / "across_b.bib"], FIXTURES)
     assert [s.key for s in result.sources] == ["shared", "parentbook", "onlyb", "chapterb"]
     assert {s.key: s.title for s in result.sources}["shared"] == "From file A"
-    (finding,) = result.findings
-    assert (finding.code, finding.location) == ("duplicate-source", Location("bib/across_b.bib", 6))
-    assert "bib/across_a.bib:1" in finding.message
+    used, ignored = sorted(result.findings, key=lambda f: f.location)
+    assert (used.code, used.location) == ("duplicate-source", Location("bib/across_a.bib", 1))
+    assert (ignored.code, ignored.location) == ("duplicate-source", Location("bib/across_b.bib", 6))
+    assert "bib/across_a.bib:1" in ignored.message and "bib/across_b.bib:6" in used.message
+    assert "patterns as listed, each pattern's files by name" in used.message
     assert "From file B" not in result.clean_bibtex and "From file A" in result.clean_bibtex
+
+
+def test_which_duplicate_a_preview_uses_follows_the_bibliography_order_not_file_names(tmp_path):
+    """A stub that sorts first by name wins only if its pattern comes first (issue 22, item 3)."""
+    from kb_tools.config import KbConfig
+
+    (tmp_path / "references").mkdir()
+    (tmp_path / "references/library.bib").write_text("@article{k, title = {Original}}\n")
+    (tmp_path / "references/extra.bib").write_text("@misc{k, title = {Stub}}\n")
+    for patterns, title, used in (
+        (("references/*.bib",), "Stub", "references/extra.bib:1"),
+        (("references/library.bib", "references/*.bib"), "Original", "references/library.bib:1"),
+    ):
+        files = KbConfig(root=tmp_path, config_file=tmp_path / "mkdocs.yml", bibliography=patterns).bib_files()
+        result = load_sources(files, tmp_path)
+        assert [s.title for s in result.sources] == [title]
+        assert sorted(str(f.location) for f in result.findings) == [
+            "references/extra.bib:1",
+            "references/library.bib:1",
+        ]
+        (at_used,) = [f for f in result.findings if str(f.location) == used]
+        assert "a preview uses this one" in at_used.message
 
 
 def test_crossref_across_files():

@@ -111,4 +111,6 @@ def test_unknown_source_suggests_closest_key(tmp_path):
 def test_duplicate_names_first_definition(tmp_path):
     kb = make_kb(tmp_path, "duplicate-source")
     data = json.loads(run("check", str(kb), "--format", "json").output)
-    assert "references/sources.bib:1" in data["findings"][0]["message"]
+    used, ignored = data["findings"]  # a finding at each copy (issue 22, item 3)
+    assert used["path"] == "references/sources.bib" and "again at references/sources2.bib:1" in used["message"]
+    assert "uses the one at references/sources.bib:1" in ignored["message"]
