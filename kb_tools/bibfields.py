@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bibtexparser.middlewares import NameParts
 from bibtexparser.model import Block, Entry
 
-from .bibmiddleware import _DUP_FIELDS, _RAW_FIELDS, _UNDEFINED, _VERBATIM, MONTHS
+from .bibmiddleware import _DUP_FIELDS, _MALFORMED, _RAW_FIELDS, _UNDEFINED, _VERBATIM, MONTHS
 from .codes import finding
 from .config import EVIDENCE_LEVELS, SOURCE_TYPES
 from .grading import AUTHORITIES, DESIGNS, NO_DESIGN, from_evidence
@@ -56,6 +56,26 @@ def record_of(entry: Entry, path: str, findings: list[Finding]) -> Record | None
         msg = f"entry key '{key}' is empty or contains spaces, braces, commas or quotes"
         findings.append(finding("bib-syntax", loc, msg + "; give it a key such as smith2020"))
         return None
+    if bad := _unreadable_key_chars(key):
+        msg = (
+            f"entry key {key!r} contains {bad}, which pandoc cannot read in a key, so the site could not be "
+            "built; the entry was skipped. Use letters, digits and - _ : . / only (cite the new key too)"
+        )
+        findings.append(finding("bib-syntax", loc, msg, source=key))
+        return None
+    for f in entry.fields:
+        if bad := _unreadable_key_chars(f.key, _FIELD_PUNCTUATION):
+            msg = (
+                f"entry '{key}' has a field named {f.key!r}, with {bad}, which pandoc cannot read in a field name; "
+                "the entry was skipped. Rename or delete the field (letters, digits, - and _ only)"
+            )
+            findings.append(finding("bib-syntax", _field_location(entry, loc, f.key), msg, source=key))
+            return None
+    if malformed := entry.get_parser_metadata(_MALFORMED):
+        for name, problem in malformed:
+            msg = f"entry '{key}', field {name}: {problem}; the entry was skipped until this is fixed"
+            findings.append(finding("bib-syntax", _field_location(entry, loc, name), msg, source=key))
+        return None
     if dups := entry.get_parser_metadata(_DUP_FIELDS):
         msg = f"'{key}' gives the field(s) {', '.join(dups)} more than once; the first value is used"
         findings.append(finding("bib-warning", loc, msg + ", so delete the other copies", source=key))
@@ -77,6 +97,26 @@ def record_of(entry: Entry, path: str, findings: list[Finding]) -> Record | None
         else:
             rec.fields[f.key] = display(str(f.value))
     return rec
+
+
+# What pandoc 2.17 reads in a key besides letters and digits (tried one ASCII character at a time).
+_KEY_PUNCTUATION = frozenset("!$&'*+-./:;?@[]_`")
+_FIELD_PUNCTUATION = frozenset("+-:_")  # and in a field's name
+
+
+def _unreadable_key_chars(key: str, allowed: frozenset[str] = _KEY_PUNCTUATION) -> str:
+    """The characters of ``key`` pandoc's BibTeX reader refuses ("" when none): it takes Unicode letters and
+    digits and the punctuation above; ``©``, ``~``, ``^``, ``|``, ``<``, ``>`` or a control character stop it."""
+    bad = dict.fromkeys(ch for ch in key if ch not in allowed and unicodedata.category(ch)[0] not in ("L", "N"))
+    return ", ".join(repr(ch) if ch.isprintable() else f"the control character U+{ord(ch):04X}" for ch in bad)
+
+
+def _field_location(entry: Entry, loc: Location, name: str) -> Location:
+    """The line of field ``name`` in the entry (its raw text), else the entry's own line."""
+    m = re.search(rf"(?im)(?:^|[,{{(\s]){re.escape(name)}\s*=", entry.raw or "")
+    if not m:
+        return loc
+    return Location(loc.path, loc.line + (entry.raw or "")[: m.end()].count("\n"))
 
 
 _ORG_FIELDS = ("institution", "organization", "publisher")

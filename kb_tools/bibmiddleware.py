@@ -24,6 +24,7 @@ VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "pdf"})
 _BARE_AMPERSAND = re.compile(r"(?<!\\)&")
 _CLEAN_RAW = "kb_clean_raw"
 _DUP_FIELDS = "kb_duplicate_fields"
+_MALFORMED = "kb_malformed_fields"  # [(field, what is wrong)]: values pandoc would refuse to read
 _RAW_FIELDS = "kb_raw_fields"
 # Text containing none of these is returned unchanged by pylatexenc (checked in the tests).
 _LATEX_SPECIAL = re.compile(r"[\\{}$%~&]|--|``|''|!`|\?`")
@@ -75,8 +76,11 @@ class ResolveMacros(LibraryMiddleware):
         for entry in library.entries:
             undefined: list[str] = []
             verbatim = {}
+            malformed = []
             for f in entry.fields:
                 if f.enclosing == "no-enclosing" and isinstance(f.value, str):
+                    if problem := malformed_value(f.value):
+                        malformed.append((f.key, problem))
                     f.value = _evaluate(f.value, macros, undefined)
                 if f.key in VERBATIM_FIELDS and isinstance(f.value, str):
                     verbatim[f.key] = f.value
@@ -85,6 +89,8 @@ class ResolveMacros(LibraryMiddleware):
                 entry.set_parser_metadata(_VERBATIM, verbatim)
             if undefined:
                 entry.set_parser_metadata(_UNDEFINED, undefined)
+            if malformed:
+                entry.set_parser_metadata(_MALFORMED, malformed)
         return library
 
 
@@ -103,6 +109,42 @@ def _evaluate(expr: str, macros: dict[str, str], undefined: list[str]) -> str:
             undefined.append(part)
             out.append(part)
     return "".join(out)
+
+
+_MACRO_NAME = re.compile(r"[^\s\"#%'(),={}]+")
+_NEXT_FIELD = re.compile(r"\s*([A-Za-z][\w:-]*)\s*=")
+
+
+def malformed_value(expr: str) -> str:
+    """What is wrong with an unenclosed value, or "": each ``#`` part must be one ``{…}``, ``"…"``, number
+    or macro name. bibtexparser reads a missing comma as one value running into the next field
+    (``{Journal} volume = 26``), which pandoc refuses; say which field follows."""
+    for part in _split_concat(expr):
+        part = part.strip()
+        rest = _after_token(part)
+        if rest is None or not rest.strip():
+            continue
+        m = _NEXT_FIELD.match(rest)
+        if m:
+            runs_on = " ".join(rest.split())
+            return f"a comma is missing after its value, before the field '{m.group(1)}' (it runs on into '{runs_on}')"
+        return f"'{' '.join(part.split())}' is not one value; put it in braces, or join its parts with #"
+    return ""
+
+
+def _after_token(part: str) -> str | None:
+    """What follows the first value of ``part``; None when ``part`` is one valid value or empty."""
+    if not part:
+        return None
+    if part[0] in '{"':
+        depth = 0  # braces nest inside either delimiter; a quote closes only outside them
+        for i, ch in enumerate(part):
+            depth += (ch == "{") - (ch == "}")
+            if (part[0] == "{" and depth == 0) or (part[0] == '"' and i and ch == '"' and depth == 0):
+                return part[i + 1 :] or None
+        return None  # unbalanced: bibtexparser reports that itself
+    m = _MACRO_NAME.match(part)
+    return None if m and m.end() == len(part) else (part[m.end() :] if m else part)
 
 
 def _split_concat(expr: str) -> list[str]:

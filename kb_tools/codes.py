@@ -65,7 +65,9 @@ _CODES = (
     Code(
         "bib-syntax",
         "error",
-        "a BibTeX block that cannot be parsed, or a bad field value; the rest of the file still loads",
+        "a BibTeX block that cannot be parsed, a bad field value, or an entry pandoc could not read (a missing "
+        "comma between fields, at the field; a key or field name with a character such as `©` or `~`); the "
+        "entry is skipped and the rest of the file still loads",
         "fix the BibTeX at the line given",
     ),
     Code(
@@ -86,7 +88,8 @@ _CODES = (
     Code(
         "bad-page",
         "error",
-        "unreadable front matter, unknown condition id, invalid date, misplaced tag, unknown `kb:` directive",
+        "unreadable front matter, unknown condition id, invalid date, misplaced tag, unknown `kb:` directive, "
+        "a page that is not UTF-8 (at the line of its first other byte)",
         "fix the front matter (YAML, dates, condition ids), or the tag or directive at that line",
     ),
     Code(

@@ -52,6 +52,7 @@ class KbConfig:
     designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
     retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
     csl: str = DEFAULT_CSL  # the citation style: a style name or a .csl file relative to mkdocs.yml (kb_tools.styles)
+    publish_fields: tuple[str, ...] = ()  # CSL-JSON fields references.json carries beyond a reference list's
 
     @property
     def docs_path(self) -> Path:
@@ -203,6 +204,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     hint = "retractions: give a list of paths or glob patterns of Retraction Watch CSV files"
     retractions = _globs(opt["retractions"] or [], fail, hint, blank=False)
     csl = _csl(opt["csl"], root, path)
+    publish = _names(opt["publish_fields"], fail, "publish_fields: give a list of field names such as [abstract]")
     if not isinstance(options.get("enabled", True), bool):
         raise fail("enabled: give true or false")
     index_dir = _own_folder(root, opt, "index_dir", data, fail)
@@ -228,7 +230,15 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         designs=designs,
         retractions=retractions,
         csl=csl,
+        publish_fields=publish,
     )
+
+
+def _names(value: Any, fail, hint: str) -> tuple[str, ...]:
+    """A list of field names (letters, digits, ``-`` and ``_``), lower-cased except CSL's upper-case ones."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(r"[A-Za-z][\w-]*", v) for v in value):
+        raise fail(hint)
+    return tuple(value)
 
 
 def _csl(value: Any, root: Path, path: Path) -> str:

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import urls
-from .apa import crossref_parents, pandoc_binary, pandoc_command, split_bibtex
-from .errors import BuildError
+from .apa import crossref_parents, split_bibtex
+from .errors import EntryError
 from .pageblocks import labelled_row
-from .sitedata import SiteData
+from .pandoc import blame, pandoc_binary, pandoc_command
+from .sitedata import SiteData, at_entry
 from .storage import cache_key, write_atomic
 
 
@@ -36,6 +37,27 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
             "authorities": list(site.grades[claim.id].authorities),
             "evidence": site.grades[claim.id].evidence,  # deprecated: use design and authorities
         }
+
+
+# CSL-JSON variables a reference list needs. Whatever else an export carries (a reference manager's
+# abstract, note, keywords, annotations, language) is published only when ``publish_fields`` names it.
+REFERENCE_FIELDS = frozenset(
+    {
+        "id", "type", "author", "editor", "translator", "container-author", "collection-editor", "director",
+        "interviewer", "recipient", "reviewed-author", "original-author", "title", "title-short",
+        "container-title", "container-title-short", "collection-title", "collection-number", "publisher",
+        "publisher-place", "original-publisher", "original-date", "issued", "accessed", "event", "event-place",
+        "event-date", "volume", "issue", "page", "number", "number-of-pages", "number-of-volumes", "edition",
+        "chapter-number", "genre", "medium", "version", "status", "section", "DOI", "URL", "ISBN", "ISSN", "PMID",
+        "PMCID",
+    }
+)  # fmt: skip
+_CSL_NAMES = {"keywords": "keyword", "annotation": "annote", "langid": "language", "abstract": "abstract"}
+
+
+def published_fields(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """The CSL-JSON variables ``references.json`` carries: a reference list's, plus ``publish_fields``."""
+    return REFERENCE_FIELDS | {_CSL_NAMES.get(name.lower(), name) for name in extra}
 
 
 CSL_CHUNK = 500  # entries per pandoc run: one run over 10,000 entries needs about 900 MB
@@ -72,8 +94,7 @@ def _csl_chunk(bibtex: str, cache_dir: Path | None) -> list:
         encoding="utf-8",
     )
     if proc.returncode != 0:
-        first = (proc.stderr.strip().splitlines() or ["no message"])[0]
-        raise BuildError(f"pandoc could not convert the bibliography to CSL-JSON: {first}")
+        raise blame(bibtex, proc.stderr)
     data = json.loads(proc.stdout or "[]")
     if cache:
         with contextlib.suppress(OSError):  # the cache is an optimisation; a read-only folder must not fail the build
@@ -84,6 +105,12 @@ def _csl_chunk(bibtex: str, cache_dir: Path | None) -> list:
 EXPORTS = ("claims.json", "references.json")
 
 
+def _published(items: Iterator[dict], extra: tuple[str, ...]) -> Iterator[dict]:
+    keep = published_fields(extra)
+    for item in items:
+        yield {k: v for k, v in item.items() if k in keep}
+
+
 def write_exports(site: SiteData, site_dir: Path, use_directory_urls: bool = True, names=EXPORTS) -> None:
     """Write the export files into the built site, one record at a time.
 
@@ -92,7 +119,9 @@ def write_exports(site: SiteData, site_dir: Path, use_directory_urls: bool = Tru
     """
     records = {
         "claims.json": lambda: claims_export(site, use_directory_urls),
-        "references.json": lambda: csl_json(site.report.catalogue.bibtex, site.config.cache_path),
+        "references.json": lambda: _published(
+            csl_json(site.report.catalogue.bibtex, site.config.cache_path), site.config.publish_fields
+        ),
     }
     for name, make in records.items():
         if name not in names:
@@ -100,7 +129,10 @@ def write_exports(site: SiteData, site_dir: Path, use_directory_urls: bool = Tru
         items = make()
         with open(site_dir / name, "w", encoding="utf-8") as fh:
             fh.write("[")
-            for n, item in enumerate(items):
-                fh.write(",\n" if n else "\n")
-                fh.write(json.dumps(item, ensure_ascii=False, indent=1))
+            try:
+                for n, item in enumerate(items):
+                    fh.write(",\n" if n else "\n")
+                    fh.write(json.dumps(item, ensure_ascii=False, indent=1))
+            except EntryError as exc:  # what the check let through: named at the entry's path:line
+                raise at_entry(site.report.catalogue, exc) from exc
             fh.write("\n]\n")

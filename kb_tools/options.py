@@ -102,6 +102,15 @@ _OPTIONS = (
         "or a `.csl` file relative to the KB folder",
         shown="`apa` (APA 7)",
     ),
+    Option(
+        "publish_fields",
+        (list,),
+        [],
+        "more fields to publish in `references.json`, which otherwise holds only what a reference list needs "
+        "(authors, title, container, date, volume, issue, pages, publisher, DOI, URL, ISBN ...): CSL-JSON names "
+        "such as `abstract`, `note`, `keyword` (`keywords`), `annote`, `language` (`langid`). Abstracts are "
+        "the publisher's text; `file` never reaches it",
+    ),
 )
 OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
 NAMES: tuple[str, ...] = tuple(o.name for o in _OPTIONS if not o.mkdocs_default)  # what kb itself reads

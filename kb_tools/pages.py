@@ -255,6 +255,22 @@ def read_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def not_utf8(path: Path, display: str) -> Finding | None:
+    """``bad-page`` at the line of a page's first byte that is not UTF-8: MkDocs reads pages as UTF-8 only,
+    so such a page (Latin-1, Windows-1252) would pass the check and stop the build."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+        return None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        msg = (
+            f"the page is not UTF-8 text (byte 0x{data[exc.start]:02X} on this line; perhaps Latin-1 or "
+            "Windows-1252), and the site is built from UTF-8 only; save the page as UTF-8 in your editor"
+        )
+        return finding("bad-page", Location(display, line), msg)
+
+
 def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], list[Finding]]:
     """Load every page of the KB.
 
@@ -276,6 +292,8 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
             msg = "the page is not text (it holds NUL bytes, as an image does); save it as UTF-8 text, or move it"
             findings.append(finding("bad-page", Location(display, 1), msg))
             continue
+        if not text.isascii() and (odd := not_utf8(path, display)) is not None:
+            findings.append(odd)
         key = text_key(rel, text) if memo is not None else None
         hit = memo.get(key) if memo is not None else None
         page, found = hit if hit is not None else load_page_text(text, rel, display, config, matcher)

@@ -17,6 +17,7 @@ from . import apa, csl, storage
 from .cache import fingerprint
 from .check import Report, check, claim_grade
 from .config import KbConfig
+from .errors import BuildError, EntryError
 from .grading import Grade
 from .memo import Memo, code_key, digest
 from .model import Claim, Page, Source
@@ -111,6 +112,14 @@ def _give_back_memory() -> None:
         storage.libc().malloc_trim(0)
 
 
+def at_entry(cat, exc: EntryError) -> BuildError:
+    """What the check let through and pandoc refused, named where the editor can fix it (path:line)."""
+    source = cat.source_map().get(exc.key)
+    at = source.location if source is not None else None
+    where = f"{at.path}:{at.line + exc.line - 1}: " if at is not None else ""
+    return BuildError(f"{where}error bib-syntax: {exc}; fix this entry (kb check could not tell)")
+
+
 def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
     """Scan the KB's pages and style every citation once (loading and checking the KB if no ``report``)."""
     report = report or check(config)
@@ -128,5 +137,8 @@ def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
 
     scans = scan_pages(config, cat.pages, take)
     keys = [s.key for s in cat.sources]
-    styled = csl.style_catalogue(cat.bibtex, keys, groups, page_groups, config.cache_path, style)
+    try:
+        styled = csl.style_catalogue(cat.bibtex, keys, groups, page_groups, config.cache_path, style)
+    except EntryError as exc:
+        raise at_entry(cat, exc) from exc
     return SiteData(config, report, styled, scans)

@@ -372,10 +372,16 @@ def test_messy_file():
     result = load_sources([BIB / "messy.bib"], FIXTURES)
     by_key = {s.key: s for s in result.sources}
     assert list(by_key) == ["good1", "good2", "twice", "chapter", "proceedings"]
-    assert codes(result) == [("bib-syntax", 13), ("duplicate-source", 25), ("bib-warning", 30)]
-    broken, duplicate, fields = result.findings
+    assert codes(result) == [
+        ("duplicate-source", 5),
+        ("bib-syntax", 13),
+        ("duplicate-source", 25),
+        ("bib-warning", 30),
+    ]
+    used, broken, duplicate, fields = result.findings
     assert broken.location == Location("bib/messy.bib", 13) and "line 13" not in broken.message  # path:line says it
     assert "bib/messy.bib:5" in duplicate.message and duplicate.source == "good1"
+    assert "bib/messy.bib:25" in used.message and used.source == "good1"
     assert fields.severity == "warning" and "title" in fields.message
     assert by_key["good1"].title == "The first good entry"  # the first definition wins
     assert by_key["good1"].container == "Journal of Psychopharmacology"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -57,3 +58,61 @@ def test_an_unwritable_cache_folder_only_costs_a_conversion(tmp_path):
     bibtex = load_sources([BIB / "messy.bib"], REPO).clean_bibtex
     (tmp_path / "cache").write_text("a file where the cache folder would be")
     assert list(exports.csl_json(bibtex, tmp_path / "cache")) == list(exports.csl_json(bibtex))
+
+
+ZOTERO_EXTRAS = """
+@article{zotero2020,
+  author     = {Sleeper, Sam},
+  title      = {Melatonin and sleep onset},
+  journal    = {Journal of Fixture Studies},
+  year       = {2020},
+  volume     = {4},
+  doi        = {10.1234/zotero.2020},
+  abstract   = {The publisher's abstract, word for word.},
+  file       = {Full Text PDF:/home/editor/Zotero/storage/ABCD/Sleeper.pdf:application/pdf},
+  keywords   = {sleep, melatonin},
+  annote     = {Editor's private reading notes.},
+  note       = {Read on the train.},
+  langid     = {english},
+  sourcetype = {journal},
+  design     = {rct},
+}
+"""
+
+
+def _built_references(tmp_path: Path, extra_options: str = "") -> dict:
+    from click.testing import CliRunner
+
+    from kb_tools.cli import cli
+
+    from .conftest import make_kb
+
+    kb = make_kb(tmp_path)
+    (kb / "references/zotero.bib").write_text(ZOTERO_EXTRAS, encoding="utf-8")
+    topic = kb / "docs/topic.md"
+    topic.write_text(topic.read_text() + "\nMelatonin shortened sleep onset in one trial [@zotero2020].\n")
+    cfg = kb / "mkdocs.yml"
+    cfg.write_text(
+        cfg.read_text().replace(
+            "      review_max_age_days: 3650\n", "      review_max_age_days: 3650\n" + extra_options
+        )
+    )
+    result = CliRunner().invoke(cli, ["build", str(kb)])
+    assert result.exit_code == 0, result.output
+    return {r["id"]: r for r in json.loads((kb / "site/references.json").read_text(encoding="utf-8"))}
+
+
+def test_references_json_carries_only_what_a_reference_list_needs(tmp_path):
+    """Abstracts, file paths, keywords and private notes from a reference manager are not published (issue 22, 15)."""
+    ref = _built_references(tmp_path)["zotero2020"]
+    assert {"abstract", "keyword", "annote", "note", "language", "file"}.isdisjoint(ref)
+    assert ref["DOI"] == "10.1234/zotero.2020" and ref["title"] == "Melatonin and sleep onset" and ref["volume"] == "4"
+    text = json.dumps(ref)
+    assert "Zotero/storage" not in text and "private reading" not in text and "word for word" not in text
+    assert set(ref) <= exports.REFERENCE_FIELDS
+
+
+def test_a_kb_may_publish_more_fields(tmp_path):
+    ref = _built_references(tmp_path, "      publish_fields: [abstract, keywords]\n")["zotero2020"]
+    assert ref["abstract"] == "The publisher’s abstract, word for word." and ref["keyword"] == "sleep, melatonin"
+    assert "annote" not in ref and "note" not in ref

@@ -23,6 +23,7 @@ GIVEN = {  # a valid value for every option kb reads
     "cache_dir": ".kb/other-cache",
     "retractions": [],
     "csl": "apa",
+    "publish_fields": ["abstract"],
 }  # fmt: skip
 
 

@@ -221,8 +221,10 @@ def test_a_binary_file_named_md_is_one_bad_page_not_garbage_claims(tmp_path):
     (tmp_path / "docs/image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe garbage words\n")
     (tmp_path / "docs/cp1252.md").write_bytes("Caf\xe9 \x93quoted\x94 [@a]\n".encode("latin-1"))
     pages, findings = load_pages(KbConfig(root=tmp_path, config_file=tmp_path / "mkdocs.yml"))
-    assert [p.path for p in pages] == ["cp1252.md"]  # a legacy-encoded page is still read
+    assert [p.path for p in pages] == ["cp1252.md"]  # a legacy-encoded page is still read, and reported:
     assert [(f.code, f.location.path, f.location.line) for f in findings if f.code == "bad-page"] == [
-        ("bad-page", "docs/image.md", 1)
+        ("bad-page", "docs/cp1252.md", 1),  # the site is built from UTF-8 only (issue 23, item 10)
+        ("bad-page", "docs/image.md", 1),
     ]
+    assert any("is not UTF-8 text (byte 0xE9" in f.message for f in findings)
     assert any("the page is not text (it holds NUL bytes" in f.message for f in findings)

@@ -1,0 +1,71 @@
+"""What pandoc cannot read is a finding at its line, never a failed build naming a temporary file.
+
+Issue 22 item 1 (a missing comma between fields) and issue 23 item 10 (keys pandoc refuses, a Latin-1
+page): ``kb check`` reports each at its line (the planted fixture ``unbuildable``); a pandoc failure the
+check did not foresee still names the entry and its path:line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from click.testing import CliRunner
+
+from kb_tools import apa
+from kb_tools.check import check
+from kb_tools.cli import cli
+from kb_tools.config import load_config
+from kb_tools.errors import BuildError, EntryError
+from kb_tools.sitedata import prepare
+
+from .conftest import make_kb
+
+MISSING_COMMA = """
+@article{sleep2017,
+  author       = {Sleeper, Sam},
+  title        = {Melatonin and sleep onset},
+  journaltitle = {Journal of Sleep Research}
+  volume       = 26,
+  year         = 2017,
+  doi          = {10.1234/sleep.2017},
+  sourcetype   = {journal},
+  design       = {rct},
+}
+"""
+
+
+def test_a_missing_comma_is_a_finding_at_the_field_and_kb_build_names_it(tmp_path):
+    kb = make_kb(tmp_path)
+    (kb / "references/library.bib").write_text(MISSING_COMMA, encoding="utf-8")
+    topic = kb / "docs/topic.md"
+    topic.write_text(topic.read_text() + "\nMelatonin shortens sleep onset [@sleep2017].\n")
+    result = CliRunner().invoke(cli, ["build", str(kb)])
+    assert result.exit_code == 1
+    assert (
+        "references/library.bib:5: error bib-syntax: entry 'sleep2017', field journaltitle: "
+        "a comma is missing after its value, before the field 'volume'" in result.output
+    )
+    assert "refs.bib" not in result.output and "kb-apa-" not in result.output
+    assert not (kb / "site").exists()
+
+
+def test_format_all_names_the_entry_pandoc_cannot_read():
+    entries = [f"@article{{ok{n},\n  title = {{Fine {n}}},\n  year = {{2020}}\n}}" for n in range(7)]
+    entries.insert(5, "@article{bad2020,\n  title = {Fine},\n  ti~tle = {Stray},\n  year = {2020}\n}")
+    with pytest.raises(EntryError) as caught:
+        apa.format_all("\n\n".join(entries) + "\n", [])
+    assert caught.value.key == "bad2020" and caught.value.line == 3
+    assert "pandoc cannot read entry 'bad2020'" in str(caught.value)
+    assert "refs.bib" not in str(caught.value) and "kb-apa-" not in str(caught.value)
+
+
+def test_a_pandoc_failure_the_check_let_through_is_reported_at_the_entrys_line(base_kb):
+    config = load_config(base_kb)
+    report = check(config)
+    bibtex = report.catalogue.bibtex.replace("@article{smith2022,\n", "@article{smith2022,\n  ti~tle = {x},\n")
+    report = dataclasses.replace(report, catalogue=dataclasses.replace(report.catalogue, bibtex=bibtex))
+    with pytest.raises(BuildError) as caught:
+        prepare(config, report)
+    assert str(caught.value).startswith("references/sources.bib:2: error bib-syntax: pandoc cannot read entry")
+    assert "smith2022" in str(caught.value) and "kb-apa-" not in str(caught.value)
