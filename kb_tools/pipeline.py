@@ -113,10 +113,12 @@ def start_index(site: SiteData, target: Path) -> Job:
     return index_process.start(site.config, site.report, site.styled, target, site.config.index_path)
 
 
-def open_site(kb: KbConfig, handoff: Handoff | None, serving: bool = False) -> tuple[SiteData, Job | None]:
+def open_site(
+    kb: KbConfig, handoff: Handoff | None, serving: bool = False, report: Report | None = None
+) -> tuple[SiteData, Job | None]:
     """Stages 1 to 4 for a docs engine: the site data, and the index job (none under ``mkdocs serve``, to
-    keep its rebuilds fast). Without ``kb build``'s handoff the KB is loaded and checked here."""
-    report = handoff.report if handoff is not None else check_kb(kb)
+    keep its rebuilds fast). Without ``kb build``'s handoff (or a ``report``) the KB is loaded and checked here."""
+    report = handoff.report if handoff is not None else (report or check_kb(kb))
     site = format_references(kb, report)
     if handoff is not None and handoff.index_dir is not None:
         return site, start_index(site, handoff.index_dir)

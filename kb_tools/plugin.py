@@ -4,8 +4,9 @@
 ``sitebuild.SiteBuild``. ``on_config`` opens the site (``pipeline.open_site``: the KB loaded and checked
 unless ``kb build`` did, every citation formatted with one pandoc run, the search index begun beside
 the rendering, except under ``mkdocs serve``) and logs the findings: errors as MkDocs warnings
-(``path:line: ...``, so ``mkdocs build --strict`` fails on them), warnings and draft pages' findings
-as info. ``on_files`` adds the generated pages, ``on_nav`` plans the reuse of unchanged pages,
+(``path:line: ...``), warnings and draft pages' findings as info. On errors ``mkdocs build`` stops
+there with a ``PluginError`` listing them, whatever its flags (``-q`` drops warnings); ``mkdocs serve``
+goes on. ``on_files`` adds the generated pages, ``on_nav`` plans the reuse of unchanged pages,
 ``on_page_markdown`` gives each page its Markdown, ``on_page_content`` and ``on_page_context`` keep
 its HTML on disk in between, ``on_env`` adds kb's templates, ``on_post_page`` notes the written page
 and ``on_post_build`` ends the pipeline (exports, reused pages, the index awaited).
@@ -33,7 +34,7 @@ from . import incremental, navigation, pipeline
 from .errors import KbError
 from .options import NAMES as OPTIONS
 from .options import plugin_config_class
-from .report import draft_line
+from .report import draft_line, plural
 from .sitebuild import SiteBuild, add_assets, template_loader
 
 log = get_plugin_logger(__name__)
@@ -54,8 +55,26 @@ def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfi
     return kbconfig.config_from_options(path.parent, path, data, given)
 
 
+def refusal(report, strict: bool) -> str:
+    """Why ``mkdocs build`` publishes nothing: the check's errors (warnings too when strict), listed, as
+    ``kb build`` refuses. ``mkdocs serve`` goes on instead, showing them (see the class docstring)."""
+    failing = [f for f in report.findings if strict or f.severity == "error"]
+    shown = "\n".join(f"  {f}" for f in failing[:20])
+    more = f"\n  ... and {len(failing) - 20} more (kb check lists them all)" if len(failing) > 20 else ""
+    what = plural(len(failing), "finding" if strict else "error")
+    return (
+        f"kb check found {what}, so the site was not built (as kb build refuses):\n{shown}{more}\n"
+        "Fix them and build again; mkdocs serve previews the site meanwhile, with the findings marked"
+    )
+
+
 class KbPlugin(BasePlugin[KbPluginConfig]):
-    """Check the KB once per build and publish it as an evidence site."""
+    """Check the KB once per build and publish it as an evidence site.
+
+    ``mkdocs build`` (any flags) fails when the check has errors (with ``strict``, warnings too), as
+    ``kb build`` does. ``mkdocs serve`` never stops on them: it logs them as warnings, and the preview marks
+    each uncited claim "citation needed" and lists every finding on the Editorial report page.
+    """
 
     supports_multiple_instances = False
 
@@ -80,7 +99,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return config
         try:
             kb = kb_config(config, dict(self.config))
-            site, index = pipeline.open_site(kb, self.handoff, serving=self.command == "serve")
+            report = self.handoff.report if self.handoff is not None else pipeline.check_kb(kb)
+            if self.handoff is None and self.command == "build" and report.failed(bool(config.strict)):
+                self.error = refusal(report, bool(config.strict))
+                raise PluginError(self.error)  # whatever the flags: -q drops MkDocs' warnings, not this error
+            site, index = pipeline.open_site(kb, self.handoff, serving=self.command == "serve", report=report)
         except KbError as exc:
             raise PluginError(str(exc)) from exc
         for f in site.report.findings:
