@@ -17,6 +17,8 @@ from .commands import search as search_cmd
 from .commands import serve as serve_cmd
 from .errors import BuildError, ConfigError, KbError
 
+MATERIAL_NOTICE_OFF = "NO_MKDOCS_2_WARNING"
+
 
 class KbGroup(click.Group):
     """Turns kb_tools' errors into one clear line and the documented exit status."""
@@ -46,6 +48,9 @@ class KbGroup(click.Group):
 @click.version_option(package_name="kb_tools")
 def cli() -> None:
     """Check, build, search and serve an evidence knowledge base."""
+    # Material prints a ten-line end-of-life notice whenever it thinks it runs under MkDocs; nothing in it
+    # is for a kb user to act on. Its documented switch, inherited by every engine process kb starts.
+    os.environ.setdefault(MATERIAL_NOTICE_OFF, "1")
 
 
 for command in (check_cmd.check, init_cmd.init, build_cmd.build, search_cmd.search, serve_cmd.serve):
