@@ -85,7 +85,7 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
             raw += _unclosed_citations(claim)
             if not page.draft:
                 cited.update(claim.keys)
-    raw += record_findings(config, cat)
+    raw += record_findings(config, cat) + _home_page(config, cat)
     # a book is used when a chapter citing it through crossref is (pandoc prints the book in the chapter)
     cited.update(sources[k].field("crossref") for k in list(cited) if k in sources)
     for s in cat.sources:
@@ -142,6 +142,19 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
             )
         ]
     return []
+
+
+def _home_page(config: KbConfig, cat: Catalogue) -> list[Finding]:
+    """``missing-home-page`` when no published page is the site's root (``index.md``, or MkDocs' ``README.md``)."""
+    if any(p.path in ("index.md", "README.md") and not p.draft for p in cat.pages):
+        return []
+    home = f"{config.docs_dir.strip('/') or '.'}/index.md"
+    msg = (
+        f"the KB has no home page: {home} does not exist (or is a draft), so the site's address shows no page and "
+        "kb serve has nothing to open at /; add it with front matter 'title:' and 'claims: false' and a few words on "
+        "what the KB covers (kb init writes one), and list it first in the nav"
+    )
+    return [finding("missing-home-page", Location(home, 1), msg)]
 
 
 def _unclosed_citations(claim) -> list[Finding]:

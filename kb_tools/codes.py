@@ -93,6 +93,12 @@ _CODES = (
         "fix the front matter (YAML, dates, condition ids), or the tag or directive at that line",
     ),
     Code(
+        "missing-home-page",
+        "warning",
+        "no published `docs/index.md` (nor `README.md`): the site builds, but its address shows no page",
+        "add `docs/index.md` (a page with `claims: false` saying what the KB covers) and list it first in the nav",
+    ),
+    Code(
         "unused-source",
         "warning",
         "an entry no published claim cites (a book a cited chapter reaches through `crossref` is used)",

@@ -23,13 +23,27 @@ def serve(ctx: click.Context, kb: str, host: str, port: int, workers: int, do_bu
     config = load_config(kb)
     if do_build:
         _build(ctx, kb)
-    if not (config.site_path / "index.html").is_file():
-        raise KbError(f"{config.site_path}: no built site here; run kb build first (or kb serve --build)")
+    _check_site(config)
     if host not in LOCAL_HOSTS:
         click.echo(f"kb: serving on {host}, reachable from other machines", err=True)
     from ..serve import run  # starlette and uvicorn load only when serving
 
     run(config, host=host, port=port, workers=workers)
+
+
+def _check_site(config) -> None:
+    """Refuse only when there is no site; a site kb built without a home page is served, and the gap named."""
+    site = config.site_path
+    if (site / "index.html").is_file():
+        return
+    if not (site / "claims.json").is_file():  # every kb build writes it
+        raise KbError(f"{site}: no built site here; run kb build first (or kb serve --build)")
+    home = f"{config.docs_dir.strip('/') or '.'}/index.md"
+    click.echo(
+        f"kb: the site has no home page ({home} is missing), so / answers 404; serving the rest. "
+        f"Add {home} and run kb build (kb check reports it as missing-home-page)",
+        err=True,
+    )
 
 
 def _build(ctx: click.Context, kb: str) -> None:
