@@ -65,3 +65,17 @@ def test_the_guides_bibtex_examples_use_design_and_authority():
         for block in re.findall(r"```bibtex\n(.*?)```", text, re.S):
             assert not re.search(r"^\s*evidence\s*=", block, re.M), (doc, block)
         assert "tex.evidence" not in text, doc
+
+
+def test_the_readme_lists_what_kb_init_writes(tmp_path):
+    """The README's "Start your own KB" table names exactly the files ``kb init`` writes."""
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Start your own KB", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.strip().startswith("| `")]
+    listed = {name for line in table for name in re.findall(r"`([^`]+)`", line.split("|")[1])}
+    kb = tmp_path / "my-kb"
+    assert run("init", str(kb)).exit_code == 0
+    written = {p.relative_to(kb).as_posix() for p in kb.rglob("*") if p.is_file()}
+    assert listed == written
