@@ -56,6 +56,8 @@ def blame(bibtex: str, stderr: str) -> BuildError:
             proc = subprocess.run(cmd, input=doc, capture_output=True, text=True, encoding="utf-8")
         return proc.returncode == 0, proc.stderr
 
+    if not reads([])[0]:  # pandoc fails without any entry (its macros, or pandoc itself): no entry to blame
+        return BuildError(f"pandoc could not format the references: {pandoc_message(stderr)}")
     ok, why = reads(keys)
     while not ok and len(keys) > 1:
         first, rest = keys[: len(keys) // 2], keys[len(keys) // 2 :]

@@ -8,6 +8,7 @@ check did not foresee still names the entry and its path:line.
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -69,3 +70,17 @@ def test_a_pandoc_failure_the_check_let_through_is_reported_at_the_entrys_line(b
         prepare(config, report)
     assert str(caught.value).startswith("references/sources.bib:2: error bib-syntax: pandoc cannot read entry")
     assert "smith2022" in str(caught.value) and "kb-apa-" not in str(caught.value)
+
+
+def test_a_pandoc_that_always_fails_blames_no_entry(tmp_path, monkeypatch):
+    """When pandoc fails without any entry, no entry is named (a broken pandoc is not the editor's entry)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pandoc"
+    fake.write_text('#!/bin/sh\necho "Error reading bibliography file /tmp/kb-apa-x/refs.bib:" >&2\nexit 25\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    with pytest.raises(BuildError) as caught:
+        apa.format_all("@article{a,\n  title = {T},\n  year = {2020}\n}\n", [])
+    assert not isinstance(caught.value, EntryError)
+    assert "pandoc could not format the references" in str(caught.value) and "kb-apa-" not in str(caught.value)
