@@ -55,13 +55,13 @@ def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfi
     return kbconfig.config_from_options(path.parent, path, data, given)
 
 
-def refusal(report, strict: bool) -> str:
-    """Why ``mkdocs build`` publishes nothing: the check's errors (warnings too when strict), listed, as
-    ``kb build`` refuses. ``mkdocs serve`` goes on instead, showing them (see the class docstring)."""
-    failing = [f for f in report.findings if strict or f.severity == "error"]
+def refusal(report) -> str:
+    """Why ``mkdocs build`` publishes nothing: the check's errors, listed, as ``kb build`` refuses (its warnings
+    stop neither, as ``kb build`` without ``--strict``). ``mkdocs serve`` goes on, showing them (class docstring)."""
+    failing = [f for f in report.findings if f.severity == "error"]
     shown = "\n".join(f"  {f}" for f in failing[:20])
     more = f"\n  ... and {len(failing) - 20} more (kb check lists them all)" if len(failing) > 20 else ""
-    what = plural(len(failing), "finding" if strict else "error")
+    what = plural(len(failing), "error")
     return (
         f"kb check found {what}, so the site was not built (as kb build refuses):\n{shown}{more}\n"
         "Fix them and build again; mkdocs serve previews the site meanwhile, with the findings marked"
@@ -71,9 +71,10 @@ def refusal(report, strict: bool) -> str:
 class KbPlugin(BasePlugin[KbPluginConfig]):
     """Check the KB once per build and publish it as an evidence site.
 
-    ``mkdocs build`` (any flags) fails when the check has errors (with ``strict``, warnings too), as
-    ``kb build`` does. ``mkdocs serve`` never stops on them: it logs them as warnings, and the preview marks
-    each uncited claim "citation needed" and lists every finding on the Editorial report page.
+    ``mkdocs build`` (any flags) fails when the check has errors, as ``kb build`` does (``--strict`` keeps
+    MkDocs' own meaning; kb's warnings are logged as info and stop neither). ``mkdocs serve`` never stops on
+    errors: it logs them as warnings, and the preview marks each uncited claim "citation needed" and lists
+    every finding on the Editorial report page.
     """
 
     supports_multiple_instances = False
@@ -100,8 +101,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         try:
             kb = kb_config(config, dict(self.config))
             report = self.handoff.report if self.handoff is not None else pipeline.check_kb(kb)
-            if self.handoff is None and self.command == "build" and report.failed(bool(config.strict)):
-                self.error = refusal(report, bool(config.strict))
+            if self.handoff is None and self.command == "build" and report.failed():
+                self.error = refusal(report)
                 raise PluginError(self.error)  # whatever the flags: -q drops MkDocs' warnings, not this error
             site, index = pipeline.open_site(kb, self.handoff, serving=self.command == "serve", report=report)
         except KbError as exc:

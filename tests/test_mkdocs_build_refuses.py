@@ -47,9 +47,9 @@ def test_mkdocs_build_of_a_clean_kb_still_builds(base_kb):
     assert (base_kb / "site/topic/index.html").is_file()
 
 
-def test_warnings_fail_mkdocs_build_only_when_strict(base_kb):
+def test_check_warnings_stop_no_mkdocs_build(base_kb):
+    """As ``kb build`` without ``--strict``: ``--strict`` is MkDocs' own, about MkDocs' warnings."""
     cfg = base_kb / "mkdocs.yml"
     cfg.write_text(cfg.read_text().replace("review_max_age_days: 3650", "review_max_age_days: 1"))  # stale-review
     assert mkdocs_build(base_kb, "-q").returncode == 0
-    strict = mkdocs_build(base_kb, "-q", "--strict")
-    assert strict.returncode == 1 and "stale-review" in strict.stdout + strict.stderr
+    assert mkdocs_build(base_kb, "-q", "--strict").returncode == 0
