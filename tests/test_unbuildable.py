@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +27,7 @@ from kb_tools.errors import BuildError, EntryError
 from kb_tools.sitedata import prepare
 
 from .conftest import make_kb
+from .test_serve import free_port
 
 MISSING_COMMA = """
 @article{sleep2017,
@@ -84,3 +91,29 @@ def test_a_pandoc_that_always_fails_blames_no_entry(tmp_path, monkeypatch):
         apa.format_all("@article{a,\n  title = {T},\n  year = {2020}\n}\n", [])
     assert not isinstance(caught.value, EntryError)
     assert "pandoc could not format the references" in str(caught.value) and "kb-apa-" not in str(caught.value)
+
+
+def test_mkdocs_serve_previews_a_kb_with_a_missing_comma_and_names_it(tmp_path):
+    """The live preview goes on (it used to hang on pandoc's failure) and prints the finding."""
+    kb = make_kb(tmp_path)
+    (kb / "references/library.bib").write_text(MISSING_COMMA, encoding="utf-8")
+    port = free_port()
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    cmd = [str(mkdocs), "serve", "-a", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(cmd, cwd=kb, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/topic/", timeout=30) as page:
+            assert page.status == 200
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    assert "references/library.bib:5: error bib-syntax: entry 'sleep2017', field journaltitle" in out
