@@ -248,27 +248,26 @@ def page_files(config: KbConfig) -> list[tuple[Path, str]]:
 
 
 def read_text(path: Path) -> str:
-    data = path.read_bytes()
+    return decode_page(path.read_bytes())[0]
+
+
+def decode_page(data: bytes) -> tuple[str, int | None]:
+    """A page's text (UTF-8, else Windows-1252 so the check can still read it) and the offset of its first
+    byte that is not UTF-8 (None when it is all UTF-8)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("cp1252", errors="replace"), exc.start
 
 
-def not_utf8(path: Path, display: str) -> Finding | None:
+def _not_utf8(data: bytes, at: int, display: str) -> Finding:
     """``bad-page`` at the line of a page's first byte that is not UTF-8: MkDocs reads pages as UTF-8 only,
     so such a page (Latin-1, Windows-1252) would pass the check and stop the build."""
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8-sig")
-        return None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        msg = (
-            f"the page is not UTF-8 text (byte 0x{data[exc.start]:02X} on this line; perhaps Latin-1 or "
-            "Windows-1252), and the site is built from UTF-8 only; save the page as UTF-8 in your editor"
-        )
-        return finding("bad-page", Location(display, line), msg)
+    msg = (
+        f"the page is not UTF-8 text (byte 0x{data[at]:02X} on this line; perhaps Latin-1 or "
+        "Windows-1252), and the site is built from UTF-8 only; save the page as UTF-8 in your editor"
+    )
+    return finding("bad-page", Location(display, data[:at].count(b"\n") + 1), msg)
 
 
 def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], list[Finding]]:
@@ -284,16 +283,17 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
     for path, rel in page_files(config):
         display = path.relative_to(config.root).as_posix()
         try:
-            text = read_text(path)
+            data = path.read_bytes()
         except OSError as exc:
             findings.append(finding("bad-page", Location(display, 1), f"cannot read the page ({exc.strerror})"))
             continue
+        text, bad_byte = decode_page(data)
         if "\0" in text:  # no text editor writes NUL: an image or archive saved as .md, read as garbage claims
             msg = "the page is not text (it holds NUL bytes, as an image does); save it as UTF-8 text, or move it"
             findings.append(finding("bad-page", Location(display, 1), msg))
             continue
-        if not text.isascii() and (odd := not_utf8(path, display)) is not None:
-            findings.append(odd)
+        if bad_byte is not None:
+            findings.append(_not_utf8(data, bad_byte, display))
         key = text_key(rel, text) if memo is not None else None
         hit = memo.get(key) if memo is not None else None
         page, found = hit if hit is not None else load_page_text(text, rel, display, config, matcher)
