@@ -16,6 +16,10 @@ Parsing is bibtexparser 2.x with this parse stack (all in place, one pass each):
 Decisions worth knowing:
 
 * Duplicate fields in one entry: warning-level ``bib-syntax``; the entry loads with the first value.
+* What pandoc would refuse is caught here, so what passes the check builds: a value that runs on into the
+  next field (a missing comma: ``bibmiddleware.malformed_value``), a key or field name with a character
+  pandoc's reader rejects (``bibfields``). Each is an error-level ``bib-syntax`` at the field's (or entry's)
+  line and the entry is skipped; anything else pandoc refuses is named at its entry by ``pandoc.blame``.
 * Duplicate keys (in a file or across files): a ``duplicate-source`` error at *every* copy, each naming the
   others. The site (a preview; ``kb build`` refuses the error) uses the first in reading order: the
   ``bibliography:`` patterns in the order given, each pattern's files by name, then line order. So a stub
