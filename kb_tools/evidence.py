@@ -18,7 +18,7 @@ import re
 from markupsafe import Markup, escape
 
 from . import urls
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, sourcetype_label
 from .records import Record
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
@@ -58,7 +58,7 @@ def record_table(record: Record | None) -> Markup:
         return Markup("")
     rows = [
         ("Design", design_label(record.design) if record.design else ""),
-        ("Source type", record.sourcetype),
+        ("Source type", sourcetype_label(record.sourcetype) if record.sourcetype else ""),
         ("Authority", ", ".join(record.authority)),
         ("Population", record.population),
         ("Sample size", record.sample_size),
@@ -72,7 +72,10 @@ def record_table(record: Record | None) -> Markup:
     body = "".join(f'<tr><th scope="row">{name}</th><td>{escape(value)}</td></tr>' for name, value in rows if value)
     if not body:
         return Markup("")
-    return Markup(f'<table class="kb-record"><caption>Findings record</caption><tbody>{body}</tbody></table>')
+    return Markup(
+        '<div class="kb-scroll" role="region" aria-label="Findings record" tabindex="0">'
+        f'<table class="kb-table kb-record"><caption>Findings record</caption><tbody>{body}</tbody></table></div>'
+    )
 
 
 def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_urls: bool = True) -> str:
@@ -95,9 +98,11 @@ def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_url
     if not rows:
         rows.append('<td colspan="6">This page cites no sources yet.</td>')
     body = "".join(f"<tr>{r}</tr>" for r in rows)
+    # a region of its own that scrolls sideways on a phone, styled like every table kb writes (kb.css)
     return (
-        '<table class="kb-evidence-table"><caption>Evidence table, from the sources\' findings records</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        '<div class="kb-scroll" role="region" aria-label="Evidence table" tabindex="0">'
+        '<table class="kb-table kb-evidence-table"><caption>Evidence table, from the sources\' findings records'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
