@@ -50,8 +50,9 @@ def search_data(site: SiteData, use_directory_urls: bool = True) -> dict:
             "sourcetype": s.sourcetype,
             "design": s.design,
             "authority": list(s.authority),
-            "acronyms": list(acronyms(s)),  # searched like its citation ("EMA"), never shown
         }
+        if acronyms(s):  # searched like its citation ("EMA"), never shown
+            sources[key]["acronyms"] = list(acronyms(s))
     return {
         **search_labels(site.config, use_directory_urls),
         "pages": {p.path: p.title for p in site.published},

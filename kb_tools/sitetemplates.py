@@ -98,6 +98,10 @@ class Renderer:
         self.memo = memo if memo is not None else Memo(None, "generated-pages", "")
         self._links: dict[tuple[str, str], str] = {}
         self.style_name = site.config.style().label  # "APA": how pages name the reference style
+        # a numeric style's numbers look on generated pages as on topic pages: superscript (AMA) or "[1]"
+        self.superscript = any(
+            html_.startswith("<sup>") for got in site.styled.pages.values() for html_ in got.citations.values()
+        )
 
     def render(self, template: str, path: str, **context) -> str:
         site = self.site
@@ -144,12 +148,13 @@ class Renderer:
         site = self.site
         href = self._link(folder, claim.page) + "#" + claim.id
         if numbers is None:
-            sep, names = "; ", {k: site.styled.short(k) for k in claim.keys}
+            sep, names = "; ", {k: escape(site.styled.short(k)) for k in claim.keys}
         else:
-            sep, names = ", ", {k: f"[{numbers.setdefault(k, len(numbers) + 1)}]" for k in claim.keys}
+            form = "<sup>{}</sup>" if self.superscript else "[{}]"
+            sep, names = ", ", {k: form.format(numbers.setdefault(k, len(numbers) + 1)) for k in claim.keys}
         cites = sep.join(
             f'<a class="kb-cite" href="{escape(self._link(folder, urls.source_path(k)))}">'
-            f"{escape(names[k])}</a>{mark_html(site.report.notices.get(k))}"
+            f"{names[k]}</a>{mark_html(site.report.notices.get(k))}"
             for k in claim.keys
         )
         grade = site.grades.get(claim.id, Grade())
