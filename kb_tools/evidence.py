@@ -78,6 +78,22 @@ def record_table(record: Record | None) -> Markup:
     )
 
 
+_YEAR = re.compile(r",\s*(?:\d{4}[a-z]?|n\.d\.)$")
+
+
+def source_name(site: SiteData, path: str, key: str) -> Markup:
+    """A source in a table row: "Alder et al., 2022" (author-date); under a numeric style its authors and the
+    page's number for it, as the page's citations print it ("Alder et al.¹", "Alder et al. [1]")."""
+    name = site.styled.short(key).strip("()") or key
+    numbered = site.styled.page_references(path)
+    if numbered is None or key not in numbered:
+        return escape(name)
+    n = list(numbered).index(key) + 1
+    cites = site.styled.pages[path].citations.values() if path in site.styled.pages else ()
+    form = "<sup>{}</sup>" if any(c.startswith("<sup>") for c in cites) else " [{}]"
+    return escape(_YEAR.sub("", name)) + Markup(form.format(n))
+
+
 def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_urls: bool = True) -> str:
     """The evidence table of ``keys`` for the page at ``path``: a row per source, from its record."""
     head = "".join(f'<th scope="col">{c}</th>' for c in COLUMNS)
@@ -88,8 +104,7 @@ def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_url
             rows.append(f'<th scope="row">{escape(key)}</th><td colspan="5">No .bib file defines this key.</td>')
             continue
         href = urls.relative(path, urls.source_path(key), use_directory_urls)
-        name = site.styled.short(key).strip("()") or key
-        cell = f'<th scope="row"><a class="kb-cite" href="{escape(href)}">{escape(name)}</a></th>'
+        cell = f'<th scope="row"><a class="kb-cite" href="{escape(href)}">{source_name(site, path, key)}</a></th>'
         if record is None:
             rows.append(f'{cell}<td colspan="5">No findings record yet.</td>')
             continue

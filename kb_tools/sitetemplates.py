@@ -142,29 +142,33 @@ class Renderer:
         """One claim in a list: its words linking to its anchor, its citations and its evidence level.
 
         Built in Python, not a template macro: a KB lists each claim on several generated pages. Under a
-        numeric style (``numbers``, the page's numbering so far) a source is its number on this page,
-        "[1]", listed in the page's references (``page_references``); otherwise its short form.
+        numeric style (``numbers``, the page's numbering so far) its sources are their numbers on this page
+        right after its words, as a topic page prints them ("...placebo.¹,²" or "...placebo. [1, 2]"), listed
+        in the page's own references (``page_references``); otherwise their short forms ("(Smith, 2022)")
+        beside the grade.
         """
         site = self.site
         href = self._link(folder, claim.page) + "#" + claim.id
-        if numbers is None:
-            sep, names = "; ", {k: escape(site.styled.short(k)) for k in claim.keys}
-        else:
-            form = "<sup>{}</sup>" if self.superscript else "[{}]"
-            sep, names = ", ", {k: form.format(numbers.setdefault(k, len(numbers) + 1)) for k in claim.keys}
-        cites = sep.join(
-            f'<a class="kb-cite" href="{escape(self._link(folder, urls.source_path(k)))}">'
-            f"{names[k]}</a>{mark_html(site.report.notices.get(k))}"
-            for k in claim.keys
-        )
-        grade = site.grades.get(claim.id, Grade())
+        links = {k: escape(self._link(folder, urls.source_path(k))) for k in claim.keys}
+        grade = self.grade_badges(site.grades.get(claim.id, Grade()))
         # the words depend only on the claim's text and the APA forms (the memo's context)
         words = self.memo.get(("claim-words", claim.text, claim.headers), lambda: claim_html(claim, site.styled))
-        return Markup(
-            f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
-            f"{words}</a><br>"
-            f'<span class="kb-claim-meta">{cites} · {self.grade_badges(grade)}</span></li>'
+        link = f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">{words}</a>'
+        if numbers is None:
+            cites = "; ".join(
+                f'<a class="kb-cite" href="{links[k]}">{escape(site.styled.short(k))}</a>'
+                f"{mark_html(site.report.notices.get(k))}"
+                for k in claim.keys
+            )
+            return Markup(f'{link}<br><span class="kb-claim-meta">{cites} · {grade}</span></li>')
+        nums = ",".join(
+            f'<a class="kb-cite" href="{links[k]}">{numbers.setdefault(k, len(numbers) + 1)}</a>'
+            f"{mark_html(site.report.notices.get(k))}"
+            for k in claim.keys
         )
+        cites = f"<sup>{nums}</sup>" if self.superscript else f" [{nums.replace(',', ', ')}]"
+        cited = f'<span class="kb-citation">{cites}</span>' if claim.keys else ""
+        return Markup(f'{link}{cited}<br><span class="kb-claim-meta">{grade}</span></li>')
 
     def page_references(self, folder: str, numbers: dict[str, int] | None) -> Markup:
         """A numeric style's reference list of the sources ``claim_item`` numbered on this page, in number

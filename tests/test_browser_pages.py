@@ -61,6 +61,17 @@ def zensical(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def ama(tmp_path_factory):
+    kb = sleep_kb(tmp_path_factory.mktemp("sleep-ama"))
+    conf = kb / "mkdocs.yml"
+    conf.write_text(conf.read_text().replace("review_max_age_days: 3650", "review_max_age_days: 3650\n      csl: ama"))
+    result = mkdocs_build(kb, "--strict")
+    assert result.returncode == 0, result.stderr
+    with static_server(kb / "site") as url:
+        yield url
+
+
 def open_page(browser, base: str, path: str, width: int, scheme: str = "default"):
     context = browser.new_context(viewport={"width": width, "height": 900 if width > 400 else 812})
     context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
@@ -197,3 +208,23 @@ def test_static_search_answers_the_judged_queries_of_a_kb_outside_kap(browser, m
         context.close()
     missing = [(q, sorted(ids - set(got))) for (q, ids), got in zip(queries, top, strict=True) if ids - set(got)]
     assert missing == []
+
+
+SPACE_BEFORE_SUP_JS = """() => Array.from(document.querySelectorAll(".kb-citation > sup, .kb-claim-meta sup"))
+  .filter(s => { const el = s.closest(".kb-citation") || s.closest("a"), prev = el.previousSibling;
+    return prev && prev.nodeType === 3 && /\\s$/.test(prev.textContent)
+      && !/[·,]\\s$/.test(prev.textContent); }).length"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_ama_pages_read_as_one_numbered_convention(browser, ama, width):
+    for path, name in (("/topics/melatonin/", "topic"), ("/conditions/insomnia/", "condition")):
+        context, page = open_page(browser, ama, path, width)
+        try:
+            shoot(page, f"sleep-ama-{name}-{width}")
+            assert page.evaluate(SPACE_BEFORE_SUP_JS) == 0, f"{path}: a space before a superscript"
+            assert page.locator(".kb-references-numbered li").count() >= 2, path
+            assert "et al., 20" not in page.locator("article").inner_text().split("References")[0], path
+            assert page_overflow(page) <= 0
+        finally:
+            context.close()

@@ -82,17 +82,25 @@ def test_a_superscript_citation_takes_the_space_before_it_only_after_a_word(text
 def test_numeric_generated_pages_number_their_sources_with_a_reference_list(ama):
     for path in ("conditions/insomnia/index.html", "sources/alder2022/index.html"):
         html = (ama / path).read_text()
-        metas = re.findall(r'<span class="kb-claim-meta">(.*?)</span></li>', html, re.S)
-        assert metas, path
-        # numbers, never an author-year label such as "(Alder et al., 2022)"
-        assert all(re.search(r'<a class="kb-cite" href="[^"]+"><sup>\d+</sup></a>', m) for m in metas), path
-        assert not re.search(r"\([A-Z][^()]*, \d{4}\)", " ".join(metas)), path
+        items = re.findall(r'<li class="kb-claim-item">(.*?)</li>', html, re.S)
+        assert items, path
+        # each claim's words, then its sources' numbers on this page as a topic page prints them (AMA's
+        # superscripts); never an author-year label such as "(Alder et al., 2022)"
+        cited = r'</a><span class="kb-citation"><sup><a class="kb-cite" href="[^"]+">\d+</a>(,<a [^>]+>\d+</a>)*</sup>'
+        assert all(re.search(cited, item) for item in items), path
+        assert not re.search(r"\([A-Z][^()]*, \d{4}\)", " ".join(items)), path
         refs = re.search(r'<ul class="kb-references kb-references-numbered">(.*?)</ul>', html, re.S)
         assert refs, f"{path} has no reference list"
         numbers = re.findall(r'<div class="csl-left-margin">(\d+)\.</div>', refs.group(1))
         assert numbers == [str(n) for n in range(1, len(numbers) + 1)]
-        used = {int(n) for n in re.findall(r"<sup>(\d+)</sup></a>", " ".join(metas))}
+        used = {int(n) for n in re.findall(r'class="kb-cite" href="[^"]+">(\d+)</a>', " ".join(items))}
         assert used == set(range(1, len(numbers) + 1)), path
+
+
+def test_numeric_evidence_tables_name_authors_with_the_page_number(ama):
+    html = (ama / "topics/melatonin/index.html").read_text()
+    assert '">Alder et al.<sup>1</sup></a></th>' in html
+    assert "Alder et al., 2022" not in html.split('id="references"')[0]
 
 
 def test_author_date_generated_pages_keep_their_short_citations(apa):
