@@ -124,3 +124,13 @@ def test_the_fixture_is_marked_as_test_data():
     assert "INVENTED" in (SLEEP / "references/sources.bib").read_text()
     assert "TEST FIXTURE" in (SLEEP / "mkdocs.yml").read_text()
     assert Path(SLEEP / "judgments.yml").is_file()
+
+
+def test_acronyms_from_a_bib_entry_as_a_reference_manager_writes_it():
+    from kb_tools.bibliography import load_bib_text
+
+    bib = """@report{nice2020,
+      author = {{National Institute for Health and Care Excellence}}, shortauthor = {{NICE}},
+      title = {A guideline}, year = {2020}, institution = {{European Medicines Agency}}}"""
+    (src,) = load_bib_text(bib, "x.bib").sources
+    assert acronyms(src) == ("NIHCE", "EMA", "NICE")
