@@ -242,3 +242,20 @@ def test_no_serious_axe_violations_on_tables_overview_and_numbered_pages(browser
         a11y.audit(browser, ama, a11y.PageType("ama-condition", "/conditions/insomnia/"), scheme),
     ]
     assert {a.page: a.nodes for a in audits if a.serious} == {}
+
+
+ZENSICAL_QUERY_JS = """() => { for (const el of document.querySelectorAll("body > *")) {
+  const input = el.shadowRoot && el.shadowRoot.querySelector('dialog[aria-label="Search"] input');
+  if (input) return input.value; } return null; }"""
+
+
+def test_zensical_header_box_opens_zensical_page_search_with_the_words(browser, zensical):
+    context, page = open_page(browser, zensical, "/topics/safety/", 1280)
+    try:
+        page.locator(".kb-hsearch__input").fill("melatonin")
+        page.locator(".kb-hsearch__option").first.wait_for()
+        page.locator(".kb-hsearch__option").last.click()  # "Search the pages' text for ..."
+        page.wait_for_function(f"({ZENSICAL_QUERY_JS})() === 'melatonin'")
+        shoot(page, "sleep-zensical-page-search-1280")
+    finally:
+        context.close()
