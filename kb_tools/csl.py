@@ -6,9 +6,10 @@ sources in order of first citation, as pandoc does, so a number only means somet
 Each page that cites is formatted in a pandoc run of its own, over its citation groups in the order
 the page has them: its in-text citations and its numbered reference list are then exactly what pandoc
 gives for that page. Source pages, tooltips and the sources list show each source's entry without a
-number, from one run over the whole bibliography; sources are named and listed as APA names and orders
-them ("Smith & Doe, 2022"), since a number names nothing off its page. Every run is cached by its
-content and the style.
+number, from one run over the whole bibliography; where a source is named on its own (the Sources list,
+the evidence overview, search results) it is named and ordered as APA does ("Smith & Doe, 2022"), since a
+number names nothing off its page, while generated pages that list claims number their sources per page
+(``sitetemplates.Renderer.claim_item``). Every run is cached by its content and the style.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import re
 from markupsafe import Markup, escape
 
 from . import urls
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, sourcetype_label
 from .records import Record
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
@@ -58,7 +58,7 @@ def record_table(record: Record | None) -> Markup:
         return Markup("")
     rows = [
         ("Design", design_label(record.design) if record.design else ""),
-        ("Source type", record.sourcetype),
+        ("Source type", sourcetype_label(record.sourcetype) if record.sourcetype else ""),
         ("Authority", ", ".join(record.authority)),
         ("Population", record.population),
         ("Sample size", record.sample_size),
@@ -72,7 +72,26 @@ def record_table(record: Record | None) -> Markup:
     body = "".join(f'<tr><th scope="row">{name}</th><td>{escape(value)}</td></tr>' for name, value in rows if value)
     if not body:
         return Markup("")
-    return Markup(f'<table class="kb-record"><caption>Findings record</caption><tbody>{body}</tbody></table>')
+    return Markup(
+        '<div class="kb-scroll" role="region" aria-label="Findings record" tabindex="0">'
+        f'<table class="kb-table kb-record"><caption>Findings record</caption><tbody>{body}</tbody></table></div>'
+    )
+
+
+_YEAR = re.compile(r",\s*(?:\d{4}[a-z]?|n\.d\.)$")
+
+
+def source_name(site: SiteData, path: str, key: str) -> Markup:
+    """A source in a table row: "Alder et al., 2022" (author-date); under a numeric style its authors and the
+    page's number for it, as the page's citations print it ("Alder et al.¹", "Alder et al. [1]")."""
+    name = site.styled.short(key).strip("()") or key
+    numbered = site.styled.page_references(path)
+    if numbered is None or key not in numbered:
+        return escape(name)
+    n = list(numbered).index(key) + 1
+    cites = site.styled.pages[path].citations.values() if path in site.styled.pages else ()
+    form = "<sup>{}</sup>" if any(c.startswith("<sup>") for c in cites) else " [{}]"
+    return escape(_YEAR.sub("", name)) + Markup(form.format(n))
 
 
 def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_urls: bool = True) -> str:
@@ -85,8 +104,7 @@ def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_url
             rows.append(f'<th scope="row">{escape(key)}</th><td colspan="5">No .bib file defines this key.</td>')
             continue
         href = urls.relative(path, urls.source_path(key), use_directory_urls)
-        name = site.styled.short(key).strip("()") or key
-        cell = f'<th scope="row"><a class="kb-cite" href="{escape(href)}">{escape(name)}</a></th>'
+        cell = f'<th scope="row"><a class="kb-cite" href="{escape(href)}">{source_name(site, path, key)}</a></th>'
         if record is None:
             rows.append(f'{cell}<td colspan="5">No findings record yet.</td>')
             continue
@@ -95,9 +113,11 @@ def evidence_table(site: SiteData, path: str, keys: list[str], use_directory_url
     if not rows:
         rows.append('<td colspan="6">This page cites no sources yet.</td>')
     body = "".join(f"<tr>{r}</tr>" for r in rows)
+    # a region of its own that scrolls sideways on a phone, styled like every table kb writes (kb.css)
     return (
-        '<table class="kb-evidence-table"><caption>Evidence table, from the sources\' findings records</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        '<div class="kb-scroll" role="region" aria-label="Evidence table" tabindex="0">'
+        '<table class="kb-table kb-evidence-table"><caption>Evidence table, from the sources\' findings records'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 

@@ -16,21 +16,12 @@ from dataclasses import dataclass
 from whoosh.query import Term
 
 from .config import SOURCE_TYPES
-from .grading import DESIGN_LABELS, DESIGNS, NO_DESIGN
+from .grading import DESIGN_LABELS, DESIGNS, NO_DESIGN, SOURCETYPE_LABELS
 from .query import QueryError
 
 FACETS = ("condition", "design", "sourcetype")
 FIELDS = {"condition": "conditions", "design": "design", "sourcetype": "sourcetypes"}
 SORTS = ("relevance", "design")
-SOURCETYPE_LABELS = {
-    "journal": "Journal article",
-    "government": "Government",
-    "university": "University",
-    "professional": "Professional body",
-    "journalism": "Journalism",
-    "commercial": "Commercial",
-    "other": "Other",
-}
 CHOSEN_CACHE = 256  # unions of chosen values, per open index
 
 

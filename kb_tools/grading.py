@@ -42,6 +42,23 @@ AUTHORITY_LABELS = {
     "guideline": "Guideline",
     "consensus": "Consensus statement",
 }
+# One label per source type everywhere a reader sees one: the Sources table, source pages, findings
+# records, the report and the search filters.
+SOURCETYPE_LABELS = {
+    "journal": "Journal article",
+    "government": "Government",
+    "university": "University",
+    "professional": "Professional body",
+    "journalism": "Journalism",
+    "commercial": "Commercial",
+    "other": "Other",
+}
+
+
+def sourcetype_label(sourcetype: str) -> str:
+    """A source type as readers see it ("Professional body"); "Unclassified" when the source gives none."""
+    return SOURCETYPE_LABELS.get(sourcetype, sourcetype) if sourcetype else "Unclassified"
+
 
 # The deprecated single ``evidence`` ladder, strongest first, and how each of its levels maps onto a
 # (design, authorities) pair. Kept so existing .bib files and the ``evidence`` field of claims.json and

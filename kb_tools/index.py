@@ -25,6 +25,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from . import citations, urls
+from .acronyms import acronyms
 from .check import Report, claim_grade
 from .conditions import ConditionMatcher
 from .config import KbConfig
@@ -150,7 +151,9 @@ def _cited(cache: dict, s: Source, styled) -> tuple:
         ref = asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence, s.design, s.authority))
         # an organisation that published or issued it is searched like an author ("NICE", "WHO")
         orgs = [s.field(n) for n in ("institution", "organization", "publisher") if s.field(n)]
-        got = cache[s.key] = (ref, " ".join([*(str(a) for a in s.authors), *orgs]), s.title, s.year)
+        # ... and by its acronym, though only the full name is written ("EMA", "AASM": kb_tools.acronyms)
+        names = [*(str(a) for a in s.authors), *orgs, *acronyms(s)]
+        got = cache[s.key] = (ref, " ".join(names), s.title, s.year)
     return got
 
 

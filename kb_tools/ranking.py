@@ -8,8 +8,9 @@ fields or, when only its sources match, theirs. So "opioid nausea" lists the cla
 words above those whose cited papers have "opioid" in the title, whatever their lengths.
 
 A clause's scores are Whoosh's own (BM25F per term or phrase, times the leaf's boost, summed), worked
-out once per open index and cached by the engine. Ties (claims under one heading that match only
-through it, or only through one source) go in site order, whatever order an index update left them in.
+out once per open index and cached by the engine. A word in most of the KB's claims scores the same in
+each (``searchsets._flatten_common``), so ties are common for a KB's own subject: ties go to the claim
+whose design is stronger, then in site order, whatever order an index update left them in.
 """
 
 from __future__ import annotations
@@ -46,14 +47,16 @@ def top(
     limit: int,
     order: Sequence[int],
     strength: Sequence[int] | None = None,
+    tiebreak: Sequence[int] | None = None,
 ) -> list[tuple[int, float]]:
     """The ``limit`` best (docnum, score) among ``matched``; ``order`` is each docnum's place in site order.
 
     ``strength`` (docnum -> design rank, lower is stronger) puts stronger designs first, relevance
-    breaking ties.
+    breaking ties; ``tiebreak`` (the same ranks) breaks ties of relevance before site order.
     """
+    rank = tiebreak if tiebreak is not None else _NONE
     if strength is None and len(clauses) == 1:
-        return _one_clause(clauses[0], matched, limit, order)
+        return _one_clause(clauses[0], matched, limit, order, rank)
     # One dictionary: a claim's tier (clauses its own words match) rides in its score as multiples of TIER.
     total: dict[int, float] = {}
     get = total.get
@@ -75,19 +78,31 @@ def top(
             elif (v := rest_get(d)) is not None:
                 total[d] = get(d, 0.0) + v
     if strength is None:
-        best = heapq.nlargest(limit, total, key=lambda d: (total[d], -order[d]))
+        best = heapq.nlargest(limit, total, key=lambda d: (total[d], -rank[d], -order[d]))
     else:
         best = heapq.nlargest(limit, total, key=lambda d: (-strength[d], total[d], -order[d]))
     return [(d, total[d] % TIER) for d in best]
 
 
-def _one_clause(clause: Clause, matched: set, limit: int, order: Sequence[int]) -> list[tuple[int, float]]:
+class _Zero:
+    """No tie-break: every claim's rank is 0."""
+
+    def __getitem__(self, _: int) -> int:
+        return 0
+
+
+_NONE = _Zero()
+
+
+def _one_clause(
+    clause: Clause, matched: set, limit: int, order: Sequence[int], rank: Sequence[int] = _NONE
+) -> list[tuple[int, float]]:
     """One clause: its own-word matches by score, then (only when they are too few) the sources-only ones."""
     own, rest = clause
     whole = len(matched) == len(own) + len(rest)  # nothing narrowed the clause's claims: no look-ups needed
 
-    def key(pair: tuple[int, float]) -> tuple[float, int]:
-        return pair[1], -order[pair[0]]
+    def key(pair: tuple[int, float]) -> tuple[float, int, int]:
+        return pair[1], -rank[pair[0]], -order[pair[0]]
 
     out = heapq.nlargest(limit, own.items() if whole else _within(own, matched), key=key)
     if len(out) < limit:

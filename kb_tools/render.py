@@ -24,6 +24,7 @@ from .sitepages import placeholder
 _REF_LINK = re.compile(r'<a href="#ref-([^"]+)" role="doc-biblioref">')
 _MARKER = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\|[ \t]*)?")
 _H1 = re.compile(r"^# \S.*$", re.M)
+_SUPERSCRIPT = re.compile(r'<span class="kb-citation"><sup>')
 
 
 def attr(text: str) -> str:
@@ -94,14 +95,27 @@ def _end_offset(scan: PageScan, line: int) -> int:
     return start + len(text)
 
 
+def _hug(text: str, start: int) -> int:
+    """Where a superscript citation (AMA) starts once the spaces before it go: "minutes¹", not "minutes ¹".
+    Only after a word or closing punctuation on the same line, never after a list marker or line start."""
+    at = start
+    while at > 0 and text[at - 1] in " \t":
+        at -= 1
+    before = text[text.rfind("\n", 0, at) + 1 : at]
+    if at == start or not before.strip() or _MARKER.match(before + " ").end() > len(before):
+        return start  # nothing to remove, or only a list, quote or table marker before it
+    return at if before[-1].isalnum() or before[-1] in ".,;:)]%'\"’”" else start
+
+
 def _edits(site: SiteData, path: str, scan: PageScan, use_directory_urls: bool, stash) -> list[tuple[int, int, str]]:
     edits = []
     for s in scan.segments:
         html_ = citation_html(site, s.group, path, use_directory_urls)
+        start = _hug(scan.text, s.start) if _SUPERSCRIPT.match(html_) else s.start
         if stash is not None:  # the plugin restores it after Python-Markdown, which need not parse it
             stash.append(html_)
             html_ = placeholder(len(stash) - 1, inline=True)
-        edits.append((s.start, s.end, html_))
+        edits.append((start, s.end, html_))
     page = site.pages.get(path)
     blocks = {b.line: b for b in scan.blocks}
     for claim in page.claims if page else ():

@@ -36,7 +36,7 @@ from whoosh.query import Query
 from whoosh.scoring import BM25F
 from whoosh.spelling import ListCorrector
 
-from . import searchquery, searchsets
+from . import compounds, searchquery, searchsets
 from .errors import KbError
 from .facets import FACETS, Selection, check_choices, check_sort
 from .index import META_FILE, read_meta, read_words
@@ -142,7 +142,7 @@ class Engine:
         with self._lock:
             st = self._current()
             fs = searchsets.facets(st)
-            parsed = parse(query, st.vocab)
+            parsed = compounds.apply(parse(query, st.vocab), st.words, st.vocab)
             picked = tuple(st.vocab.resolve_condition(c) for c in conditions)
             sel = Selection(
                 tuple(dict.fromkeys(parsed.conditions + picked)),  # condition: in the query is one more choice
@@ -176,7 +176,7 @@ class Engine:
             if fixes:
                 # search the corrected query as if typed, so a corrected condition name expands too
                 suggestion = searchquery.apply_fixes(query, fixes)
-                parsed = parse(suggestion, st.vocab)
+                parsed = compounds.apply(parse(suggestion, st.vocab), st.words, st.vocab)
                 main, parts = searchquery.main_query(st, parsed)
                 found, matched = searchsets.matches(st, main, narrow, facet_sets)
         if not matched and len(parsed.clauses) > 1:

@@ -13,10 +13,10 @@ import json
 from html import escape
 
 from . import urls
+from .acronyms import acronyms
 from .config import SOURCE_TYPES, KbConfig
 from .errors import BuildError
-from .facets import SOURCETYPE_LABELS
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, SOURCETYPE_LABELS
 from .index import QUESTION_WORDS, load_lay_terms
 from .search import MAX_QUERY_CHARS
 from .sitedata import SiteData
@@ -51,6 +51,8 @@ def search_data(site: SiteData, use_directory_urls: bool = True) -> dict:
             "design": s.design,
             "authority": list(s.authority),
         }
+        if acronyms(s):  # searched like its citation ("EMA"), never shown
+            sources[key]["acronyms"] = list(acronyms(s))
     return {
         **search_labels(site.config, use_directory_urls),
         "pages": {p.path: p.title for p in site.published},

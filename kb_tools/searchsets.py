@@ -33,6 +33,8 @@ CITED_FIELD = "cited"
 DOCSET_CACHE_IDS = 6_000_000
 # fields whose terms are only ever scored, never filtered on
 SCORED_FIELDS = (TEXT_FIELD, OWN_FIELD, CITED_FIELD, "named")
+COMMON_SHARE = 0.5  # a word in at least this share of the claims scores flat (``_flatten_common``)
+TITLE_ONLY = 0.5  # ... and half that where only the claim's page title or section heading has it
 
 
 @dataclass
@@ -136,7 +138,7 @@ def top(st: OpenIndex, parts: list[Query], matched: set, limit: int, strength=No
     clauses = [clause_scores(st, part) for part in parts]
     if any(c is None for c in clauses):
         return None
-    return ranking.top(clauses, matched, limit, orders(st), strength)
+    return ranking.top(clauses, matched, limit, orders(st), strength, facets(st).strength)
 
 
 def clause_scores(st: OpenIndex, q: Query) -> ranking.Clause | None:
@@ -193,8 +195,24 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
         while m.is_active():
             found[m.id() + offset] = m.score()
             m.next()
+    if isinstance(q, Term) and q.fieldname in (OWN_FIELD, CITED_FIELD):
+        found = _flatten_common(st, q, found)
     _remember(st, key, found)
     return found
+
+
+def _flatten_common(st: OpenIndex, q: Term, found: dict) -> dict:
+    """A word in most claims (the KB's own subject, "melatonin" in a KB about it) says little about which
+    claim a reader wants: how often a short claim repeats it must not decide. Each such claim gets one
+    score, less when the word is only in its page title or section heading (the claim is less about it),
+    so the claims' other words, then the strength of their design (``ranking``), decide their order."""
+    if len(found) < COMMON_SHARE * max(len(all_docs(st)), 1) or len(found) < 2:
+        return found
+    flat = sorted(found.values())[len(found) // 2]
+    if q.fieldname == CITED_FIELD:
+        return dict.fromkeys(found, flat)
+    in_text = leaf_scores(st, Term(TEXT_FIELD, q.text))
+    return {d: flat if d in in_text else flat * TITLE_ONLY for d in found}
 
 
 def _lengths(st: OpenIndex, sub, offset: int, fieldname: str) -> list:

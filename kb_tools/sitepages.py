@@ -18,7 +18,7 @@ from functools import partial
 from markupsafe import Markup
 
 from . import urls
-from .grading import AUTHORITIES, AUTHORITY_LABELS, Grade, design_rank, strongest_design
+from .grading import AUTHORITIES, AUTHORITY_LABELS, Grade, design_rank, sourcetype_label, strongest_design
 from .memo import Memo
 from .model import Claim, Page
 from .report import summary
@@ -179,7 +179,7 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
     site = r.site
     s = summary(site.report)
     share = f"{100 * s['cited_claims'] / s['claims']:.0f}%" if s["claims"] else "no claims"
-    types = Counter(src.sourcetype or "unclassified" for src in site.sources.values())
+    types = Counter(src.sourcetype for src in site.sources.values())
     order = site.config.designs
     designs = Counter(src.design for src in site.sources.values())
     kinds = Counter(a for src in site.sources.values() for a in src.authority)
@@ -189,7 +189,7 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
         built=(today or dt.date.today()).isoformat(),
         summary=s,
         share=share,
-        by_type=[(t, t in site.config.accept, n) for t, n in sorted(types.items())],
+        by_type=[(sourcetype_label(t), t in site.config.accept, n) for t, n in sorted(types.items())],
         by_design=[
             (design_label(d), n) for d, n in sorted(designs.items(), key=lambda kv: (design_rank(order, kv[0]), kv[0]))
         ],

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from . import scope, urls
 from .apa import html_to_text
-from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Grade, design_rank
+from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Grade, design_rank, sourcetype_label
 from .memo import Memo
 from .model import Claim
 from .notices import mark_html
@@ -98,6 +98,10 @@ class Renderer:
         self.memo = memo if memo is not None else Memo(None, "generated-pages", "")
         self._links: dict[tuple[str, str], str] = {}
         self.style_name = site.config.style().label  # "APA": how pages name the reference style
+        # a numeric style's numbers look on generated pages as on topic pages: superscript (AMA) or "[1]"
+        self.superscript = any(
+            html_.startswith("<sup>") for got in site.styled.pages.values() for html_ in got.citations.values()
+        )
 
     def render(self, template: str, path: str, **context) -> str:
         site = self.site
@@ -106,6 +110,8 @@ class Renderer:
             return urls.relative(path, to, self.use_directory_urls)
 
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        # a numeric style: the page numbers its sources in order of first mention, as a topic page does
+        numbers: dict[str, int] | None = {} if site.styled.numeric else None
 
         return (
             environment()
@@ -116,11 +122,13 @@ class Renderer:
                 condition_path=urls.condition_path,
                 short=site.styled.short,
                 reference_text=site.styled.reference_text,
-                claim_item=lambda c: self.claim_item(c, folder),
+                claim_item=lambda c: self.claim_item(c, folder, numbers),
+                page_references=lambda: self.page_references(folder, numbers),
                 grade_badges=self.grade_badges,
                 design_badge=self.design_badge,
                 authority_badge=authority_badge,
                 design_label=design_label,
+                sourcetype_label=sourcetype_label,
                 authority_label=AUTHORITY_LABELS.get,
                 designs=site.config.designs,
                 authorities=AUTHORITIES,
@@ -130,26 +138,54 @@ class Renderer:
             )
         )
 
-    def claim_item(self, claim: Claim, folder: str) -> Markup:
+    def claim_item(self, claim: Claim, folder: str, numbers: dict[str, int] | None = None) -> Markup:
         """One claim in a list: its words linking to its anchor, its citations and its evidence level.
 
-        Built in Python, not a template macro: a KB lists each claim on several generated pages.
+        Built in Python, not a template macro: a KB lists each claim on several generated pages. Under a
+        numeric style (``numbers``, the page's numbering so far) its sources are their numbers on this page
+        right after its words, as a topic page prints them ("...placebo.¹,²" or "...placebo. [1, 2]"), listed
+        in the page's own references (``page_references``); otherwise their short forms ("(Smith, 2022)")
+        beside the grade.
         """
         site = self.site
         href = self._link(folder, claim.page) + "#" + claim.id
-        cites = "; ".join(
-            f'<a class="kb-cite" href="{escape(self._link(folder, urls.source_path(k)))}">'
-            f"{escape(site.styled.short(k))}</a>{mark_html(site.report.notices.get(k))}"
-            for k in claim.keys
-        )
-        grade = site.grades.get(claim.id, Grade())
+        links = {k: escape(self._link(folder, urls.source_path(k))) for k in claim.keys}
+        grade = self.grade_badges(site.grades.get(claim.id, Grade()))
         # the words depend only on the claim's text and the APA forms (the memo's context)
         words = self.memo.get(("claim-words", claim.text, claim.headers), lambda: claim_html(claim, site.styled))
-        return Markup(
-            f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
-            f"{words}</a><br>"
-            f'<span class="kb-claim-meta">{cites} · {self.grade_badges(grade)}</span></li>'
+        link = f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">{words}</a>'
+        if numbers is None:
+            cites = "; ".join(
+                f'<a class="kb-cite" href="{links[k]}">{escape(site.styled.short(k))}</a>'
+                f"{mark_html(site.report.notices.get(k))}"
+                for k in claim.keys
+            )
+            return Markup(f'{link}<br><span class="kb-claim-meta">{cites} · {grade}</span></li>')
+        nums = ",".join(
+            f'<a class="kb-cite" href="{links[k]}">{numbers.setdefault(k, len(numbers) + 1)}</a>'
+            f"{mark_html(site.report.notices.get(k))}"
+            for k in claim.keys
         )
+        cites = f"<sup>{nums}</sup>" if self.superscript else f" [{nums.replace(',', ', ')}]"
+        cited = f'<span class="kb-citation">{cites}</span>' if claim.keys else ""
+        return Markup(f'{link}{cited}<br><span class="kb-claim-meta">{grade}</span></li>')
+
+    def page_references(self, folder: str, numbers: dict[str, int] | None) -> Markup:
+        """A numeric style's reference list of the sources ``claim_item`` numbered on this page, in number
+        order, each entry in the KB's style and linking to its source page; "" otherwise or when none."""
+        if not numbers:
+            return Markup("")
+        items = []
+        for key, n in sorted(numbers.items(), key=lambda kv: kv[1]):
+            href = escape(self._link(folder, urls.source_path(key)))
+            entry = self.site.styled.reference_html(key) or escape(key)
+            items.append(
+                f'<li class="kb-reference"><div class="csl-left-margin">{n}.</div><div class="csl-right-inline">'
+                f"{entry}{mark_html(self.site.report.notices.get(key))} "
+                f'<a class="kb-source-link" href="{href}">Source details</a></div></li>'
+            )
+        head = '\n## References\n\n<ul class="kb-references kb-references-numbered">\n'
+        return Markup(head + "\n".join(items) + "\n</ul>\n")
 
     def _link(self, folder: str, to: str) -> str:
         """A relative link from any page in ``folder`` (all generated pages of a kind share one)."""

@@ -46,7 +46,9 @@ def built(tmp_path_factory) -> Path:
 
 
 def _table(html: str, cls: str) -> str:
-    m = re.search(rf'<table class="{cls}">.*?</table>', html, re.S)
+    # every table kb writes is a styled kb-table inside a region that scrolls on phones
+    region = '<div class="kb-scroll" role="region" [^>]*>'
+    m = re.search(rf'{region}<table class="kb-table {cls}">.*?</table></div>', html, re.S)
     assert m, cls
     return m.group()
 
@@ -75,7 +77,7 @@ def test_a_source_without_a_record_has_no_record_table(built, tmp_path):
     kb = make_kb(tmp_path)
     (kb / "references/records/agency2023.yml").unlink()
     assert mkdocs_build(kb).returncode == 0
-    assert 'class="kb-record"' not in (kb / "site/sources/agency2023/index.html").read_text()
+    assert "kb-record" not in (kb / "site/sources/agency2023/index.html").read_text()
 
 
 def test_topic_page_evidence_table_lists_the_cited_sources(built):
@@ -97,7 +99,7 @@ def test_named_sources_in_their_order_and_code_left_alone(built):
     assert table.index("agency2023") < table.index("smith2022") < table.index("nobody2020")
     assert "No .bib file defines this key." in table
     assert "&lt;!-- kb: evidence-table --&gt;" in html  # the example in a code block stays an example
-    assert html.count('class="kb-evidence-table"') == 1
+    assert html.count('class="kb-table kb-evidence-table"') == 1
 
 
 def test_built_site_has_no_broken_links(built):

@@ -79,7 +79,7 @@ def test_source_pages_link_back_to_claim_anchors(built):
     assert len(backs) == 3 and all(h.startswith("../../topic/#c-") for h in backs)
     assert broken_links(site, [page]) == []
     text = page.read_text()
-    assert "government (accepted by the editorial policy)" in text
+    assert "Government (accepted by the editorial policy)" in text  # the label the search filters use
     assert "Regulatory statement" in text and 'href="https://example.gov/safety"' in text
 
 

@@ -121,10 +121,30 @@
     return new URL(path + (dirurls === false ? ".html" : "/"), base).href;
   }
 
-  // Material's own search of the pages' text, opened in place with the reader's words.
+  // Zensical's search of the pages' text: a dialog in a shadow root, opened by its header button.
+  function zensicalSearch(q) {
+    var button = document.querySelector(".md-search__button");
+    if (!button) return false;
+    button.click();
+    var tries = 0;
+    (function fill() {
+      var input = null;
+      document.querySelectorAll("body > *").forEach(function (el) {
+        if (!input && el.shadowRoot) input = el.shadowRoot.querySelector('dialog[aria-label="Search"] input');
+      });
+      if (!input) { if (tries++ < 20) setTimeout(fill, 50); return; }
+      input.value = q;
+      input.dispatchEvent(new Event("input", { bubbles: true, composed: true }));
+      input.focus();
+    })();
+    return true;
+  }
+
+  // The theme's own search of the pages' text (Material's, or Zensical's), opened in place with the reader's words.
   function openPageSearch(q) {
     var toggle = document.getElementById("__search");
     var input = document.querySelector("[data-md-component=search-query]");
+    if ((!toggle || !input) && zensicalSearch(q)) return;
     if (!toggle || !input) { location.href = new URL("?q=" + encodeURIComponent(q), base).href; return; }
     toggle.checked = true;
     toggle.dispatchEvent(new Event("change"));

@@ -1,4 +1,5 @@
-/* The header's search box (partials/search.html): a combobox that lists the top claims as you type.
+/* The header's search box (partials/search.html; built here where the theme does not read that partial, as
+ * under Zensical): a combobox that lists the top claims as you type.
  *
  * Arrow keys move through the options (aria-activedescendant keeps the focus in the box), Enter opens
  * the chosen claim, or the search page with every result when none is chosen, and Escape closes the
@@ -187,8 +188,47 @@
     }
   };
 
+  // The box as partials/search.html writes it, for a theme that does not read kb's partial (Zensical):
+  // every engine's header then has the claim search. Constant markup; the action is set as an attribute.
+  var MAGNIFY = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true"><path d="M9.5 3A6.5 ' +
+    '6.5 0 0 1 16 9.5c0 1.61-.59 3.09-1.56 4.23l.27.27h.79l5 5-1.5 1.5-5-5v-.79l-.27-.27A6.52 6.52 0 0 1 9.5 16 ' +
+    '6.5 6.5 0 0 1 3 9.5 6.5 6.5 0 0 1 9.5 3m0 2C7 5 5 7 5 9.5S7 14 9.5 14 14 12 14 9.5 12 5 9.5 5"/></svg>';
+  var CLOSE = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true"><path d="M19 6.41 ' +
+    '17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z"/></svg>';
+  var MARKUP =
+    '<button type="button" class="kb-hsearch__open md-header__button md-icon" aria-label="Search claims" ' +
+    'aria-expanded="false" aria-controls="kb-hsearch-form">' + MAGNIFY + '</button>' +
+    '<form class="kb-hsearch__form" id="kb-hsearch-form" role="search" aria-label="Claims" method="get">' +
+    '<label class="kb-sr-only" for="kb-hsearch-q">Search claims</label>' +
+    '<span class="kb-hsearch__icon md-icon" aria-hidden="true">' + MAGNIFY + '</span>' +
+    '<input id="kb-hsearch-q" class="kb-hsearch__input" type="search" name="q" placeholder="Search claims" ' +
+    'autocomplete="off" autocapitalize="off" spellcheck="false" maxlength="300" role="combobox" ' +
+    'aria-autocomplete="list" aria-expanded="false" aria-controls="kb-hsearch-list" aria-describedby="kb-hsearch-hint">' +
+    '<button type="button" class="kb-hsearch__close md-icon" aria-label="Close the claim search">' + CLOSE + '</button>' +
+    '<div class="kb-hsearch__popup" hidden><ul class="kb-hsearch__list" id="kb-hsearch-list" role="listbox" ' +
+    'aria-label="Claims found"></ul></div>' +
+    '<span class="kb-sr-only" id="kb-hsearch-hint">Type to see matching claims; arrow keys choose one, Enter ' +
+    'opens it or every result.</span><span class="kb-sr-only kb-hsearch__live" role="status" aria-live="polite"></span>' +
+    '</form>';
+
+  function injected() {
+    var header = document.querySelector(".md-header__inner");
+    if (!header || !window.kbSearch) return null;
+    var root = document.createElement("div");
+    root.className = "kb-hsearch";
+    root.setAttribute("data-kb-hsearch", "");
+    root.innerHTML = MARKUP;
+    // the search page as the site links it (its nav entry knows the site's URL style), else by directory
+    var base = window.kbSearch.base.href, nav = Array.prototype.find.call(document.querySelectorAll(".md-nav a[href]"),
+      function (a) { return a.href === base + "search/" || a.href === base + "search.html"; });
+    root.querySelector("form").setAttribute("action", nav ? nav.href : window.kbSearch.searchUrl());
+    var at = header.querySelector('label[for="__search"]') || header.querySelector(".md-search");
+    header.insertBefore(root, at || null);
+    return root;
+  }
+
   function init() {
-    var root = document.querySelector("[data-kb-hsearch]");
+    var root = document.querySelector("[data-kb-hsearch]") || injected();
     if (!root || !window.kbSearch || root.getAttribute("data-kb-ready")) return;
     root.setAttribute("data-kb-ready", "1");
     new Box(root).start();

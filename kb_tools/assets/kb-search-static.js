@@ -6,8 +6,8 @@
  * its page title and section, or (ranked below those) its sources' citations; a phrase matches in the
  * text; a lay term's stand-ins match in the claim's own words; a condition unit also matches the claims
  * about the condition and those naming it. Claims rank first by how many units their own words match,
- * then by a BM25-like score (each word by its rarity and the claim's length, and by where it matched);
- * ties keep site order. The answer has the shape of
+ * then by a BM25-like score (each word by its rarity and the claim's length, and by where it matched; a
+ * word in most claims scores the same in each); ties go to the stronger design, then site order. The answer has the shape of
  * GET /api/search, with the same facets, sorts and highlights.
  *
  * Safety: `highlight` is HTML, built by escaping the claim text and adding only <mark>. */
@@ -17,7 +17,7 @@
   var FACETS = ["condition", "design", "sourcetype"];
   // what a unit's match counts for, by where: roughly the engine's field boosts (kb_tools/searchquery.py),
   // times a word's BM25 weight (its rarity, the claim's length; k1 and b as the engine's own field has them)
-  var OTHER = 0.5, CITED = 0.5, EXPANSION = 0.6, CONDITION = 2, TIER = 1000, K1 = 1.2, B = 0.5;
+  var OTHER = 0.5, CITED = 0.5, EXPANSION = 0.6, CONDITION = 2, TIER = 1000, K1 = 1.2, B = 0.5, COMMON = 0.5;
 
   function T() { return window.kbSearchTerms; }
 
@@ -37,7 +37,11 @@
     var prepared = claims.map(function (c, order) {
       c.text = plain(c.text);
       var title = meta.pages[c.page] || "", conds = c.conditions || [], types = [];
-      var cites = (c.sources || []).map(function (k) { return (meta.sources[k] || {}).citation || ""; }).join(" ");
+      // a source is found by its citation and its organisations' acronyms (kb_tools/acronyms.py)
+      var cites = (c.sources || []).map(function (k) {
+        var s = meta.sources[k] || {};
+        return (s.citation || "") + " " + (s.acronyms || []).join(" ");
+      }).join(" ");
       var names = conds.map(function (id) { return (vocab.names.get(id) || []).flat().join(" "); });
       new Set(t.words([c.text, title, c.section, cites].concat(names).join(" ")).map(t.fold)).forEach(function (w) {
         counts.set(w, (counts.get(w) || 0) + 1);
@@ -73,15 +77,18 @@
     return false;
   }
 
-  // A word in the text or else the page title or section; several words together in the text only.
-  function wordsScore(p, seq, completions, idf) {
+  // A word in the text or else the page title or section; several words together in the text only. A word
+  // in most claims (``common``: the KB's subject) scores the same in each claim that has it, whatever its
+  // length, as the engine's kb_tools/searchsets.py does: the other words, then the design, decide.
+  function wordsScore(p, seq, completions, idf, common) {
+    var norm = common ? 1 : p.norm;
     if (seq.length > 1) return hasSeq(p.text, seq, null) ? idf * p.norm : 0;
-    return hasSeq(p.text, seq, completions) ? idf * p.norm : hasSeq(p.other, seq, completions) ? OTHER * idf : 0;
+    return hasSeq(p.text, seq, completions) ? idf * norm : hasSeq(p.other, seq, completions) ? OTHER * idf : 0;
   }
 
   // How a unit matches a claim: (score through its own words and conditions, score through its citations).
   function unitScore(p, u) {
-    var own = wordsScore(p, u.stems, u.completions, u.idf);
+    var own = wordsScore(p, u.stems, u.completions, u.idf, u.common);
     u.expansions.forEach(function (e, i) { own += EXPANSION * wordsScore(p, e, null, u.idfs[i]); });
     if (u.condition) own += CONDITION * u.idfs[u.idfs.length - 1] * (p.conditions.has(u.condition) + p.named.has(u.condition));
     return { own: own, cited: !own && u.stems.length === 1 && hasSeq(p.cited, u.stems, u.completions) ? CITED : 0 };
@@ -137,12 +144,14 @@
     }, 0);
   }
 
-  // The query's units, with their words' weights and a half-typed last word's completions.
+  // The query's units (compound words joined or split against the claims' words, kb_tools/compounds.py),
+  // with their words' weights, whether a word is in most claims, and a half-typed last word's completions.
   function read(db, q) {
-    var units = T().parse(db.vocab, q);
+    var units = T().compounds(db.vocab, T().parse(db.vocab, q), db.words);
     units.forEach(function (u) {
       if (u.prefix) u.completions = completions(db, u.words[0]);
       u.idf = idf(db, u.stems);
+      u.common = u.stems.length === 1 && (db.df.get(u.stems[0]) || 0) >= COMMON * db.claims.length && db.claims.length > 1;
       u.idfs = u.expansions.map(function (e) { return idf(db, e); }).concat([idf(db, ["\u0000" + u.condition])]);
     });
     return units;
@@ -235,7 +244,7 @@
     var a = answer(db, p), meta = db.meta;
     a.found.sort(function (x, y) {
       if (p.sort === "design" && x.p.rank !== y.p.rank) return x.p.rank - y.p.rank;
-      return y.score - x.score || x.p.order - y.p.order;
+      return y.score - x.score || x.p.rank - y.p.rank || x.p.order - y.p.order;
     });
     var mk = marks(db, a.units);
     return {

@@ -160,6 +160,60 @@
     return units;
   }
 
+  // ---- compound and split words (kb_tools/compounds.py) -----------------------------------------------
+
+  var MIN_PART = 3, MIN_SPLIT = 7;
+
+  // ``w`` as two of the claims' words (``words``: word -> claim count), the split whose rarer half is
+  // commonest; null if there is none.
+  function split(w, words) {
+    var best = null, bestN = 0;
+    for (var i = MIN_PART; i <= w.length - MIN_PART; i++) {
+      var n = Math.min(words.get(w.slice(0, i)) || 0, words.get(w.slice(i)) || 0);
+      if (n > bestN) { best = [w.slice(0, i), w.slice(i)]; bestN = n; }
+    }
+    return best;
+  }
+
+  // Whether a half-typed word begins one of the claims' words (then it is being typed, not joined).
+  function begins(words, w) {
+    var yes = false;
+    words.forEach(function (n, v) { if (!yes && v !== w && v.lastIndexOf(w, 0) === 0) yes = true; });
+    return yes;
+  }
+
+  function isPlain(u) {
+    return u && !u.neg && !u.quoted && !u.condition && !u.expansions.length && u.words.length === 1;
+  }
+
+  // Two plain words whose join is a claim's word match either form ("sleep walking": "sleepwalking"); a
+  // word the claims lack that splits into two of theirs becomes them ("jetlag": "jet lag", maybe a
+  // condition); a long known word that splits also matches its halves written apart.
+  function compounds(vocab, units, words) {
+    var out = [];
+    for (var i = 0; i < units.length; i++) {
+      var u = units[i], v = units[i + 1];
+      if (isPlain(u) && isPlain(v) && words.has(u.words[0] + v.words[0])) {
+        var joined = unit([u.words[0] + v.words[0]], { expansions: [[stem(u.words[0]), stem(v.words[0])]] });
+        joined.prefix = v.prefix;
+        out.push(joined);
+        i++;
+        continue;
+      }
+      var parts = isPlain(u) && u.words[0].length >= 2 * MIN_PART && !(u.prefix && begins(words, u.words[0]))
+        ? split(u.words[0], words) : null;
+      if (!parts) { out.push(u); continue; }
+      if (!words.has(u.words[0])) {
+        var found = known(vocab, parts, 0);
+        out.push(found && found.words.length === 2 ? found : unit(parts, {}));
+      } else {
+        if (u.words[0].length >= MIN_SPLIT) u.expansions = [parts.map(stem)];
+        out.push(u);
+      }
+    }
+    return out;
+  }
+
   // ---- did you mean -------------------------------------------------------------------------------------
 
   function distance(a, b, max) {
@@ -209,6 +263,6 @@
 
   window.kbSearchTerms = {
     WORD: WORD, fold: fold, stem: stem, words: words, vocabulary: vocabulary, named: named, parse: parse,
-    correct: correct
+    correct: correct, compounds: compounds
   };
 })();
