@@ -92,7 +92,7 @@ class SiteFiles(StaticFiles):
         response = super().file_response(full_path, stat_result, scope, status_code)
         if data is not None and isinstance(response, FileResponse):
             headers = {k: v for k, v in response.headers.items() if k != "content-length"}
-            response = Response(data, status_code=response.status_code, headers=headers)
+            response = ranged(data, headers, scope) or Response(data, status_code=response.status_code, headers=headers)
         if str(full_path).endswith(".html"):
             key = (str(full_path), stat_result.st_ino, stat_result.st_mtime_ns, stat_result.st_size)
             if key not in self._hashes:
@@ -114,6 +114,31 @@ class SiteFiles(StaticFiles):
         if Path(str(self.directory)).is_dir():
             raise HTTPException(status_code=404)
         return JSONResponse({"error": "the site has not been built; run kb build first"}, status_code=503)
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def ranged(data: bytes, headers: dict[str, str], scope) -> Response | None:
+    """The part a single ``Range: bytes=a-b`` asks for (206), or 416 past the end; None to send the whole file
+    (no Range, several ranges, a malformed one, or an ``If-Range`` that no longer matches: RFC 9110 allows it)."""
+    asked = {k.lower(): v for k, v in ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])}
+    m = _RANGE.fullmatch(asked.get("range", "").strip())
+    if m is None or not (m[1] or m[2]):
+        return None
+    if_range = asked.get("if-range")
+    if if_range is not None and if_range not in (headers.get("etag"), headers.get("last-modified")):
+        return None
+    size = len(data)
+    if m[1]:
+        start, end = int(m[1]), min(int(m[2]) if m[2] else size - 1, size - 1)
+    else:  # the last N bytes
+        start, end = max(size - int(m[2]), 0), size - 1
+    if m[1] and m[2] and int(m[2]) < start:
+        return None  # a last byte before the first: not a valid range, so the whole file
+    if start >= size or (not m[1] and int(m[2]) == 0):
+        return Response(b"", status_code=416, headers={"content-range": f"bytes */{size}"})
+    return Response(data[start : end + 1], 206, {**headers, "content-range": f"bytes {start}-{end}/{size}"})
 
 
 class _SwappedAway(Exception):
