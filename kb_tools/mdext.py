@@ -70,7 +70,7 @@ def escape_meta(meta: Any) -> None:
         return
     for key in ("title", "description"):
         if isinstance(meta.get(key), str):
-            meta[key] = html.escape(inert(meta[key]), quote=True)
+            meta[key] = html.escape(inert(meta[key]) if key == "title" else meta[key], quote=True)
 
 
 def render_lines(current: Session, path: str, lines: list[str]) -> list[str]:
