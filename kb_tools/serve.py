@@ -2,8 +2,10 @@
 
 A Starlette app for uvicorn. It answers GET and HEAD only, puts security
 headers on every response, and gives each HTML page a Content-Security-Policy
-that allows exactly the inline scripts that page holds (MkDocs Material writes
-a few small ones), by hash, so no other inline script can run.
+that allows, by hash, only those of the page's inline scripts that the theme's
+templates write (``inlinescripts``: Material's few small ones, kb's search page
+one), so no other inline script can run: not one in a nav title, a raw ``.html``
+file or a page's content. Byte ranges are served as advertised (``ranged``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .config import KbConfig, load_config
+from .inlinescripts import is_theme_script, theme_script_patterns  # noqa: F401 (re-exported)
 from .search import MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, QueryError, open_engine
 
 KB_ENV = "KB_SERVE_KB"  # the KB folder, for the app factory uvicorn's worker processes call
@@ -53,10 +56,10 @@ def csp(script_hashes: tuple[str, ...] = ()) -> str:
 
 
 def inline_script_hashes(page: str) -> tuple[str, ...]:
-    """sha256 of every inline script of the theme a browser would run (not JSON data blocks, not src= scripts).
-
-    Scripts in the page's content (the raw HTML an editor's Markdown may hold, inside Material's
-    ``<article class="md-content__inner">``) are left out, so the CSP refuses them.
+    """sha256 of every inline script of the theme's templates that the page holds (``inlinescripts``): not JSON
+    data blocks, not ``src=`` scripts, and no other inline script, so the CSP refuses a script in a nav title of
+    ``mkdocs.yml``, in a raw ``.html`` file of ``docs/``, or in a page's content (the raw HTML an editor's
+    Markdown may hold, inside Material's ``<article class="md-content__inner">``).
     """
     start = page.find('<article class="md-content__inner')
     end = page.rfind("</article>")
@@ -66,6 +69,8 @@ def inline_script_hashes(page: str) -> tuple[str, ...]:
     for m in _INLINE_SCRIPT.finditer(page):
         attrs = m.group("attrs").lower()
         if "src=" in attrs or re.search(r"type=[\"']?application/(ld\+)?json", attrs):
+            continue
+        if attrs.strip() or not is_theme_script(m.group("body")):
             continue
         out.append(base64.b64encode(hashlib.sha256(m.group("body").encode("utf-8")).digest()).decode())
     return tuple(dict.fromkeys(out))
