@@ -88,6 +88,13 @@ _CODES = (
         "fix the front matter (YAML, dates, condition ids), or the tag or directive at that line",
     ),
     Code(
+        "link-outside-kb",
+        "error",
+        "a symbolic link in `docs/` leads outside the KB folder (or to nothing); kb neither reads nor publishes "
+        "what it points to",
+        "copy the file or folder into the KB and link to that, or remove the link",
+    ),
+    Code(
         "unused-source",
         "warning",
         "an entry no published claim cites (a book a cited chapter reaches through `crossref` is used)",
