@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import incremental, index, progress, sitedir
+from . import incremental, index, inlinescripts, progress, sitedir
 from .config import KbConfig
 from .errors import BuildError, ConfigError
 from .storage import put_back, refuse_to_replace, swap_in
@@ -149,6 +149,8 @@ def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path]
         render(staged_site, staged_index)
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
             raise BuildError(f"{engine} wrote nothing; the previous site is unchanged")
+        if config.static_headers:
+            inlinescripts.write_headers(staged_site)  # the CSP for static hosts that read _headers
         sitedir.finish(staged_site, site)  # the new site's list of files, and the live site's dotfiles and CNAME
         progress.stage("publishing the new site and index")
         with signals_deferred():  # publishing takes two renames; an interrupt waits until both are done or undone

@@ -52,6 +52,7 @@ class KbConfig:
     designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
     retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
     csl: str = DEFAULT_CSL  # the citation style: a style name or a .csl file relative to mkdocs.yml (kb_tools.styles)
+    static_headers: bool = False  # kb build writes site/_headers with the site's CSP (kb_tools.inlinescripts)
 
     @property
     def docs_path(self) -> Path:
@@ -205,6 +206,8 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     csl = _csl(opt["csl"], root, path)
     if not isinstance(options.get("enabled", True), bool):
         raise fail("enabled: give true or false")
+    if not isinstance(opt["static_headers"], bool):
+        raise fail("static_headers: give true or false")
     index_dir = _own_folder(root, opt, "index_dir", data, fail)
     cache_dir = _own_folder(root, opt, "cache_dir", data, fail)
     draft = data.get("draft_docs", "") or ""
@@ -228,6 +231,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         designs=designs,
         retractions=retractions,
         csl=csl,
+        static_headers=opt["static_headers"],
     )
 
 

@@ -36,6 +36,14 @@ def outside(path: Path | str, root: Path, docs: Path) -> bool:
     return not os.path.exists(real) or not _inside(real, allowed_roots(root, docs))
 
 
+def linked_out(path: str | None, root: Path, docs: Path) -> bool:
+    """Whether a file MkDocs found under ``docs/`` (it follows links) is reached through a link out of the KB.
+    The theme's own files, which live elsewhere and are not under ``docs/``, are not."""
+    if not path or not Path(path).is_relative_to(docs):
+        return False
+    return outside(path, root, docs)
+
+
 def walk(root: Path, docs: Path) -> DocsTree:
     """Every file under ``docs/`` (following links that stay in the KB, each folder once), and the links that leave."""
     allowed = allowed_roots(root, docs)

@@ -95,7 +95,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         root, docs = Path(config.config_file_path or ".").parent, Path(config.docs_dir)
-        for file in [f for f in files if f.abs_src_path and docsfiles.outside(f.abs_src_path, root, docs)]:
+        for file in [f for f in files if docsfiles.linked_out(f.abs_src_path, root, docs)]:
             files.remove(file)  # a link out of the KB: never published (``kb check`` reports it)
         if self.build is not None:
             self.build.add_files(files, config, log)

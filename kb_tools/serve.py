@@ -10,8 +10,6 @@ file or a page's content. Byte ranges are served as advertised (``ranged``).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -26,54 +24,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .config import KbConfig, load_config
-from .inlinescripts import is_theme_script, theme_script_patterns  # noqa: F401 (re-exported)
+from .inlinescripts import (  # noqa: F401 (re-exported: the site's CSP)
+    CSP_BASE,
+    SECURITY_HEADERS,
+    csp,
+    inline_script_hashes,
+    is_theme_script,
+    theme_script_patterns,
+)
 from .search import MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, QueryError, open_engine
 
 KB_ENV = "KB_SERVE_KB"  # the KB folder, for the app factory uvicorn's worker processes call
 ALLOWED_METHODS = ("GET", "HEAD")
-# Material needs: its own scripts and search worker ('self'), inline style attributes,
-# data: URIs for icons, and Google Fonts unless the theme turns fonts off.
-CSP_BASE = (
-    "default-src 'self'; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
-    "font-src 'self' data: https://fonts.gstatic.com; img-src 'self' data:; connect-src 'self'; "
-    "worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "strict-origin-when-cross-origin",
-    "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=()",
-}
 MAX_BUFFERED = 8 * 1024 * 1024  # site files up to this size are read in one go (larger ones are streamed)
 SWAP_RETRIES = 5
-_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
-
-
-def csp(script_hashes: tuple[str, ...] = ()) -> str:
-    scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
-    return f"{CSP_BASE}; script-src {scripts}"
-
-
-def inline_script_hashes(page: str) -> tuple[str, ...]:
-    """sha256 of every inline script of the theme's templates that the page holds (``inlinescripts``): not JSON
-    data blocks, not ``src=`` scripts, and no other inline script, so the CSP refuses a script in a nav title of
-    ``mkdocs.yml``, in a raw ``.html`` file of ``docs/``, or in a page's content (the raw HTML an editor's
-    Markdown may hold, inside Material's ``<article class="md-content__inner">``).
-    """
-    start = page.find('<article class="md-content__inner')
-    end = page.rfind("</article>")
-    if 0 <= start < end:
-        page = page[:start] + page[end:]
-    out = []
-    for m in _INLINE_SCRIPT.finditer(page):
-        attrs = m.group("attrs").lower()
-        if "src=" in attrs or re.search(r"type=[\"']?application/(ld\+)?json", attrs):
-            continue
-        if attrs.strip() or not is_theme_script(m.group("body")):
-            continue
-        out.append(base64.b64encode(hashlib.sha256(m.group("body").encode("utf-8")).digest()).decode())
-    return tuple(dict.fromkeys(out))
 
 
 class SiteFiles(StaticFiles):
