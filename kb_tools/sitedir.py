@@ -9,8 +9,10 @@ keeps them; anything else (an editor's file, a ``site_dir`` pointed at another f
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import BuildError
@@ -25,21 +27,20 @@ def kept(top_name: str) -> bool:
     return (top_name.startswith(".") and top_name != FILES_LIST) or top_name in HOST_FILES
 
 
-def site_files(site: Path) -> list[str]:
+def site_files(site: Path) -> Iterator[str]:
     """Every file under ``site`` (posix paths relative to it) outside the kept entries, symlinks included."""
-    out = []
     for top in sorted(os.listdir(site)):
         if kept(top) or top == FILES_LIST:
             continue
         path = site / top
         if path.is_dir() and not path.is_symlink():
             for folder, dirs, files in os.walk(path):
+                dirs.sort()
                 rel = Path(folder).relative_to(site).as_posix()
-                out += [f"{rel}/{name}" for name in files]
-                out += [f"{rel}/{d}" for d in dirs if os.path.islink(os.path.join(folder, d))]
+                yield from (f"{rel}/{name}" for name in sorted(files))
+                yield from (f"{rel}/{d}" for d in dirs if os.path.islink(os.path.join(folder, d)))
         else:
-            out.append(top)
-    return out
+            yield top
 
 
 def _listed(site: Path) -> set[str] | None:
@@ -63,9 +64,10 @@ def refuse_foreign(site: Path) -> None:
     listed = _listed(site)
     if listed is None and _built_by_an_older_kb(site):
         return
-    foreign = [p for p in site_files(site) if listed is None or p not in listed]
+    # the first few are enough to refuse (a site_dir pointed at a big folder is not walked to its end)
+    foreign = list(itertools.islice((p for p in site_files(site) if listed is None or p not in listed), _SHOWN + 1))
     if foreign:
-        shown = ", ".join(foreign[:_SHOWN]) + (f" and {len(foreign) - _SHOWN} more" if len(foreign) > _SHOWN else "")
+        shown = ", ".join(foreign[:_SHOWN]) + (" and more" if len(foreign) > _SHOWN else "")
         raise BuildError(
             f"{site}: site_dir holds files kb did not write ({shown}), and kb replaces that folder on every build; "
             "move them out (only dotfiles such as .git or .nojekyll, and CNAME, are kept), "
