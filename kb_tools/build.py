@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import incremental, index, inlinescripts, progress, sitedir
+from . import docsfiles, incremental, index, inlinescripts, progress, sitedir
 from .config import KbConfig
 from .errors import BuildError, ConfigError
 from .storage import put_back, refuse_to_replace, swap_in
@@ -129,11 +129,23 @@ def publish(config: KbConfig, engine: str, render: Callable[[Path, Path], None])
     """
     refuse_to_replace(config.index_path, index.META_FILE, "index_dir")  # before building: it is replaced at the end
     sitedir.refuse_foreign(config.site_path)  # so is the site, but for the files MkDocs would keep
+    refuse_loops(config)
     with build_lock(config) as alone:
         if alone:
             clear_leftovers(config.site_path)
             clear_leftovers(config.index_path)
         _build_and_swap(config, engine, render, config.site_path)
+
+
+def refuse_loops(config: KbConfig) -> None:
+    """A link in ``docs/`` back to a folder that holds it stops the build whatever its finding's severity: the
+    engines follow links, and would walk ``docs/loop/loop/...`` without end."""
+    loops = [rel for rel, _target, loop in docsfiles.walk(config.root, config.docs_path).outside if loop]
+    if loops:
+        raise BuildError(
+            f"{config.docs_dir}/{loops[0]}:1: a symbolic link back to a folder that contains it, which the site "
+            "engine would follow without end; remove the link"
+        )
 
 
 def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path], None], site: Path) -> None:

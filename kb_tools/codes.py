@@ -90,8 +90,8 @@ _CODES = (
     Code(
         "link-outside-kb",
         "error",
-        "a symbolic link in `docs/` leads outside the KB folder (or to nothing); kb neither reads nor publishes "
-        "what it points to",
+        "a symbolic link in `docs/` leads outside the KB folder, to nothing, or back to a folder that contains it; "
+        "kb neither reads nor publishes what it points to",
         "copy the file or folder into the KB and link to that, or remove the link",
     ),
     Code(

@@ -18,7 +18,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class DocsTree:
     files: tuple[tuple[Path, str], ...]  # (path through docs/, docs-relative posix path), in order
-    outside: tuple[tuple[str, str], ...]  # (docs-relative path of a link that leaves the KB, where it points)
+    outside: tuple[tuple[str, str, bool], ...]  # (docs path of a link that leaves the KB, its target, loops back)
 
 
 def _inside(real: str, allowed: tuple[str, ...]) -> bool:
@@ -31,9 +31,18 @@ def allowed_roots(root: Path, docs: Path) -> tuple[str, ...]:
 
 
 def outside(path: Path | str, root: Path, docs: Path) -> bool:
-    """Whether ``path`` (under ``docs/``) resolves to a place outside the KB, or to nothing."""
+    """Whether ``path`` (under ``docs/``) resolves to a place outside the KB, or to nothing, or (a link) to a
+    folder that holds it: following that never ends (MkDocs would walk ``docs/loop/loop/...`` for ever)."""
     real = os.path.realpath(path)
-    return not os.path.exists(real) or not _inside(real, allowed_roots(root, docs))
+    return not os.path.exists(real) or not _inside(real, allowed_roots(root, docs)) or loops(path)
+
+
+def loops(path: Path | str) -> bool:
+    """Whether ``path`` is a link to a folder that contains it."""
+    if not os.path.islink(path):
+        return False
+    real, parent = os.path.realpath(path), os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    return os.path.isdir(real) and _inside(parent, (real,))
 
 
 def linked_out(path: str | None, root: Path, docs: Path) -> bool:
@@ -48,7 +57,7 @@ def walk(root: Path, docs: Path) -> DocsTree:
     """Every file under ``docs/`` (following links that stay in the KB, each folder once), and the links that leave."""
     allowed = allowed_roots(root, docs)
     files: list[tuple[Path, str]] = []
-    escapes: list[tuple[str, str]] = []
+    escapes: list[tuple[str, str, bool]] = []
     seen: set[str] = set()
 
     def visit(folder: Path, rel: str) -> None:
@@ -63,7 +72,7 @@ def walk(root: Path, docs: Path) -> DocsTree:
         for entry in entries:
             path, sub = Path(entry.path), f"{rel}{entry.name}"
             if entry.is_symlink() and outside(path, root, docs):
-                escapes.append((sub, os.readlink(path)))
+                escapes.append((sub, os.readlink(path), loops(path)))
             elif entry.is_dir():
                 visit(path, sub + "/")
             elif entry.is_file():

@@ -250,10 +250,12 @@ def outside_links(config: KbConfig, tree: docsfiles.DocsTree) -> list[Finding]:
         finding(
             "link-outside-kb",
             Location(f"{docs}/{rel}" if docs else rel, 1),
-            f"a symbolic link to {target}, outside the KB folder: kb neither reads nor publishes it; "
-            "copy the file or folder into the KB and link to that, or remove the link",
+            f"a symbolic link to {target}, "
+            + ("a folder that contains it (following it never ends)" if loop else "outside the KB folder")
+            + ": kb neither reads nor publishes it; copy the file or folder into the KB and link to that, "
+            "or remove the link",
         )
-        for rel, target in tree.outside
+        for rel, target, loop in tree.outside
     ]
 
 

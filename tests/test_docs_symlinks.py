@@ -78,3 +78,20 @@ def test_nothing_outside_the_kb_is_published(tmp_path, engine):
             data = p.read_bytes()
             assert SECRET.encode() not in data, p
             assert f"HOME={environ}".encode() not in data, p
+
+
+def test_a_link_back_to_a_folder_that_holds_it_stops_the_build_whatever_its_severity(tmp_path):
+    kb = make_kb(tmp_path)
+    os.symlink(".", kb / "docs/loop")
+    os.symlink("..", kb / "docs/root")
+    report = check(load_config(kb))
+    assert {f"{f.location.path}:1" for f in report.findings if f.code == "link-outside-kb"} == {
+        "docs/loop:1",
+        "docs/root:1",
+    }
+    cfg = kb / "mkdocs.yml"
+    option = "      severity: {link-outside-kb: ignore}\n"
+    cfg.write_text(cfg.read_text().replace("      review_max_age_days", option + "      review_max_age_days"))
+    cmd = [sys.executable, "-m", "kb_tools.cli", "build", "--quiet", str(kb)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)  # MkDocs alone walks it for ever
+    assert result.returncode == 1 and "docs/loop:1" in result.stderr and "Traceback" not in result.stderr
