@@ -60,7 +60,8 @@ class KbConfig:
 
     @property
     def site_path(self) -> Path:
-        return self.root / self.site_dir
+        # ".." taken as written ("site/../docs" is docs), before anything makes "site": a build replaces this folder
+        return Path(os.path.normpath(self.root / self.site_dir))
 
     @property
     def index_path(self) -> Path:

@@ -90,3 +90,13 @@ def test_the_site_is_published_with_the_umasks_modes(tmp_path, engine):
     result = build(kb, "--engine", engine, umask=0o027)  # a rebuild follows the umask of its own run
     assert result.returncode == 0, result.stdout + result.stderr
     assert _modes(kb / "site")[0] == {0o750}
+
+
+def test_a_site_dir_that_climbs_back_into_the_kb_is_refused(tmp_path):
+    """``site/../docs`` is docs/: refused before anything makes ``site/``, so docs/ is never replaced."""
+    kb = make_kb(tmp_path)
+    cfg = kb / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("site_dir: site", "site_dir: site/../docs"))
+    result = build(kb)
+    assert result.returncode != 0 and "site_dir" in result.stderr
+    assert (kb / "docs/topic.md").is_file()
