@@ -71,6 +71,8 @@ class SiteFiles(StaticFiles):
         return response
 
     async def get_response(self, path: str, scope) -> Response:
+        if _hidden(path):
+            raise HTTPException(status_code=404)
         for attempt in range(SWAP_RETRIES + 1):
             if attempt:
                 await anyio.sleep(0.02)  # a swap is two renames at most; the new site is there right after
@@ -108,6 +110,13 @@ def ranged(data: bytes, headers: dict[str, str], scope) -> Response | None:
     if start >= size or (not m[1] and int(m[2]) == 0):
         return Response(b"", status_code=416, headers={"content-range": f"bytes */{size}"})
     return Response(data[start : end + 1], 206, {**headers, "content-range": f"bytes {start}-{end}/{size}"})
+
+
+def _hidden(path: str) -> bool:
+    """A dotfile or dot-folder of the site (the ``.git`` of a ``gh-pages`` checkout that a rebuild keeps, kb's
+    ``.kb-site-files``) is not part of the site; ``.well-known`` is meant to be served."""
+    parts = re.split(r"[/\\]", path)
+    return any(p.startswith(".") and p not in (".", "..", ".well-known") for p in parts)
 
 
 class _SwappedAway(Exception):

@@ -100,3 +100,23 @@ def test_a_site_dir_that_climbs_back_into_the_kb_is_refused(tmp_path):
     result = build(kb)
     assert result.returncode != 0 and "site_dir" in result.stderr
     assert (kb / "docs/topic.md").is_file()
+
+
+def test_kb_serve_serves_no_dotfile_kept_in_the_site(built):
+    """The ``.git`` a rebuild now keeps in site/ (and kb's file list) are not the site: kb serve answers 404."""
+    from .test_serve_security import Served, get
+
+    site = built / "site"
+    (site / ".git").mkdir(exist_ok=True)
+    (site / ".git/config").write_text("[remote]\n  url = https://token@example.org/kb.git\n")
+    (site / ".well-known").mkdir(exist_ok=True)
+    (site / ".well-known/security.txt").write_text("Contact: mailto:kb@example.org\n")
+    served = Served(built)
+    try:
+        for path in ("/.git/config", "/.git/", "/.kb-site-files", "/%2egit/config", "/assets/../.git/config"):
+            status, _, body = get(served.port, path)
+            assert status == 404 and b"token" not in body, path
+        assert get(served.port, "/.well-known/security.txt")[0] == 200  # meant to be served
+        assert get(served.port, "/")[0] == 200
+    finally:
+        served.stop()
