@@ -286,6 +286,9 @@ TRAVERSALS = [
     "/site/../../references/sources.bib",
     "/docs/topic.md",
     "/.kb/cache/build.lock",
+    "/.kb-site-files",
+    "/.git/config",
+    "/%2Egit/config",
 ]
 RANGES = [
     "bytes=0-0",
@@ -309,6 +312,8 @@ RANGES = [
 def served(tmp_path_factory):
     kb = make_kb(tmp_path_factory.mktemp("served"))
     assert kb_build(kb).returncode == 0
+    (kb / "site/.git").mkdir()  # a gh-pages checkout's, kept by kb build: not the site
+    (kb / "site/.git/config").write_bytes((kb / "mkdocs.yml").read_bytes())
     s = Served(kb)
     yield kb, s.port
     s.stop()
