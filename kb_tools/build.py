@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import incremental, index, progress
+from . import docsfiles, incremental, index, inlinescripts, progress, sitedir
 from .config import KbConfig
 from .errors import BuildError, ConfigError
 from .storage import put_back, refuse_to_replace, swap_in
@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 def staging_dir(target: Path) -> Path:
     """An empty folder next to ``target``, so swapping it in is a rename on the same file system."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    sitedir.open_to_umask(folder)  # published as the user's other folders are, not 0700
+    return folder
 
 
 def clear_leftovers(target: Path) -> None:
@@ -126,11 +128,24 @@ def publish(config: KbConfig, engine: str, render: Callable[[Path, Path], None])
     Holds the build lock meanwhile; leftovers of killed builds are removed first when no other build runs.
     """
     refuse_to_replace(config.index_path, index.META_FILE, "index_dir")  # before building: it is replaced at the end
+    sitedir.refuse_foreign(config.site_path)  # so is the site, but for the files MkDocs would keep
+    refuse_loops(config)
     with build_lock(config) as alone:
         if alone:
             clear_leftovers(config.site_path)
             clear_leftovers(config.index_path)
         _build_and_swap(config, engine, render, config.site_path)
+
+
+def refuse_loops(config: KbConfig) -> None:
+    """A link in ``docs/`` back to a folder that holds it stops the build whatever its finding's severity: the
+    engines follow links, and would walk ``docs/loop/loop/...`` without end."""
+    loops = [rel for rel, _target, loop in docsfiles.walk(config.root, config.docs_path).outside if loop]
+    if loops:
+        raise BuildError(
+            f"{config.docs_dir}/{loops[0]}:1: a symbolic link back to a folder that contains it, which the site "
+            "engine would follow without end; remove the link"
+        )
 
 
 def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path], None], site: Path) -> None:
@@ -146,6 +161,9 @@ def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path]
         render(staged_site, staged_index)
         if not (staged_site / "index.html").is_file() and not any(staged_site.iterdir()):
             raise BuildError(f"{engine} wrote nothing; the previous site is unchanged")
+        if config.static_headers:
+            inlinescripts.write_headers(staged_site)  # the CSP for static hosts that read _headers
+        sitedir.finish(staged_site, site)  # the new site's list of files, and the live site's dotfiles and CNAME
         progress.stage("publishing the new site and index")
         with signals_deferred():  # publishing takes two renames; an interrupt waits until both are done or undone
             incremental.before_swap(config.cache_path)  # the live site is about to change

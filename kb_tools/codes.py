@@ -99,6 +99,13 @@ _CODES = (
         "add `docs/index.md` (a page with `claims: false` saying what the KB covers) and list it first in the nav",
     ),
     Code(
+        "link-outside-kb",
+        "error",
+        "a symbolic link in `docs/` leads outside the KB folder, to nothing, or back to a folder that contains it; "
+        "kb neither reads nor publishes what it points to",
+        "copy the file or folder into the KB and link to that, or remove the link",
+    ),
+    Code(
         "unused-source",
         "warning",
         "an entry no published claim cites (a book a cited chapter reaches through `crossref` is used)",

@@ -53,6 +53,7 @@ class KbConfig:
     retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.retractions
     csl: str = DEFAULT_CSL  # the citation style: a style name or a .csl file relative to mkdocs.yml (kb_tools.styles)
     publish_fields: tuple[str, ...] = ()  # CSL-JSON fields references.json carries beyond a reference list's
+    static_headers: bool = False  # kb build writes site/_headers with the site's CSP (kb_tools.inlinescripts)
 
     @property
     def docs_path(self) -> Path:
@@ -60,7 +61,8 @@ class KbConfig:
 
     @property
     def site_path(self) -> Path:
-        return self.root / self.site_dir
+        # ".." taken as written ("site/../docs" is docs), before anything makes "site": a build replaces this folder
+        return Path(os.path.normpath(self.root / self.site_dir))
 
     @property
     def index_path(self) -> Path:
@@ -207,6 +209,8 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
     publish = _names(opt["publish_fields"], fail, "publish_fields: give a list of field names such as [abstract]")
     if not isinstance(options.get("enabled", True), bool):
         raise fail("enabled: give true or false")
+    if not isinstance(opt["static_headers"], bool):
+        raise fail("static_headers: give true or false")
     index_dir = _own_folder(root, opt, "index_dir", data, fail)
     cache_dir = _own_folder(root, opt, "cache_dir", data, fail)
     draft = data.get("draft_docs", "") or ""
@@ -231,6 +235,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         retractions=retractions,
         csl=csl,
         publish_fields=publish,
+        static_headers=opt["static_headers"],
     )
 
 

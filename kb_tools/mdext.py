@@ -22,6 +22,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
+from .htmltext import inert
 from .pages import read_text
 from .render import render_page
 from .sitedata import SiteData
@@ -69,7 +70,7 @@ def escape_meta(meta: Any) -> None:
         return
     for key in ("title", "description"):
         if isinstance(meta.get(key), str):
-            meta[key] = html.escape(meta[key], quote=True)
+            meta[key] = html.escape(inert(meta[key]) if key == "title" else meta[key], quote=True)
 
 
 def render_lines(current: Session, path: str, lines: list[str]) -> list[str]:

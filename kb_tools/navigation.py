@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 from . import urls
+from .htmltext import inert
 from .sitedata import SiteData
 
 
@@ -89,4 +90,4 @@ def escape_meta(meta: dict) -> None:
     for key in ("title", "description"):
         value = meta.get(key)
         if isinstance(value, str):
-            meta[key] = html.escape(value, quote=True)
+            meta[key] = html.escape(inert(value) if key == "title" else value, quote=True)

@@ -111,6 +111,14 @@ _OPTIONS = (
         "such as `abstract`, `note`, `keyword` (`keywords`), `annote`, `language` (`langid`). Abstracts are "
         "the publisher's text; `file` never reaches it",
     ),
+    Option(
+        "static_headers",
+        (bool,),
+        False,
+        "`true`: `kb build` writes `_headers` into the site (Netlify, Cloudflare Pages): the Content-Security-Policy "
+        "`kb serve` sends, allowing the theme's inline scripts by hash, and its security headers; "
+        "a `docs/_headers` of the KB's own wins",
+    ),
 )
 OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
 NAMES: tuple[str, ...] = tuple(o.name for o in _OPTIONS if not o.mkdocs_default)  # what kb itself reads

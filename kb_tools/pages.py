@@ -21,7 +21,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from . import citations, scope
+from . import citations, docsfiles, scope
 from .cache import text_key
 from .codes import finding
 from .conditions import ConditionMatcher
@@ -234,17 +234,30 @@ def _meta_lines(text: str, first: int):
 
 
 def page_files(config: KbConfig) -> list[tuple[Path, str]]:
-    """Every Markdown page under docs_dir, with its docs-relative path."""
-    docs = config.docs_path
-    if not docs.is_dir():
-        return []
-    out = []
-    for p in sorted(docs.rglob("*.md")):
-        rel = p.relative_to(docs).as_posix()
-        if any(part.startswith(".") for part in rel.split("/")):
-            continue
-        out.append((p, rel))
-    return out
+    """Every Markdown page under docs_dir, with its docs-relative path (through links that stay in the KB)."""
+    return _pages_of(docsfiles.walk(config.root, config.docs_path))
+
+
+def _pages_of(tree: docsfiles.DocsTree) -> list[tuple[Path, str]]:
+    return sorted(
+        (p, rel) for p, rel in tree.files if rel.endswith(".md") and not any(s.startswith(".") for s in rel.split("/"))
+    )
+
+
+def outside_links(config: KbConfig, tree: docsfiles.DocsTree) -> list[Finding]:
+    """A ``link-outside-kb`` finding for each link in ``docs/`` that leaves the KB (what it points to is not read)."""
+    docs = config.docs_path.relative_to(config.root).as_posix() if config.docs_path.is_relative_to(config.root) else ""
+    return [
+        finding(
+            "link-outside-kb",
+            Location(f"{docs}/{rel}" if docs else rel, 1),
+            f"a symbolic link to {target}, "
+            + ("a folder that contains it (following it never ends)" if loop else "outside the KB folder")
+            + ": kb neither reads nor publishes it; copy the file or folder into the KB and link to that, "
+            "or remove the link",
+        )
+        for rel, target, loop in tree.outside
+    ]
 
 
 def read_text(path: Path) -> str:
@@ -280,7 +293,9 @@ def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], 
     pages: list[Page] = []
     findings: list[Finding] = []
     fresh: dict = {}
-    for path, rel in page_files(config):
+    tree = docsfiles.walk(config.root, config.docs_path)
+    findings += outside_links(config, tree)
+    for path, rel in _pages_of(tree):
         display = path.relative_to(config.root).as_posix()
         try:
             data = path.read_bytes()

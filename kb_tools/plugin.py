@@ -30,7 +30,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from . import config as kbconfig
-from . import incremental, navigation, pipeline
+from . import docsfiles, incremental, navigation, pipeline
 from .errors import KbError
 from .options import NAMES as OPTIONS
 from .options import plugin_config_class
@@ -119,6 +119,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        root, docs = Path(config.config_file_path or ".").parent, Path(config.docs_dir)
+        for file in [f for f in files if docsfiles.linked_out(f.abs_src_path, root, docs)]:
+            files.remove(file)  # a link out of the KB: never published (``kb check`` reports it)
         if self.build is not None:
             self.build.add_files(files, config, log)
         return files

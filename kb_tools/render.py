@@ -14,6 +14,7 @@ import re
 
 from . import urls
 from .evidence import table_edits
+from .htmltext import inert
 from .model import CitationGroup, Claim
 from .notices import mark_html
 from .pageblocks import Block
@@ -32,6 +33,12 @@ def attr(text: str) -> str:
     return html.escape(" ".join(text.split()), quote=True).replace("|", "&#124;")
 
 
+def tooltip_attr(text: str) -> str:
+    """Text for a ``title`` attribute, which a theme may render as HTML (Material's ``content.tooltips`` puts it
+    into ``innerHTML``): escaped, and inert when parsed again (``htmltext.inert``)."""
+    return attr(inert(text))
+
+
 def citation_html(site: SiteData, group: CitationGroup, page_path: str, use_directory_urls: bool = True) -> str:
     """A group's in-text citation in the KB's style; each key links to its source page and shows its full
     reference. A numeric style's numbers are those of the page at ``page_path``."""
@@ -41,7 +48,7 @@ def citation_html(site: SiteData, group: CitationGroup, page_path: str, use_dire
         key = html.unescape(m.group(1))
         href = urls.relative(page_path, urls.source_path(key), use_directory_urls)
         title = site.styled.reference_text(key) or key
-        return f'<a class="kb-cite" href="{attr(href)}" title="{attr(title)}">'
+        return f'<a class="kb-cite" href="{attr(href)}" title="{tooltip_attr(title)}">'
 
     return f'<span class="kb-citation">{_REF_LINK.sub(link, formatted)}</span>'
 

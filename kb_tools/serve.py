@@ -2,14 +2,14 @@
 
 A Starlette app for uvicorn. It answers GET and HEAD only, puts security
 headers on every response, and gives each HTML page a Content-Security-Policy
-that allows exactly the inline scripts that page holds (MkDocs Material writes
-a few small ones), by hash, so no other inline script can run.
+that allows, by hash, only those of the page's inline scripts that the theme's
+templates write (``inlinescripts``: Material's few small ones, kb's search page
+one), so no other inline script can run: not one in a nav title, a raw ``.html``
+file or a page's content. Byte ranges are served as advertised (``ranged``).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -24,51 +24,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .config import KbConfig, load_config
+from .inlinescripts import (  # noqa: F401 (re-exported: the site's CSP)
+    CSP_BASE,
+    SECURITY_HEADERS,
+    csp,
+    inline_script_hashes,
+    is_theme_script,
+    theme_script_patterns,
+)
 from .search import MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, QueryError, open_engine
 
 KB_ENV = "KB_SERVE_KB"  # the KB folder, for the app factory uvicorn's worker processes call
 ALLOWED_METHODS = ("GET", "HEAD")
-# Material needs: its own scripts and search worker ('self'), inline style attributes,
-# data: URIs for icons, and Google Fonts unless the theme turns fonts off.
-CSP_BASE = (
-    "default-src 'self'; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
-    "font-src 'self' data: https://fonts.gstatic.com; img-src 'self' data:; connect-src 'self'; "
-    "worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "strict-origin-when-cross-origin",
-    "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=()",
-}
 MAX_BUFFERED = 8 * 1024 * 1024  # site files up to this size are read in one go (larger ones are streamed)
 SWAP_RETRIES = 5
-_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
-
-
-def csp(script_hashes: tuple[str, ...] = ()) -> str:
-    scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
-    return f"{CSP_BASE}; script-src {scripts}"
-
-
-def inline_script_hashes(page: str) -> tuple[str, ...]:
-    """sha256 of every inline script of the theme a browser would run (not JSON data blocks, not src= scripts).
-
-    Scripts in the page's content (the raw HTML an editor's Markdown may hold, inside Material's
-    ``<article class="md-content__inner">``) are left out, so the CSP refuses them.
-    """
-    start = page.find('<article class="md-content__inner')
-    end = page.rfind("</article>")
-    if 0 <= start < end:
-        page = page[:start] + page[end:]
-    out = []
-    for m in _INLINE_SCRIPT.finditer(page):
-        attrs = m.group("attrs").lower()
-        if "src=" in attrs or re.search(r"type=[\"']?application/(ld\+)?json", attrs):
-            continue
-        out.append(base64.b64encode(hashlib.sha256(m.group("body").encode("utf-8")).digest()).decode())
-    return tuple(dict.fromkeys(out))
 
 
 class SiteFiles(StaticFiles):
@@ -92,7 +61,7 @@ class SiteFiles(StaticFiles):
         response = super().file_response(full_path, stat_result, scope, status_code)
         if data is not None and isinstance(response, FileResponse):
             headers = {k: v for k, v in response.headers.items() if k != "content-length"}
-            response = Response(data, status_code=response.status_code, headers=headers)
+            response = ranged(data, headers, scope) or Response(data, status_code=response.status_code, headers=headers)
         if str(full_path).endswith(".html"):
             key = (str(full_path), stat_result.st_ino, stat_result.st_mtime_ns, stat_result.st_size)
             if key not in self._hashes:
@@ -102,6 +71,8 @@ class SiteFiles(StaticFiles):
         return response
 
     async def get_response(self, path: str, scope) -> Response:
+        if _hidden(path):
+            raise HTTPException(status_code=404)
         for attempt in range(SWAP_RETRIES + 1):
             if attempt:
                 await anyio.sleep(0.02)  # a swap is two renames at most; the new site is there right after
@@ -114,6 +85,38 @@ class SiteFiles(StaticFiles):
         if Path(str(self.directory)).is_dir():
             raise HTTPException(status_code=404)
         return JSONResponse({"error": "the site has not been built; run kb build first"}, status_code=503)
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def ranged(data: bytes, headers: dict[str, str], scope) -> Response | None:
+    """The part a single ``Range: bytes=a-b`` asks for (206), or 416 past the end; None to send the whole file
+    (no Range, several ranges, a malformed one, or an ``If-Range`` that no longer matches: RFC 9110 allows it)."""
+    asked = {k.lower(): v for k, v in ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])}
+    m = _RANGE.fullmatch(asked.get("range", "").strip())
+    if m is None or not (m[1] or m[2]):
+        return None
+    if_range = asked.get("if-range")
+    if if_range is not None and if_range not in (headers.get("etag"), headers.get("last-modified")):
+        return None
+    size = len(data)
+    if m[1]:
+        start, end = int(m[1]), min(int(m[2]) if m[2] else size - 1, size - 1)
+    else:  # the last N bytes
+        start, end = max(size - int(m[2]), 0), size - 1
+    if m[1] and m[2] and int(m[2]) < start:
+        return None  # a last byte before the first: not a valid range, so the whole file
+    if start >= size or (not m[1] and int(m[2]) == 0):
+        return Response(b"", status_code=416, headers={"content-range": f"bytes */{size}"})
+    return Response(data[start : end + 1], 206, {**headers, "content-range": f"bytes {start}-{end}/{size}"})
+
+
+def _hidden(path: str) -> bool:
+    """A dotfile or dot-folder of the site (the ``.git`` of a ``gh-pages`` checkout that a rebuild keeps, kb's
+    ``.kb-site-files``) is not part of the site; ``.well-known`` is meant to be served."""
+    parts = re.split(r"[/\\]", path)
+    return any(p.startswith(".") and p not in (".", "..", ".well-known") for p in parts)
 
 
 class _SwappedAway(Exception):

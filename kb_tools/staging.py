@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import progress, urls
+from . import docsfiles, progress, urls
 from .navigation import page_order, site_nav
 from .searchpage import search_files
 from .sitedata import SiteData
@@ -55,11 +55,15 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 def copy_docs(site: SiteData, target: Path) -> None:
     """The KB's ``docs/`` into ``target``, without its draft pages."""
-    docs = site.config.docs_path
+    docs, root = site.config.docs_path, site.config.root
     drafts = {docs / p.path for p in site.report.catalogue.pages if p.draft}
 
     def ignore(folder: str, names: list[str]) -> set[str]:
-        return {n for n in names if Path(folder, n) in drafts}
+        """Draft pages, and links out of the KB (never followed: ``docsfiles``)."""
+        links_out = {
+            n for n in names if os.path.islink(Path(folder, n)) and docsfiles.outside(Path(folder, n), root, docs)
+        }
+        return links_out | {n for n in names if Path(folder, n) in drafts}
 
     shutil.copytree(docs, target, ignore=ignore, copy_function=_link_or_copy, symlinks=False)
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from posixpath import dirname, relpath
+from urllib.parse import quote
 
 
 def page_url(path: str, use_directory_urls: bool = True) -> str:
-    """The site-relative URL of a docs-relative Markdown path, as MkDocs computes it."""
+    """The site-relative URL of a docs-relative Markdown path, percent-encoded as MkDocs encodes its pages' URLs.
+
+    Encoded, a folder named ``javascript:...`` is a relative path, never a URL scheme, and a page named
+    ``hash#frag.md`` or ``q?x=1.md`` is reached by its link (``#`` and ``?`` are part of its path)."""
     stem = path[:-3] if path.endswith(".md") else path
     if not use_directory_urls:
-        return stem + ".html"
+        return quote(stem + ".html")
     if stem == "index" or stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
+        return quote(stem[: -len("index")])
+    return quote(stem + "/")
 
 
 def claim_url(page_path: str, claim_id: str, use_directory_urls: bool = True) -> str:

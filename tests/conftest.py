@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,8 +19,11 @@ def make_kb(tmp_path: Path, planted: str | None = None) -> Path:
     shutil.copytree(KBS / "base", kb)
     if planted:
         for src in (KBS / "planted" / planted).rglob("*"):
-            if src.is_file() and src.name != "expected.json":
-                dest = kb / src.relative_to(KBS / "planted" / planted)
+            dest = kb / src.relative_to(KBS / "planted" / planted)
+            if src.is_symlink():  # planted as a link (link-outside-kb), never followed
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(os.readlink(src), dest)
+            elif src.is_file() and src.name != "expected.json":
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(src, dest)
     return kb

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mkdocs.config import load_config as mkdocs_config
 
 from kb_tools import options
@@ -24,6 +25,7 @@ GIVEN = {  # a valid value for every option kb reads
     "retractions": [],
     "csl": "apa",
     "publish_fields": ["abstract"],
+    "static_headers": True,
 }  # fmt: skip
 
 
@@ -49,3 +51,11 @@ def test_mkdocs_and_kb_check_read_the_options_alike(base_kb):
         if hasattr(ours, name):
             assert getattr(theirs, name) == getattr(ours, name), name
     assert ours.review_max_age_days == 30 and ours.severity["unused-source"] == "error"
+
+
+def test_static_headers_must_be_true_or_false():
+    from kb_tools.errors import ConfigError
+
+    root, path = Path("/kb"), Path("/kb/mkdocs.yml")
+    with pytest.raises(ConfigError, match="static_headers: give true or false"):
+        config_from_options(root, path, {}, {"static_headers": "yes"})
