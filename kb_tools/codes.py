@@ -151,6 +151,14 @@ _CODES = (
         "add a findings record for the source",
     ),
     Code(
+        "missing-pooled",
+        "warning",
+        "a meta-analysis or systematic review does not say what it pooled (randomised, observational or mixed "
+        "studies), so it ranks no higher than a synthesis of observational studies",
+        "add `pooled: randomised`, `observational` or `mixed` to its findings record (or `pooled = {...}` to its "
+        ".bib entry), as the source's methods say",
+    ),
+    Code(
         "unsupported-number",
         "warning",
         "a claim states a number that no findings record or bibliographic field of the sources it cites reports",

@@ -18,7 +18,8 @@ import re
 from markupsafe import Markup, escape
 
 from . import urls
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .grading import AUTHORITY_LABELS, NO_DESIGN
+from .grading import design_label as _label
 from .records import Record
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
@@ -30,7 +31,7 @@ COLUMNS = ("Source", "Design", "Population", "Sample size", "Intervention", "Out
 
 
 def design_label(design: str) -> str:
-    return DESIGN_LABELS.get(design, design.replace("-", " ").capitalize())
+    return _label(design)
 
 
 def _grade_text(source) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from whoosh.query import Term
 
 from .config import SOURCE_TYPES
-from .grading import DESIGN_LABELS, DESIGNS, NO_DESIGN
+from .grading import DESIGNS, NO_DESIGN, design_label
 from .query import QueryError
 
 FACETS = ("condition", "design", "sourcetype")
@@ -92,7 +92,7 @@ class FacetSets:
         self.designs = tuple(meta.get("designs") or DESIGNS)
         self.labels = {
             "condition": {c["id"]: c.get("name", c["id"]) for c in meta.get("conditions", [])},
-            "design": {d: DESIGN_LABELS.get(d, d) for d in (*self.designs, NO_DESIGN)},
+            "design": {d: design_label(d) for d in (*self.designs, NO_DESIGN)},
             "sourcetype": {t: SOURCETYPE_LABELS.get(t, t) for t in SOURCE_TYPES},
         }
         self.sets: dict[str, dict[str, frozenset]] = {}

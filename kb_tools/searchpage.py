@@ -16,7 +16,7 @@ from . import urls
 from .config import SOURCE_TYPES, KbConfig
 from .errors import BuildError
 from .facets import SOURCETYPE_LABELS
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .grading import AUTHORITY_LABELS, NO_DESIGN, design_label
 from .index import QUESTION_WORDS, load_lay_terms
 from .search import MAX_QUERY_CHARS
 from .sitedata import SiteData
@@ -27,9 +27,9 @@ DATA_PATH = "search-data.json"
 
 def search_labels(config: KbConfig, use_directory_urls: bool = True) -> dict:
     """How results and facets name things, as the rest of the site does (small: embedded in the search page)."""
-    designs = [{"id": d, "label": DESIGN_LABELS.get(d, d)} for d in config.designs]  # strongest first
+    designs = [{"id": d, "label": design_label(d)} for d in config.designs]  # strongest first
     return {
-        "designs": [*designs, {"id": NO_DESIGN, "label": DESIGN_LABELS[NO_DESIGN]}],
+        "designs": [*designs, {"id": NO_DESIGN, "label": design_label(NO_DESIGN)}],
         "authorities": AUTHORITY_LABELS,
         "conditions": [{"id": c.id, "label": c.name} for c in config.conditions],
         "sourcetypes": [{"id": t, "label": SOURCETYPE_LABELS[t]} for t in SOURCE_TYPES],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS
+from .grading import AUTHORITY_LABELS, design_label
 from .search import Results
 
 
@@ -29,7 +29,7 @@ def format_text(results: Results) -> str:
         if hit.sources:
             lines.append("   Sources: " + "; ".join(_source(s) for s in hit.sources))
         grade = [AUTHORITY_LABELS.get(a, a) for a in hit.authorities]
-        grade += [DESIGN_LABELS.get(hit.design, hit.design)] if hit.design else []
+        grade += [design_label(hit.design)] if hit.design else []
         if grade:
             lines.append(f"   Evidence: {' · '.join(grade)}")
     return "\n".join(lines)

@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 
 from . import scope, urls
 from .apa import html_to_text
-from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Grade, design_rank
+from .grading import AUTHORITIES, AUTHORITY_LABELS, NO_DESIGN, Grade, design_rank
+from .grading import design_label as _label
 from .memo import Memo
 from .model import Claim
 from .notices import mark_html
@@ -71,7 +72,7 @@ def claim_html(claim: Claim, styled=None) -> Markup:
 
 
 def design_label(design: str) -> str:
-    return DESIGN_LABELS.get(design, design or "not given")
+    return _label(design) if design else "not given"
 
 
 def source_href(doi: str, url: str) -> str:
