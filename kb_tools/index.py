@@ -33,7 +33,7 @@ from .model import Claim, Page, Source
 from .pageblocks import labelled_row
 from .storage import cache_key, digest, refuse_to_replace, swap_in
 
-SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
+SCHEMA_VERSION = 9  # 9: condition roles (``roles``, ``role``); 8: ``own`` and ``cited`` words; ``sourcetypes``
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
@@ -59,6 +59,8 @@ def schema() -> Schema:
         section=STORED(),
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
+        roles=KEYWORD(stored=True, commas=True, scorable=True),  # "depression:treated,suicidal-ideation:harm"
+        role=KEYWORD(commas=True, scorable=True),  # the roles any of its conditions has, for the role facet
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         own=TEXT(analyzer=stem, phrase=False),  # its text, page title and section heading
         cited=TEXT(analyzer=stem, phrase=False),  # its sources' authors, organisations and titles
@@ -116,6 +118,9 @@ def claim_document(
     text = plain_text(claim.text, claim.plain)
     if claim.headers:  # a table row reads with its column headings
         text = labelled_row(text, claim.headers)
+    if claim.lead_in:  # a list item reads with its lead-in
+        text = f"{plain_text(claim.lead_in, claim.lead_in)} {text}"
+    roles = [claim.role(c) for c in claim.conditions]
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
     titles = [c[2] for c in cited]
     return {
@@ -124,6 +129,8 @@ def claim_document(
         "title": page.title,
         "section": claim.section,
         "conditions": ",".join(claim.conditions),
+        "roles": ",".join(f"{c}:{r}" for c, r in zip(claim.conditions, roles, strict=True)),
+        "role": ",".join(dict.fromkeys(roles)),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
         "own": " ".join([text, page.title, claim.section]),

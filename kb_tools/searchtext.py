@@ -25,7 +25,9 @@ def format_text(results: Results) -> str:
         lines.append(f"{n}. {hit.text}")
         lines.append(f"   Page: {hit.page} ({hit.url})")
         if hit.conditions:
-            lines.append(f"   Conditions: {', '.join(hit.conditions)}")
+            lines.append(
+                f"   Conditions: {', '.join(_with_role(c, r) for c, r in zip(hit.conditions, hit.roles, strict=False))}"
+            )
         if hit.sources:
             lines.append("   Sources: " + "; ".join(_source(s) for s in hit.sources))
         grade = [AUTHORITY_LABELS.get(a, a) for a in hit.authorities]
@@ -35,7 +37,12 @@ def format_text(results: Results) -> str:
     return "\n".join(lines)
 
 
-_FACET_NAMES = {"condition": "Conditions", "design": "Designs", "sourcetype": "Source types"}
+_FACET_NAMES = {"condition": "Conditions", "role": "Roles", "design": "Designs", "sourcetype": "Source types"}
+
+
+def _with_role(condition: str, role: str) -> str:
+    """ "depression", or "suicidal-ideation (harm)" for a condition not treated or studied in the claim."""
+    return condition if role in ("treated", "") else f"{condition} ({role})"
 
 
 def _counts(values) -> str:
