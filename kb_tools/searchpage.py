@@ -15,7 +15,7 @@ from html import escape
 from . import urls
 from .config import SOURCE_TYPES, KbConfig
 from .errors import BuildError
-from .facets import SOURCETYPE_LABELS
+from .facets import ROLE_LABELS, SOURCETYPE_LABELS
 from .grading import AUTHORITY_LABELS, NO_DESIGN, design_label
 from .index import QUESTION_WORDS, load_lay_terms
 from .search import MAX_QUERY_CHARS
@@ -32,6 +32,7 @@ def search_labels(config: KbConfig, use_directory_urls: bool = True) -> dict:
         "designs": [*designs, {"id": NO_DESIGN, "label": design_label(NO_DESIGN)}],
         "authorities": AUTHORITY_LABELS,
         "conditions": [{"id": c.id, "label": c.name} for c in config.conditions],
+        "roles": [{"id": r, "label": label} for r, label in ROLE_LABELS.items()],
         "sourcetypes": [{"id": t, "label": SOURCETYPE_LABELS[t]} for t in SOURCE_TYPES],
         "dirurls": use_directory_urls,
         "maxQuery": MAX_QUERY_CHARS,
@@ -117,9 +118,10 @@ hide: [toc]
 <!-- kb: not-a-claim -->
 Type words or a question: results list the claims that have all of them (or, failing that, some), each
 with its page, its evidence and its sources. Put "a phrase" in quotes. Narrow the results by condition,
-study design or source type with the filters, and sort them by relevance or by the strength of their
-study design. The search box at the top of every page finds claims too; its last option searches the
-text of the pages instead, for what is not a cited claim.
+the condition's role (treated or studied, a harm, an exclusion), study design or source type with the
+filters, and sort them by relevance or by the strength of their study design. The search box at the top
+of every page finds claims too; its last option searches the text of the pages instead, for what is not a
+cited claim.
 
 {html}
 """
