@@ -25,7 +25,7 @@ def design_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
             )
             out.append(finding(code, where, msg, source=s.key))
         elif s.design in SYNTHESES:
-            kind = s.design.replace("-", " ")
+            kind = "meta-analysis" if s.design == "meta-analysis" else "systematic review"
             path = record.location.path if record is not None else f"references/records/{s.key}.yml"
             msg = (
                 f"'{s.key}' is a {kind} that does not say what it pooled, so it ranks below every synthesis that "
