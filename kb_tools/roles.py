@@ -33,6 +33,7 @@ EXCLUSION_CUES = (
     r"contra-?indicat(?:ed|ions?|es)",
     r"(?:should|must)\s+not\s+(?:be\s+)?(?:given|used|offered|prescribed|treated|receive|take)",
     r"(?:not|never)\s+(?:be\s+)?(?:offered|given|prescribed)\s+to",
+    r"(?:do|does)\s+not\s+(?:offer|give|prescribe|use)",
     r"(?:not\s+suitable|unsuitable|not\s+appropriate|not\s+recommended)\s+for",
     r"exclud(?:e|es|ed|ing)",
     r"exclusions?",
