@@ -37,7 +37,8 @@ CASES = [
      [(6, "Side effects include: nausea", ("a",))]),
     # nested: an item ending in ":" is the lead-in of its own list, read after the outer lead-in
     ("Watch for:\n\n- blood pressure changes:\n  - a rise\n  - a fall [@a]\n",
-     [(7, "Watch for: blood pressure changes: a rise", ("a",)), (8, "Watch for: blood pressure changes: a fall", ("a",))]),
+     [(7, "Watch for: blood pressure changes: a rise", ("a",)),
+      (8, "Watch for: blood pressure changes: a fall", ("a",))]),
     # not a list unit: no colon, or no list after it
     ("No colon here [@a].\n\n- nausea\n", [(4, "No colon here.", ("a",)), (6, "nausea", ())]),
     ("Colon [@a]:\n\nA paragraph.\n", [(4, "Colon:", ("a",)), (6, "A paragraph.", ())]),
