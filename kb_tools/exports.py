@@ -32,7 +32,7 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
             "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
             "section": claim.section,
             "conditions": list(claim.conditions),
-            "roles": dict(zip(claim.conditions, _roles(claim), strict=True)),  # treated, harm or exclusion
+            "roles": dict(claim.condition_roles),  # condition -> treated, harm or exclusion
             "sources": list(claim.keys),
             "design": site.grades[claim.id].design,
             "design_label": design_label(site.grades[claim.id].design) if site.grades[claim.id].design else "",
@@ -44,10 +44,6 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
 def _shown(claim) -> str:
     text = labelled_row(" ".join(claim.plain.split()), claim.headers)
     return f"{claim.lead_in} {text}" if claim.lead_in else text
-
-
-def _roles(claim) -> list[str]:
-    return [claim.role(c) for c in claim.conditions]
 
 
 CSL_CHUNK = 500  # entries per pandoc run: one run over 10,000 entries needs about 900 MB

@@ -115,12 +115,9 @@ def claim_document(
     cache = {} if cited_cache is None else cited_cache
     cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
     authors = " ".join(c[1] for c in cited if c[1])
-    text = plain_text(claim.text, claim.plain)
+    text = plain_text(claim.text, claim.shown)  # a list item reads with its lead-in
     if claim.headers:  # a table row reads with its column headings
         text = labelled_row(text, claim.headers)
-    if claim.lead_in:  # a list item reads with its lead-in
-        text = f"{plain_text(claim.lead_in, claim.lead_in)} {text}"
-    roles = [claim.role(c) for c in claim.conditions]
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
     titles = [c[2] for c in cited]
     return {
@@ -129,8 +126,8 @@ def claim_document(
         "title": page.title,
         "section": claim.section,
         "conditions": ",".join(claim.conditions),
-        "roles": ",".join(f"{c}:{r}" for c, r in zip(claim.conditions, roles, strict=True)),
-        "role": ",".join(dict.fromkeys(roles)),
+        "roles": ",".join(f"{c}:{r}" for c, r in claim.condition_roles),
+        "role": ",".join(dict.fromkeys(r for _, r in claim.condition_roles)),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
         "own": " ".join([text, page.title, claim.section]),

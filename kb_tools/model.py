@@ -120,6 +120,11 @@ class Claim:
         return self.roles[n] if n < len(self.roles) else "treated"
 
     @property
+    def condition_roles(self) -> tuple[tuple[str, str], ...]:
+        """(condition, role) for each condition the claim is about."""
+        return tuple((c, self.role(c)) for c in self.conditions)
+
+    @property
     def shown(self) -> str:
         """The claim's plain words as read out of place: a list item with its lead-in."""
         return f"{self.lead_in} {self.plain}" if self.lead_in else self.plain
