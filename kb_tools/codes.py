@@ -32,7 +32,7 @@ _CODES = (
     Code(
         "uncited-claim",
         "error",
-        "a claim cites no source (and inherits none from a lead-in)",
+        "a claim cites no source (and takes none from its list's lead-in or last item)",
         "cite a source, or mark a deliberate non-claim",
     ),
     Code(
