@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from . import urls
 from .grading import AUTHORITY_LABELS, NO_DESIGN
 from .grading import design_label as _label
+from .grading import with_pooled
 from .records import Record
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
@@ -53,12 +54,14 @@ def outcomes_html(record: Record) -> Markup:
     return Markup("<br>".join(items))
 
 
-def record_table(record: Record | None) -> Markup:
-    """A source's findings record as a two-column table, one row per field it gives."""
+def record_table(record: Record | None, design: str = "") -> Markup:
+    """A source's findings record as a two-column table, one row per field it gives; ``design``: the source's
+    design as graded (with what a synthesis pooled, which its .bib entry may give)."""
     if record is None:
         return Markup("")
+    shown = design or with_pooled(record.design, record.pooled)
     rows = [
-        ("Design", design_label(record.design) if record.design else ""),
+        ("Design", design_label(shown) if record.design else ""),
         ("Source type", record.sourcetype),
         ("Authority", ", ".join(record.authority)),
         ("Population", record.population),

@@ -51,7 +51,7 @@ def source_page(r: Renderer, key: str) -> str:
         reference_html=Markup(site.styled.reference_html(key)),
         href=source_href(s.doi, source_url(s)),
         accepted=s.sourcetype in site.config.accept,
-        record_table=record_table(site.records.get(key)),
+        record_table=record_table(site.records.get(key), s.design),
         groups=_by_page(site, site.claims_by_source.get(key, ()), r.page_order),
         notices=site.report.notices.get(key),
         notice_href=lambda doi: source_href(doi, ""),
