@@ -18,9 +18,8 @@ import re
 from markupsafe import Markup, escape
 
 from . import urls
-from .grading import AUTHORITY_LABELS, NO_DESIGN
+from .grading import AUTHORITY_LABELS, NO_DESIGN, with_pooled
 from .grading import design_label as _label
-from .grading import with_pooled
 from .records import Record
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
