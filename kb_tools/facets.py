@@ -7,8 +7,8 @@ values are OR-ed, and facets are AND-ed. Counts are disjunctive: a facet's count
 facets' choices but not its own, so each value says how many claims choosing it (too) would give.
 
 The role facet (treated, harm, exclusion) is read with the condition facet: with conditions chosen, a
-claim has a role when one of *those* conditions has it in the claim (a warning about suicidal thoughts
-in a depression trial is a harm for suicidal ideation, not for depression); without, when any does.
+claim has a role when one of *those* conditions has it in the claim (a warning about liver injury in an
+asthma trial is a harm for liver disease, not for asthma); without, when any does.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def schema() -> Schema:
         section=STORED(),
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
-        roles=KEYWORD(stored=True, commas=True, scorable=True),  # "depression:treated,suicidal-ideation:harm"
+        roles=KEYWORD(stored=True, commas=True, scorable=True),  # "asthma:treated,liver-disease:harm"
         role=KEYWORD(commas=True, scorable=True),  # the roles any of its conditions has, for the role facet
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         own=TEXT(analyzer=stem, phrase=False),  # its text, page title and section heading

@@ -144,7 +144,7 @@ def make_hit(f: dict, score, marks, analyzer, spans: dict | None, scored: bool) 
 
 
 def _roles(f: dict) -> tuple[str, ...]:
-    """Each condition's role, from the stored "depression:treated,…" (an index without roles: all treated)."""
+    """Each condition's role, from the stored "asthma:treated,…" (an index without roles: all treated)."""
     conditions = [c for c in (f.get("conditions") or "").split(",") if c]
     given = dict(p.split(":", 1) for p in (f.get("roles") or "").split(",") if ":" in p)
     return tuple(given.get(c, "treated") for c in conditions)

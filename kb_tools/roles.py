@@ -1,9 +1,9 @@
 """The role a condition plays in a claim, inferred from clear cue words (documented in docs/editors-guide.md).
 
 A claim about a condition is *treated* (the condition treated or studied) unless its words say plainly that
-the condition is a **harm** (an adverse effect, risk or warning: "a boxed warning for suicidal thoughts",
-"can worsen psychosis", "ketamine-induced cystitis") or an **exclusion** (a reason not to treat: "should
-not be given to people with psychosis", "contraindicated in uncontrolled hypertension"). The inference is
+the condition is a **harm** (an adverse effect, risk or warning: "a boxed warning for liver injury",
+"can worsen asthma", "drug-induced hepatitis") or an **exclusion** (a reason not to treat: "should
+not be given to people with kidney failure", "contraindicated in uncontrolled hypertension"). The inference is
 deliberately narrow: a cue counts only in the same sentence as the condition's name, a few words from it,
 with no word of benefit ("reduced", "improved", "treats" …) or of negation ("no increased risk", "did not
 worsen") in the way; every mention of the condition must agree. Anything else stays treated, and the
@@ -49,8 +49,8 @@ _BREAK = re.compile(
     r"(?i)[.;!?]|\b(?:but|although|however|whereas|while|despite|reduc\w*|improv\w*|reliev\w*|treat\w*|"
     r"lower\w*|decreas\w*|remission|response|benefit\w*|effective|relapse\w*|recurren\w*)\b"
 )
-# A harm's reach also ends at the population a claim names: in "a warning for suicidal thoughts in people with
-# depression" depression is who was treated, not the harm.
+# A harm's reach also ends at the population a claim names: in "a warning for liver injury in people with
+# asthma" asthma is who was treated, not the harm.
 _POPULATION = re.compile(
     r"(?i)\b(?:people|patients|adults|children|adolescents|those|participants|individuals|women|men)\s+(?:\w+\s+)?with\b"
 )

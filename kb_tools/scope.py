@@ -16,7 +16,7 @@ A claim never inherits a condition when its own text names a different one.
 
 Each condition has a *role* in the claim (``kb_tools.roles``): treated or studied (the default), a harm,
 or an exclusion. The tag gives roles in parts separated by ``;``:
-``<!-- kb: conditions: depression; harms: suicidal-ideation; exclusions: psychosis -->``; a tag may also
+``<!-- kb: conditions: asthma; harms: liver-disease; exclusions: pregnancy -->``; a tag may also
 start with ``harms:`` or ``exclusions:``. A tagged role always wins over an inferred one.
 """
 

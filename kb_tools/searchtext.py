@@ -41,7 +41,7 @@ _FACET_NAMES = {"condition": "Conditions", "role": "Roles", "design": "Designs",
 
 
 def _with_role(condition: str, role: str) -> str:
-    """ "depression", or "suicidal-ideation (harm)" for a condition not treated or studied in the claim."""
+    """ "asthma", or "liver-disease (harm)" for a condition not treated or studied in the claim."""
     return condition if role in ("treated", "") else f"{condition} ({role})"
 
 

@@ -298,7 +298,7 @@
       var chips = K.el("ul", "kb-search__conditions");
       chips.setAttribute("aria-label", "Conditions");
       r.conditions.forEach(function (c) {
-        // a condition the claim is not about treating says how it is about it: "Suicidal ideation (harm)"
+        // a condition the claim is not about treating says how it is about it: "Liver disease (harm)"
         var role = (r.roles || {})[c], name = self.names[c] || c;
         if (role !== "harm" && role !== "exclusion") role = "treated";
         var chip = K.el("a", "kb-chip kb-chip--" + role, role === "treated" ? name : name + " (" + role + ")"), cli = K.el("li");

@@ -48,7 +48,7 @@ def search(
     condition:ID, source:KEY, design:DESIGN, authority:KIND, year:YYYY and author:NAME filter.
     Several --condition, --role, --design or --sourcetype values: any of them; different options: all.
     A role (treated, harm, exclusion) is the role of the --condition in the claim: --condition
-    suicidal-ideation --role harm lists warnings and risks, not treatments.
+    liver-disease --role harm lists warnings and risks, not treatments.
     A design is one of the KB's designs or "none" (no study design among the claim's sources).
 
     Exit status: 0 results or none; 1 no index (run kb build first); 2 bad query or unknown condition,
