@@ -152,3 +152,20 @@ def test_condition_page_sections_in_chromium(built, browser):
             page.screenshot(path=str(ARTIFACTS / "condition-psychosis-roles.png"), full_page=True)
         finally:
             page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at /usr/bin/chromium")
+def test_static_search_filters_by_role_as_the_api_does(built, browser):
+    api = Engine(load_config(built).index_path).search("", ("psychosis",), roles=("harm",), limit=50)
+    with serve_static(built / "site") as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(f"{base}/search/?condition=psychosis&role=harm")
+            page.locator(".kb-search__result").first.wait_for()
+            assert page.locator(".kb-search__result").count() == api.total == 1
+            shown = page.locator(".kb-search__layout").inner_text()
+            assert "Reported side effects include: psychosis" in shown and "Psychosis (harm)" in shown
+            assert "Role of the condition" in shown and "Exclusion" in shown  # the facet, with the other roles' counts
+        finally:
+            page.close()
