@@ -169,3 +169,17 @@ def test_static_search_filters_by_role_as_the_api_does(built, browser):
             assert "Role of the condition" in shown and "Exclusion" in shown  # the facet, with the other roles' counts
         finally:
             page.close()
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("engine", ["properdocs", "zensical"])
+def test_other_engines_render_the_same_roles_and_list_units(built, engine, tmp_path):
+    from .test_engines import kb_build
+
+    kb = Path(shutil.copytree(KBS / "roles", tmp_path / "kb"))
+    result = kb_build(kb, "--engine", engine)
+    assert result.returncode == 0, result.stderr
+    assert (kb / "site/claims.json").read_text() == (built / "site/claims.json").read_text()
+    html = (kb / "site/conditions/psychosis/index.html").read_text()
+    assert _section(html, "Harms").count('class="kb-claim-item"') == 1
+    assert "Ketamine should not be given to people with: active psychosis" in _section(html, "Exclusions")
