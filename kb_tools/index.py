@@ -34,7 +34,7 @@ from .model import Claim, Page, Source
 from .pageblocks import labelled_row
 from .storage import cache_key, digest, refuse_to_replace, swap_in
 
-SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
+SCHEMA_VERSION = 9  # 9: condition roles (``roles``, ``role``); 8: ``own`` and ``cited`` words; ``sourcetypes``
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
@@ -43,9 +43,7 @@ MAX_STALE = 0.2  # rebuild from scratch once a fifth of the documents were repla
 MIN_STALE = 1000  # ... and more than this many: below it, deleted documents cost searches next to nothing
 WRITER_LIMIT_MB = 128  # the posting pool; past it Whoosh sorts runs on disk (100,000 claims spill a little)
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
-_WORD = re.compile(r"\w+")
+_LINK, _EMPHASIS, _WORD = re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), re.compile(r"(\*\*|__|\*|`)"), re.compile(r"\w+")
 
 
 def schema() -> Schema:
@@ -60,6 +58,8 @@ def schema() -> Schema:
         section=STORED(),
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
+        roles=KEYWORD(stored=True, commas=True, scorable=True),  # "asthma:treated,liver-disease:harm"
+        role=KEYWORD(commas=True, scorable=True),  # the roles any of its conditions has, for the role facet
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         own=TEXT(analyzer=stem, phrase=False),  # its text, page title and section heading
         cited=TEXT(analyzer=stem, phrase=False),  # its sources' authors, organisations and titles
@@ -114,7 +114,7 @@ def claim_document(
     cache = {} if cited_cache is None else cited_cache
     cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
     authors = " ".join(c[1] for c in cited if c[1])
-    text = plain_text(claim.text, claim.plain)
+    text = plain_text(claim.text, claim.shown)  # a list item reads with its lead-in
     if claim.headers:  # a table row reads with its column headings
         text = labelled_row(text, claim.headers)
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
@@ -125,6 +125,8 @@ def claim_document(
         "title": page.title,
         "section": claim.section,
         "conditions": ",".join(claim.conditions),
+        "roles": ",".join(f"{c}:{r}" for c, r in claim.condition_roles),
+        "role": ",".join(dict.fromkeys(r for _, r in claim.condition_roles)),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
         "own": " ".join([text, page.title, claim.section]),
@@ -186,9 +188,7 @@ QUESTION_WORDS = tuple(_QUESTION_TEXT.split())
 
 
 def load_lay_terms(config: KbConfig | None = None) -> dict:
-    """The question words, with the KB's own ``lay_terms.yml`` (beside its mkdocs.yml) laid over them.
-
-    kb ships no lay terms: what a reader's word means is the KB's vocabulary, not the tool's."""
+    """The question words, with the KB's own ``lay_terms.yml`` laid over them (kb ships no lay terms)."""
     stop = list(QUESTION_WORDS)
     terms: dict[str, list[str]] = {}
     local = config.root / LAY_TERMS_FILE if config else None
@@ -205,11 +205,11 @@ def load_lay_terms(config: KbConfig | None = None) -> dict:
 def index_meta(config: KbConfig) -> dict:
     """What the index stores besides its documents: the vocabulary the query engine expands with, and the key
     that says whether an existing index can be updated rather than rebuilt."""
-    meta = {
+    meta = {  # the designs, strongest first, are the design facet's order and sort=design
         "site_name": config.site_name,
         "conditions": [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions],
         "lay_terms": load_lay_terms(config),
-        "designs": list(config.designs),  # strongest first: the design facet's order and sort=design
+        "designs": list(config.designs),
     }
     meta["config_key"] = _config_key(config, meta)
     return meta
