@@ -14,6 +14,7 @@ from . import grading, scope
 from .codes import finding
 from .config import EVIDENCE_LEVELS, KbConfig
 from .grading import Grade
+from .layterms import read_lay_terms
 from .loading import load_catalogue
 from .model import Catalogue, Finding, Location, Page, Source
 from .notices import SourceNotices, source_notices
@@ -98,6 +99,7 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
                     source=s.key,
                 )
             )
+    raw += read_lay_terms(config.root)[2]  # what the search index will read: checked before a build
     notices, notice_findings = source_notices(config, cat, today)
     raw += notice_findings
     published, drafts = [], []

@@ -17,6 +17,7 @@ from typing import Any
 import pathspec
 import yaml
 
+from . import safeyaml
 from .codes import DEFAULT_SEVERITY, SEVERITIES
 from .errors import ConfigError
 from .grading import DESIGNS, EVIDENCE_LEVELS  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
@@ -154,10 +155,12 @@ def load_config(root: Path | str = ".") -> KbConfig:
         raise ConfigError(f"{root}: not a folder; name the KB's folder")
     path = find_config_file(root)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f"{path.name}:{line + 1}" if line is not None else path.name
+        data = safeyaml.load(path.read_text(encoding="utf-8"), _Loader) or {}
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        line = safeyaml.line_of(exc)
+        where = f"{path.name}:{line}" if line is not None else f"{path.name}:1"
+        if isinstance(exc, safeyaml.YamlLimit):
+            raise ConfigError(f"{where}: mkdocs.yml is beyond what kb reads: {safeyaml.problem(exc)}") from exc
         raise ConfigError(f"{where}: mkdocs.yml is not valid YAML ({exc.__class__.__name__}); fix the syntax") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name}:1: mkdocs.yml must be a mapping of settings")
@@ -243,8 +246,8 @@ def _csl(value: Any, root: Path, path: Path) -> str:
 def _option_line(path: Path, key: str) -> int:
     """The line of mkdocs.yml that sets kb option ``key`` (the ``kb`` entry's line when it is not set there)."""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = safeyaml.compose(path.read_text(encoding="utf-8"), _Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return 1
     plugins = _child(root, "plugins")
     entries = plugins.value if isinstance(plugins, yaml.SequenceNode) else [plugins]

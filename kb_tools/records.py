@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from . import grading
+from . import grading, safeyaml
 from .bibliography import decode_bytes
 from .codes import finding
 from .config import SOURCE_TYPES
@@ -127,11 +127,14 @@ def parse_record(text: str, path: str, key: str) -> tuple[Record | None, list[Fi
         findings.append(_bad(path, line, message, key))
 
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        root = safeyaml.compose(text, _LOADER)
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        bad(mark.line + 1 if mark is not None else 1, f"the record is not valid YAML ({problem}); fix the syntax")
+        if isinstance(exc, safeyaml.YamlLimit):
+            bad(safeyaml.line_of(exc) or 1, f"the record is beyond what kb reads: {problem}")
+        else:
+            bad(mark.line + 1 if mark is not None else 1, f"the record is not valid YAML ({problem}); fix the syntax")
         return None, findings
     record = Record(key, Location(path, 1))
     if root is None:
