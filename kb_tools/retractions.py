@@ -12,6 +12,9 @@ Decisions worth knowing:
 * The header and each row may end with a trailing comma; a row with fewer cells than the header, an
   unknown ``RetractionNature`` or an unreadable ``RetractionDate`` is a ``bad-retractions`` finding at
   its ``path:line`` and is skipped. At most ``MAX_ROW_FINDINGS`` rows per file are reported one by one.
+* A cell may hold a line break (a quoted note), but not a row: a stray quote opens a cell that runs on
+  to the next quote, and the rows in between would be lost without a word. A cell that holds lines
+  shaped like rows (a Record ID, then at least half the columns) is a finding at the stray quote's line.
 * Dates are read as the data writes them, month first (``3/9/2026 0:00``); ISO dates are accepted too.
 """
 
@@ -166,7 +169,10 @@ def read_rows(lines: Iterable[str], path: str) -> Iterator[tuple[str, str, Notic
             break
         if not any(cell.strip() for cell in row):
             continue  # a blank line
-        problem, item = _row(row, names, col, Location(path, start))
+        problem = _swallowed(row, len(names), start, last) or None
+        item = None
+        if problem is None:
+            problem, item = _row(row, names, col, Location(path, start))
         if problem is None:
             if item is not None:
                 yield item
@@ -178,6 +184,24 @@ def read_rows(lines: Iterable[str], path: str) -> Iterator[tuple[str, str, Notic
             skipped += 1
     if skipped:
         yield _finding(path, 1, f"{skipped} more bad row(s) after the first {MAX_ROW_FINDINGS} (not listed)")
+
+
+_ROW_START = re.compile(r"\d+,")  # a Record ID, then the next cell
+
+
+def _swallowed(row: list[str], columns: int, start: int, last: int) -> str:
+    """Why a row that spans lines holds rows of its own (a stray quote opened a cell the next quote closed,
+    so the rows between would be lost), or "". A cell may hold a line break (a note); not a whole row."""
+    if last <= start:
+        return ""
+    for cell in row:
+        for n, line in enumerate(cell.split("\n")[1:], 1):
+            if _ROW_START.match(line) and line.count(",") >= columns // 2:
+                return (
+                    f'a quote (") opens a cell that runs on to line {last}, so the rows on lines {start + n} to '
+                    f'{last} are read as part of it; remove the stray quote or double it ("")'
+                )
+    return ""
 
 
 def _row(row: list[str], names: list[str], col: dict[str, int], where: Location):
