@@ -210,6 +210,7 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         raise fail("enabled: give true or false")
     index_dir = _own_folder(root, opt, "index_dir", data, fail)
     cache_dir = _own_folder(root, opt, "cache_dir", data, fail)
+    _claim_cache_outside(root, cache_dir, fail)
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -288,6 +289,34 @@ def _own_folder(root: Path, opt: dict, name: str, data: dict, fail) -> str:
             relation = "is inside" if other in here.parents else "is" if here == other else "holds"
             raise fail(f"{name}: '{value}' {relation} {what}; {hint}")
     return value
+
+
+CACHE_TAG = "CACHEDIR.TAG"  # the Cache Directory Tagging Specification's name and signature: backups skip it
+CACHE_TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# a kb cache (cache_dir in mkdocs.yml); kb rewrites it\n"
+
+
+def _claim_cache_outside(root: Path, value: str, fail) -> None:
+    """A ``cache_dir`` outside the KB folder must be missing, empty, or a kb cache already (it holds
+    ``CACHEDIR.TAG``, which kb writes there): kb writes files into it, so ``cache_dir: /etc`` is refused."""
+    here = Path(os.path.normpath(root / value))
+    if root == here or root in here.parents:
+        return
+    if (here / CACHE_TAG).is_file():
+        return
+    try:
+        occupied = here.exists() and (not here.is_dir() or any(here.iterdir()))
+    except OSError:
+        occupied = True
+    if occupied:
+        raise fail(
+            f"cache_dir: '{value}' is outside the KB folder and holds files that are not a kb cache (no {CACHE_TAG}); "
+            "kb writes its cache there: give an empty or new folder, or one inside the KB such as .kb/cache"
+        )
+    try:
+        here.mkdir(parents=True, exist_ok=True)
+        (here / CACHE_TAG).write_text(CACHE_TAG_TEXT, encoding="utf-8")
+    except OSError:
+        pass  # kb cannot write there: the caches are skipped, as for any unwritable cache_dir
 
 
 def _globs(raw: Any, fail, hint: str, blank: bool = True) -> tuple[str, ...]:

@@ -10,7 +10,8 @@ Entries stay on disk, not in memory: a large KB's rendered pages would otherwise
 the memo and once by MkDocs. ``get`` copies each entry it uses into a new file, and ``save`` puts that
 file in place of the old one, so the memo never keeps values for content that is gone. Like
 ``kb_tools.cache``, it is an optimisation only: a missing, corrupt or unwritable file means
-recomputing, never a wrong value, and files are replaced atomically.
+recomputing, never a wrong value, and files are replaced atomically. Each value is sealed with this
+user's key (``kb_tools.sealing``): one kb did not write is never unpickled.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .sealing import seal, unseal
 from .storage import cache_key, clear_stale, code_digest, temp_beside
 from .storage import digest as digest  # for the memos' users: the key of a memo's content
 
@@ -34,6 +36,16 @@ code_key = code_digest  # for the memos' users: kb_tools' code
 def _key(key: Any) -> bytes:
     # pickle of tuples of str/int/None is deterministic; the digest keeps the table's keys small
     return hashlib.blake2b(pickle.dumps(key, protocol=5), digest_size=16).digest()
+
+
+def _unsealed(blob: Any) -> bytes | None:
+    return unseal(bytes(blob)) if isinstance(blob, bytes | bytearray | memoryview) else None
+
+
+def _loads(blob: Any) -> Any:
+    """A stored value, or None where the entry was not sealed by this user's kb (never unpickled)."""
+    data = _unsealed(blob)
+    return pickle.loads(data) if data is not None else None  # noqa: S301 - sealed by this user's kb
 
 
 class Memo:
@@ -85,15 +97,16 @@ class Memo:
             return self._mem[k]
         row = self._new.execute("SELECT v FROM memo WHERE k = ?", (k,)).fetchone()
         if row is not None:
-            return pickle.loads(row[0])
+            return _loads(row[0])
         row = self._lookup(k)
-        if row is not None:
+        data = _unsealed(row[0]) if row is not None else None
+        if data is not None:
             self.hits += 1
             self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, row[0]))
-            return pickle.loads(row[0])
+            return pickle.loads(data)  # noqa: S301 - sealed by this user's kb
         self.misses += 1
         value = compute()
-        self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, pickle.dumps(value, protocol=5)))
+        self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, seal(pickle.dumps(value, protocol=5))))
         return value
 
     def _lookup(self, k: bytes):
@@ -165,7 +178,7 @@ class MemoReader:
             return None
         try:
             row = self._conn.execute("SELECT v FROM memo WHERE k = ?", (_key(key),)).fetchone()
-            return pickle.loads(row[0]) if row is not None else None
+            return _loads(row[0]) if row is not None else None
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
             return None  # unreadable: the caller computes the value
 
