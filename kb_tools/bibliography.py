@@ -87,9 +87,11 @@ class _Parsed:
 # --- public API -------------------------------------------------------------------------------------------
 
 
-def load_sources(files: list[Path], root: Path) -> BibResult:
-    """Load every file (paths shown relative to ``root``); keys must be unique across all of them."""
-    return _finish([_parse_file(Path(f), Path(root)) for f in files])
+def load_sources(files: list[Path], root: Path, contents: dict[Path, bytes] | None = None) -> BibResult:
+    """Load every file (paths shown relative to ``root``); keys must be unique across all of them.
+    ``contents``: files' bytes already read (``kb_tools.cache`` keys the result on them), not read again."""
+    contents = contents or {}
+    return _finish([_parse_file(Path(f), Path(root), contents.get(f)) for f in files])
 
 
 def load_bib_text(text: str, path: str) -> BibResult:
@@ -117,10 +119,10 @@ def _display_path(file: Path, root: Path) -> str:
         return file.as_posix()
 
 
-def _parse_file(file: Path, root: Path) -> _Parsed:
+def _parse_file(file: Path, root: Path, data: bytes | None = None) -> _Parsed:
     path = _display_path(file, root)
     try:
-        data = file.read_bytes()
+        data = file.read_bytes() if data is None else data
     except OSError as exc:
         msg = f"cannot read this bibliography file ({exc.strerror or exc}); check that it exists and is readable"
         return _Parsed(path, findings=[_finding("bib-syntax", Location(path, 1), msg)])

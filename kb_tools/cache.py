@@ -54,25 +54,26 @@ def write_pickle(path: Path, value: Any) -> None:
         pass  # a cache that cannot be written is only a slower next run
 
 
-def cached_sources(
-    config: KbConfig, files: list[Path], load: Callable[[list[Path], Path], Any], name: str = "sources"
-) -> Any:
-    """``load(files, root)``, reused while the files' bytes, the code and the config are unchanged.
+def cached_sources(config: KbConfig, files: list[Path], load: Callable[..., Any], name: str = "sources") -> Any:
+    """``load(files, root, contents)`` (the files' bytes, read once), reused while those bytes, the code and
+    the config are unchanged.
 
     ``name`` names the cache file: the bibliography's is ``sources``, the findings records' ``records``.
     """
-    contents = []
+    contents: dict[Path, bytes] = {}
     for f in files:
         try:
-            contents.append(digest(str(f), Path(f).read_bytes()))
+            contents[f] = Path(f).read_bytes()
         except OSError:
-            return load(files, config.root)  # let the loader report the unreadable file
-    key = digest(fingerprint(config), *contents)
+            return load(files, config.root, contents)  # let the loader report the unreadable file; cache nothing
+    # each file is read once: the key and the result come from the same bytes, so an edit made meanwhile
+    # can never be stored under the key of the text before it
+    key = digest(fingerprint(config), *(part for f in files for part in (str(f), contents[f])))
     path = config.cache_path / f"{name}.pickle"
     stored = read_pickle(path)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
         return stored[1]
-    result = load(files, config.root)
+    result = load(files, config.root, contents)
     write_pickle(path, (key, result))
     return result
 

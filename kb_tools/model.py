@@ -137,6 +137,7 @@ class Page:
     claims: tuple[Claim, ...] = ()
     not_claims: int = 0  # blocks marked as deliberately not claims
     reviewed_invalid: bool = False  # front matter gives a 'reviewed' that is not a date (a bad-page finding)
+    text_digest: str = ""  # of the text the page was parsed from: later stages build from that text only
 
 
 @dataclass(frozen=True, slots=True)

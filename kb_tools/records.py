@@ -227,8 +227,10 @@ def _outcomes(node: yaml.Node, bad) -> tuple[Outcome, ...] | None:
     return tuple(out)
 
 
-def load_records(files: list[Path], root: Path) -> RecordSet:
-    """Parse every record file (paths shown relative to ``root``); a key given twice keeps the first."""
+def load_records(files: list[Path], root: Path, contents: dict[Path, bytes] | None = None) -> RecordSet:
+    """Parse every record file (paths shown relative to ``root``); a key given twice keeps the first.
+    ``contents``: files' bytes already read (``kb_tools.cache`` keys the result on them), not read again."""
+    contents = contents or {}
     records: dict[str, Record] = {}
     findings: list[Finding] = []
     root = Path(root)
@@ -240,7 +242,8 @@ def load_records(files: list[Path], root: Path) -> RecordSet:
             shown = path.as_posix()
         key = path.stem
         try:
-            text = decode_bytes(path.read_bytes())
+            data = contents.get(file)
+            text = decode_bytes(path.read_bytes() if data is None else data)
         except OSError as exc:
             findings.append(_bad(shown, 1, f"cannot read the record ({exc.strerror})", key))
             continue
