@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
+import io
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -34,7 +35,7 @@ from .codes import finding
 from .config import KbConfig
 from .memo import Memo, MemoReader
 from .model import Finding, Location
-from .storage import digest, file_digest
+from .storage import HashingReader, digest, file_digest
 
 RETRACTION = "Retraction"
 CORRECTION = "Correction"
@@ -311,7 +312,7 @@ def load(config: KbConfig, dois: Iterable[str], pmids: Iterable[str]) -> Retract
             )
     finally:
         reader.close()
-    by_doi, by_pmid, data_findings, complete = _read_all(named)
+    by_doi, by_pmid, data_findings, complete = _read_all(named, dict(parts))
     if complete:  # a file that failed half-way is reported, and read again next time
         _store(config, context, by_doi, by_pmid, data_findings)
     return Retractions(
@@ -332,8 +333,9 @@ def _store(config: KbConfig, context: str, by_doi: dict, by_pmid: dict, findings
     memo.save()
 
 
-def _read_all(named: list[tuple[Path, str]]) -> tuple[dict, dict, list[Finding], bool]:
-    """Every file's notices by DOI and PMID, the findings, and whether every file was read to its end."""
+def _read_all(named: list[tuple[Path, str]], keyed: dict[str, str]) -> tuple[dict, dict, list[Finding], bool]:
+    """Every file's notices by DOI and PMID, the findings, and whether every file was read to its end as the
+    bytes ``keyed`` by (a file replaced meanwhile is read, but not kept under the old file's key)."""
     complete = True
     by_doi: dict[str, list[Notice]] = {}
     by_pmid: dict[str, list[Notice]] = {}
@@ -341,7 +343,8 @@ def _read_all(named: list[tuple[Path, str]]) -> tuple[dict, dict, list[Finding],
     for path, shown in named:
         try:
             # newline="" lets csv read quoted newlines; a stray byte must not stop a 50 MB file
-            with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            raw = HashingReader(path)
+            with io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8-sig", errors="replace", newline="") as fh:
                 for item in read_rows(fh, shown):
                     if isinstance(item, Finding):
                         findings.append(item)
@@ -351,6 +354,8 @@ def _read_all(named: list[tuple[Path, str]]) -> tuple[dict, dict, list[Finding],
                         by_doi.setdefault(doi, []).append(notice)
                     if pmid:
                         by_pmid.setdefault(pmid, []).append(notice)
+                fh.read()  # to the end, so the digest covers the whole file
+                complete = complete and raw.hexdigest() == keyed.get(shown)
         except OSError as exc:
             findings.append(_finding(shown, 1, f"cannot read the file ({exc.strerror or exc}); check the path"))
             complete = False

@@ -100,3 +100,24 @@ def test_sources_are_cached_under_the_bytes_they_were_parsed_from(base_kb):
     assert "a meta-analysis" in title(cache.cached_sources(config, [bib], load_while_editing))
     bib.write_text(before, encoding="utf-8")  # undone
     assert "a meta-analysis" in title(cache.cached_sources(config, [bib], load_sources))
+
+
+def test_retraction_data_replaced_while_read_is_not_kept_under_the_old_files_key(tmp_path, monkeypatch):
+    from kb_tools import retractions
+
+    kb = make_kb(tmp_path, "retracted-source")
+    config = load_config(kb)
+    csv_file = kb / "data" / "retraction-watch.csv"
+    original = csv_file.read_bytes()
+    read_all = retractions._read_all
+
+    def replaced_while_read(*args):
+        csv_file.write_bytes(original.replace(b",Retraction,", b",Expression of concern,"))
+        return read_all(*args)
+
+    monkeypatch.setattr(retractions, "_read_all", replaced_while_read)
+    retractions.load(config, ["10.5555/retracted.2020.1"], [])
+    monkeypatch.undo()
+    csv_file.write_bytes(original)  # the download the key was made from, back again
+    again = retractions.load(config, ["10.5555/retracted.2020.1"], [])
+    assert [n.nature for n in again.notices("10.5555/retracted.2020.1", "")] == ["Correction", "Retraction"]
