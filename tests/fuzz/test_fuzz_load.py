@@ -45,7 +45,8 @@ def _limits() -> None:
 def kb_check(kb: Path) -> subprocess.CompletedProcess:
     code = "import sys; from kb_tools.cli import main; sys.argv[0] = 'kb'; main()"
     cmd = [sys.executable, "-c", code, "check", str(kb), "--format", "json"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=SECONDS, preexec_fn=_limits, check=False)
+    run = {"capture_output": True, "text": True, "timeout": SECONDS, "preexec_fn": _limits, "check": False}
+    return subprocess.run(cmd, cwd=kb.parent, **run)  # cwd: not the repository, whose kb_tools -c would import
 
 
 # --- the hostile texts -------------------------------------------------------------------------------------
