@@ -13,7 +13,8 @@ All are also keyed by a *fingerprint*: kb_tools' code and its libraries' version
 (``storage.cache_key``), and the configuration that shapes the records (conditions, draft patterns,
 folders). Any change to those throws the whole entry away.
 
-Each file is sealed with this user's key (``kb_tools.sealing``): one kb did not write is never unpickled.
+Each file is sealed with the cache's own key (``kb_tools.sealing``): one kb did not write here is never
+unpickled.
 The cache is an optimisation only: a missing, unreadable, corrupt or stale file is ignored
 and rewritten, a write that fails (read-only folder, full disk) is ignored, and files are
 replaced atomically, so two processes never see half a file. Delete the folder to start cold.
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import KbConfig
-from .sealing import seal, unseal
+from .sealing import key_for, seal, unseal
 from .storage import cache_key, digest, replacing
 
 
@@ -39,7 +40,7 @@ def fingerprint(config: KbConfig) -> str:
 def read_pickle(path: Path) -> Any:
     """The value ``write_pickle`` stored, or None; a file this user's kb did not seal is never unpickled."""
     try:
-        data = unseal(path.read_bytes())
+        data = unseal(path.read_bytes(), key_for(path.parent))
         return pickle.loads(data) if data is not None else None  # noqa: S301 - sealed by this user's kb
     except Exception:  # missing, truncated, corrupt, or from classes that changed: start over
         return None
@@ -47,7 +48,7 @@ def read_pickle(path: Path) -> Any:
 
 def write_pickle(path: Path, value: Any) -> None:
     try:
-        data = seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        data = seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), key_for(path.parent))
         with replacing(path) as tmp:
             tmp.write_bytes(data)
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):

@@ -72,6 +72,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        self.error = None  # MkDocs may keep the plugin from one build to the next: a new build, no error yet
         if self.build is not None:
             self.build.cancel()  # ``mkdocs serve`` keeps the plugin from one build to the next
             self.build = None

@@ -61,21 +61,33 @@ def test_memo_entries_survive_between_runs(tmp_path):
     assert second.get("k", lambda: "recomputed") == {"a": (1, 2)} and second.hits == 1
 
 
-def test_the_sealing_key_is_the_users_own(tmp_path, monkeypatch):
+def test_the_sealing_key_is_the_caches_own_file(tmp_path):
     from kb_tools import sealing
 
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    sealing.cache_key_bytes.cache_clear()
-    try:
-        key = sealing.cache_key_bytes()
-        path = tmp_path / "kb" / "cache-key"
-        assert path.read_bytes() == key and os.stat(path).st_mode & 0o777 == 0o600
-        assert sealing.unseal(sealing.seal(b"x")) == b"x" and sealing.unseal(b"\0" * 32 + b"x") is None
-        os.chmod(path, 0o666)  # anyone could have written it: not trusted
-        sealing.cache_key_bytes.cache_clear()
-        assert sealing.cache_key_bytes() != key
-    finally:
-        sealing.cache_key_bytes.cache_clear()
+    key = sealing.key_for(tmp_path)
+    path = tmp_path / sealing.KEY_FILE
+    assert os.stat(path).st_mode & 0o777 == 0o600 and sealing.key_for(tmp_path) == key
+    assert sealing.unseal(sealing.seal(b"x", key), key) == b"x" and sealing.unseal(b"\0" * 32 + b"x", key) is None
+    os.chmod(path, 0o644)  # others may read it: replaced, and what it sealed is recomputed
+    assert sealing.key_for(tmp_path) != key and os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_cache_copied_in_with_its_key_is_not_trusted(base_kb, tmp_path):
+    """A KB shipped with its .kb/cache, key file and all (an archive keeps modes): the key is bound to the file
+    kb made (its inode and change time), so the copy's seals do not hold and nothing in it is unpickled."""
+    import shutil
+
+    from kb_tools import sealing
+
+    assert run("check", str(base_kb)).exit_code == 0
+    cache = base_kb / ".kb" / "cache"
+    key = sealing.key_for(cache)
+    for p in cache.glob("*.pickle"):  # crafted by someone who has the key file
+        p.write_bytes(sealing.seal(pickle.dumps(Payload(tmp_path / f"ran-{p.stem}")), key))
+    copy = tmp_path / "copy"
+    shutil.copytree(base_kb, copy)
+    assert run("check", str(copy)).exit_code == 0
+    assert sorted(tmp_path.glob("ran-*")) == []
 
 
 def _set_cache_dir(kb, value: str) -> None:
