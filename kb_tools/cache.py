@@ -13,6 +13,8 @@ All are also keyed by a *fingerprint*: kb_tools' code and its libraries' version
 (``storage.cache_key``), and the configuration that shapes the records (conditions, draft patterns,
 folders). Any change to those throws the whole entry away.
 
+Each file is sealed with the cache's own key (``kb_tools.sealing``): one kb did not write here is never
+unpickled.
 The cache is an optimisation only: a missing, unreadable, corrupt or stale file is ignored
 and rewritten, a write that fails (read-only folder, full disk) is ignored, and files are
 replaced atomically, so two processes never see half a file. Delete the folder to start cold.
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import KbConfig
+from .sealing import key_for, seal, unseal
 from .storage import cache_key, digest, replacing
 
 
@@ -35,40 +38,43 @@ def fingerprint(config: KbConfig) -> str:
 
 
 def read_pickle(path: Path) -> Any:
+    """The value ``write_pickle`` stored, or None; a file this user's kb did not seal is never unpickled."""
     try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
+        data = unseal(path.read_bytes(), key_for(path.parent))
+        return pickle.loads(data) if data is not None else None  # noqa: S301 - sealed by this user's kb
     except Exception:  # missing, truncated, corrupt, or from classes that changed: start over
         return None
 
 
 def write_pickle(path: Path, value: Any) -> None:
     try:
-        with replacing(path) as tmp, open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        data = seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), key_for(path.parent))
+        with replacing(path) as tmp:
+            tmp.write_bytes(data)
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
         pass  # a cache that cannot be written is only a slower next run
 
 
-def cached_sources(
-    config: KbConfig, files: list[Path], load: Callable[[list[Path], Path], Any], name: str = "sources"
-) -> Any:
-    """``load(files, root)``, reused while the files' bytes, the code and the config are unchanged.
+def cached_sources(config: KbConfig, files: list[Path], load: Callable[..., Any], name: str = "sources") -> Any:
+    """``load(files, root, contents)`` (the files' bytes, read once), reused while those bytes, the code and
+    the config are unchanged.
 
     ``name`` names the cache file: the bibliography's is ``sources``, the findings records' ``records``.
     """
-    contents = []
+    contents: dict[Path, bytes] = {}
     for f in files:
         try:
-            contents.append(digest(str(f), Path(f).read_bytes()))
+            contents[f] = Path(f).read_bytes()
         except OSError:
-            return load(files, config.root)  # let the loader report the unreadable file
-    key = digest(fingerprint(config), *contents)
+            return load(files, config.root, contents)  # let the loader report the unreadable file; cache nothing
+    # each file is read once: the key and the result come from the same bytes, so an edit made meanwhile
+    # can never be stored under the key of the text before it
+    key = digest(fingerprint(config), *(part for f in files for part in (str(f), contents[f])))
     path = config.cache_path / f"{name}.pickle"
     stored = read_pickle(path)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
         return stored[1]
-    result = load(files, config.root)
+    result = load(files, config.root, contents)
     write_pickle(path, (key, result))
     return result
 

@@ -15,6 +15,7 @@ from .codes import finding
 from .config import EVIDENCE_LEVELS, KbConfig
 from .designcheck import design_findings
 from .grading import Grade
+from .layterms import read_lay_terms
 from .loading import load_catalogue
 from .model import Catalogue, Finding, Location, Page, Source
 from .notices import SourceNotices, source_notices
@@ -100,6 +101,7 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
                     source=s.key,
                 )
             )
+    raw += read_lay_terms(config.root)[2]  # what the search index will read: checked before a build
     notices, notice_findings = source_notices(config, cat, today)
     raw += notice_findings
     published, drafts = [], []

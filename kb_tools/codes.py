@@ -156,6 +156,13 @@ _CODES = (
         "download the Retraction Watch CSV again, or fix the `retractions` path",
     ),
     Code(
+        "bad-lay-terms",
+        "error",
+        "`lay_terms.yml` cannot be read: YAML syntax, beyond kb's bounds (aliases, nesting, size), or not a mapping "
+        "of `stop_words:` and `terms:` lists",
+        "fix `lay_terms.yml` at the line given",
+    ),
+    Code(
         "bad-record",
         "error",
         "a findings record that cannot be read: YAML syntax, an unknown field, a wrong type or value, no BibTeX "

@@ -17,8 +17,10 @@ from typing import Any
 import pathspec
 import yaml
 
+from . import safeyaml
 from .codes import DEFAULT_SEVERITY, SEVERITIES
 from .errors import ConfigError
+from .folders import claim_cache_outside, own_folder
 from .grading import DESIGN_ID, DESIGNS, EVIDENCE_LEVELS, NO_DESIGN  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
 from .model import Condition
 from .options import OPTIONS, with_defaults
@@ -157,10 +159,12 @@ def load_config(root: Path | str = ".") -> KbConfig:
         raise ConfigError(f"{root}: not a folder; name the KB's folder")
     path = find_config_file(root)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f"{path.name}:{line + 1}" if line is not None else path.name
+        data = safeyaml.load(path.read_text(encoding="utf-8"), _Loader) or {}
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        line = safeyaml.line_of(exc)
+        where = f"{path.name}:{line}" if line is not None else f"{path.name}:1"
+        if isinstance(exc, safeyaml.YamlLimit):
+            raise ConfigError(f"{where}: mkdocs.yml is beyond what kb reads: {safeyaml.problem(exc)}") from exc
         raise ConfigError(f"{where}: mkdocs.yml is not valid YAML ({exc.__class__.__name__}); fix the syntax") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name}:1: mkdocs.yml must be a mapping of settings")
@@ -211,8 +215,9 @@ def config_from_options(root: Path, path: Path, data: dict, options: dict) -> Kb
         raise fail("enabled: give true or false")
     if not isinstance(opt["static_headers"], bool):
         raise fail("static_headers: give true or false")
-    index_dir = _own_folder(root, opt, "index_dir", data, fail)
-    cache_dir = _own_folder(root, opt, "cache_dir", data, fail)
+    index_dir = own_folder(root, opt, "index_dir", data, fail)
+    cache_dir = own_folder(root, opt, "cache_dir", data, fail)
+    claim_cache_outside(root, cache_dir, fail)
     draft = data.get("draft_docs", "") or ""
     if not isinstance(draft, str):
         raise ConfigError(f"{where}: draft_docs must be a multi-line string of gitignore-style patterns")
@@ -258,8 +263,8 @@ def _csl(value: Any, root: Path, path: Path) -> str:
 def _option_line(path: Path, key: str) -> int:
     """The line of mkdocs.yml that sets kb option ``key`` (the ``kb`` entry's line when it is not set there)."""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = safeyaml.compose(path.read_text(encoding="utf-8"), _Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return 1
     plugins = _child(root, "plugins")
     entries = plugins.value if isinstance(plugins, yaml.SequenceNode) else [plugins]
@@ -279,27 +284,6 @@ def _child(node: yaml.Node | None, key: str, key_node: bool = False) -> yaml.Nod
         return None
     found = [k if key_node else v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
     return found[-1] if found else None
-
-
-def _own_folder(root: Path, opt: dict, name: str, data: dict, fail) -> str:
-    """``index_dir`` or ``cache_dir``: a folder of kb's own, apart from the KB folder, its pages and its site.
-
-    ``kb build`` replaces the whole index folder on every build, so ``index_dir: docs`` (or ``.``) would
-    delete the pages; the cache is kept out of the same folders so it is never published.
-    """
-    value = opt[name]
-    if not isinstance(value, str) or not value.strip():
-        raise fail(f"{name}: give a folder (relative to mkdocs.yml), such as {OPTIONS[name].default}")
-    here = Path(os.path.normpath(root / value))
-    theirs = {"the KB folder": root}
-    for key, default in (("docs_dir", "docs"), ("site_dir", "site")):
-        theirs[key] = Path(os.path.normpath(root / str(data.get(key, default))))
-    for what, other in theirs.items():
-        if here == other or here in other.parents or (other != root and other in here.parents):
-            hint = f"kb needs a folder of its own, such as {OPTIONS[name].default}"
-            relation = "is inside" if other in here.parents else "is" if here == other else "holds"
-            raise fail(f"{name}: '{value}' {relation} {what}; {hint}")
-    return value
 
 
 def _globs(raw: Any, fail, hint: str, blank: bool = True) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import apa, progress
-from .bibsplit import group_keys
+from .bibsplit import group_keys, unused_fields, without_fields
 from .styles import Style
 
 _NUMBERED = re.compile(r'^<div class="csl-left-margin">(.*?)</div><div class="csl-right-inline">(.*)</div>$', re.S)
@@ -53,6 +53,8 @@ def format_pages(
 ) -> dict[str, PageCitations]:
     """Format each page's citation groups (pandoc syntax, in page order) in a pandoc run of the page's own."""
     macros, entries = apa.split_bibtex(bibtex)
+    unused = unused_fields(style.path.read_text(encoding="utf-8"))  # pandoc needs only what it prints
+    entries = {k: without_fields(raw, unused) for k, raw in entries.items()}
     key = style.key()
     todo = [(path, list(groups)) for path, groups in pages.items() if groups]
     progress.stage(f"numbering citations ({style.label}, pandoc)", len(todo))

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
@@ -30,6 +29,7 @@ from .check import Report, claim_grade
 from .conditions import ConditionMatcher
 from .config import KbConfig
 from .errors import BuildError
+from .layterms import read_lay_terms
 from .model import Claim, Page, Source
 from .pageblocks import labelled_row
 from .storage import cache_key, digest, refuse_to_replace, swap_in
@@ -38,7 +38,6 @@ SCHEMA_VERSION = 9  # 9: condition roles (``roles``, ``role``); 8: ``own`` and `
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
-LAY_TERMS_FILE = "lay_terms.yml"
 MAX_STALE = 0.2  # rebuild from scratch once a fifth of the documents were replaced or removed by updates
 MIN_STALE = 1000  # ... and more than this many: below it, deleted documents cost searches next to nothing
 WRITER_LIMIT_MB = 128  # the posting pool; past it Whoosh sorts runs on disk (100,000 claims spill a little)
@@ -191,14 +190,12 @@ def load_lay_terms(config: KbConfig | None = None) -> dict:
     """The question words, with the KB's own ``lay_terms.yml`` laid over them (kb ships no lay terms)."""
     stop = list(QUESTION_WORDS)
     terms: dict[str, list[str]] = {}
-    local = config.root / LAY_TERMS_FILE if config else None
-    if local and local.is_file():
-        try:
-            extra = yaml.safe_load(local.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise BuildError(f"{LAY_TERMS_FILE}: not valid YAML ({exc.__class__.__name__}); fix the syntax") from exc
-        stop += [str(w).lower() for w in extra.get("stop_words") or []]
-        terms.update({str(k).lower(): [str(v) for v in vs or []] for k, vs in (extra.get("terms") or {}).items()})
+    if config is not None:
+        words, terms, findings = read_lay_terms(config.root)
+        if findings:  # ``kb check`` reports it first; here only for a build that skipped the check
+            f = findings[0]
+            raise BuildError(f"{f.location.path}:{f.location.line}: {f.message}")
+        stop += [w.lower() for w in words]
     return {"stop_words": sorted(set(stop)), "terms": terms}
 
 

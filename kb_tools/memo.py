@@ -10,7 +10,8 @@ Entries stay on disk, not in memory: a large KB's rendered pages would otherwise
 the memo and once by MkDocs. ``get`` copies each entry it uses into a new file, and ``save`` puts that
 file in place of the old one, so the memo never keeps values for content that is gone. Like
 ``kb_tools.cache``, it is an optimisation only: a missing, corrupt or unwritable file means
-recomputing, never a wrong value, and files are replaced atomically.
+recomputing, never a wrong value, and files are replaced atomically. Each value is sealed with the
+cache's own key (``kb_tools.sealing``): one kb did not write here is never unpickled.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .sealing import key_for, seal, unseal
 from .storage import cache_key, clear_stale, code_digest, temp_beside
 from .storage import digest as digest  # for the memos' users: the key of a memo's content
 
@@ -36,6 +38,12 @@ def _key(key: Any) -> bytes:
     return hashlib.blake2b(pickle.dumps(key, protocol=5), digest_size=16).digest()
 
 
+def _loads(blob: Any, key: bytes) -> Any:
+    """A stored value, or None where the entry was not sealed with this cache's key (never unpickled)."""
+    data = unseal(blob, key)
+    return pickle.loads(data) if data is not None else None  # noqa: S301 - sealed by kb, here
+
+
 class Memo:
     """``get(key, compute)``: the stored value for ``key``, or ``compute()`` stored for the next build.
 
@@ -45,6 +53,7 @@ class Memo:
     def __init__(self, folder: Path | None, name: str, context: str) -> None:
         self.path = folder / f"memo-{name}.sqlite" if folder is not None else None
         self.context = context
+        self._seal = key_for(folder)
         self.hits = self.misses = 0
         self._mem: dict[bytes, Any] | None = None  # without a usable folder: this build only
         self._old = self._new = None
@@ -85,15 +94,16 @@ class Memo:
             return self._mem[k]
         row = self._new.execute("SELECT v FROM memo WHERE k = ?", (k,)).fetchone()
         if row is not None:
-            return pickle.loads(row[0])
+            return _loads(row[0], self._seal)
         row = self._lookup(k)
-        if row is not None:
+        data = unseal(row[0], self._seal) if row is not None else None
+        if data is not None:
             self.hits += 1
             self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, row[0]))
-            return pickle.loads(row[0])
+            return pickle.loads(data)  # noqa: S301 - sealed by kb, here
         self.misses += 1
         value = compute()
-        self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, pickle.dumps(value, protocol=5)))
+        self._new.execute("INSERT INTO memo VALUES (?, ?)", (k, seal(pickle.dumps(value, protocol=5), self._seal)))
         return value
 
     def _lookup(self, k: bytes):
@@ -149,6 +159,7 @@ class MemoReader:
         self._values = values  # kept in memory by a memo without a file
         if path is None or not path.exists():
             return
+        self._seal = key_for(path.parent)
         with contextlib.suppress(sqlite3.Error):
             # one build may read it from MkDocs' serve thread: never at the same time, so not checked
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -165,7 +176,7 @@ class MemoReader:
             return None
         try:
             row = self._conn.execute("SELECT v FROM memo WHERE k = ?", (_key(key),)).fetchone()
-            return pickle.loads(row[0]) if row is not None else None
+            return _loads(row[0], self._seal) if row is not None else None
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
             return None  # unreadable: the caller computes the value
 

@@ -157,6 +157,7 @@ class Page:
     not_claims: int = 0  # blocks marked as deliberately not claims
     reviewed_invalid: bool = False  # front matter gives a 'reviewed' that is not a date (a bad-page finding)
     reviewed_line: int = 0  # the line of 'reviewed:' in the front matter (0: not given)
+    text_digest: str = ""  # of the text the page was parsed from: later stages build from that text only
 
 
 @dataclass(frozen=True, slots=True)

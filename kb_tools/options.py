@@ -88,7 +88,13 @@ _OPTIONS = (
         ".kb/index",
         "the Whoosh search index: a folder of its own, outside `docs_dir` and `site_dir` (a build replaces it whole)",
     ),
-    Option("cache_dir", (str,), ".kb/cache", "what a rebuild reuses; deleting it only makes the next build cold"),
+    Option(
+        "cache_dir",
+        (str,),
+        ".kb/cache",
+        "what a rebuild reuses; deleting it only makes the next build cold. Outside the KB folder only a new or "
+        "empty folder, or one kb already tagged as its cache (`CACHEDIR.TAG`)",
+    ),
     Option(
         "retractions",
         (str, list),

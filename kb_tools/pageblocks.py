@@ -14,7 +14,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import citations, scope
+from . import citations, safeyaml, scope
 
 _FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 NOT_A_CLAIM = re.compile(r"^\s*<!--\s*kb:\s*not-a-claim\s*-->\s*$")
@@ -277,7 +277,7 @@ _MetaLoader.yaml_implicit_resolvers = {
 def _front_matter(tok: Token) -> tuple[dict, str, int]:
     line = (tok.map[0] + 2) if tok.map else 2
     try:
-        data = yaml.load(tok.content, Loader=_MetaLoader) if tok.content.strip() else {}
+        data = safeyaml.load(tok.content, _MetaLoader) if tok.content.strip() else {}
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         at = line + mark.line if mark is not None else line

@@ -26,8 +26,10 @@ from .cache import text_key
 from .codes import finding
 from .conditions import ConditionMatcher
 from .config import KbConfig
+from .errors import BuildError
 from .model import Citation, Claim, Finding, Location, Page
 from .pageblocks import Block, ParsedPage, mask_code, parse_page
+from .storage import digest
 
 __all__ = ["Block", "build_claims", "claim_id", "load_page_text", "load_pages", "page_files", "parse_page", "read_text"]
 
@@ -174,6 +176,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         not_claims=parsed.not_claim_marks,
         reviewed_invalid=reviewed_invalid,
         reviewed_line=line_of("reviewed") if "reviewed" in meta else 0,
+        text_digest=digest(text),
     )
     return page, findings
 
@@ -297,6 +300,20 @@ def outside_links(config: KbConfig, tree: docsfiles.DocsTree) -> list[Finding]:
         )
         for rel, target, loop in tree.outside
     ]
+
+
+def text_digest(text: str) -> str:
+    """What ``Page.text_digest`` holds for a page with this text (line ends counted as editors' tools do)."""
+    return digest(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def changed_during_build(config: KbConfig, page: Page, text: str) -> BuildError | None:
+    """The error that stops a build when a stage reads a page that is no longer the text the check read:
+    what it would publish (and cache) would mix two texts, so nothing is; the next build reads it afresh."""
+    if not page.text_digest or text_digest(text) == page.text_digest:
+        return None
+    shown = (config.docs_path / page.path).relative_to(config.root).as_posix()
+    return BuildError(f"{shown}: the page changed while kb was building the site; nothing was published; build again")
 
 
 def read_text(path: Path) -> str:

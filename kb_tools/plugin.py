@@ -93,6 +93,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        self.error = None  # MkDocs may keep the plugin from one build to the next: a new build, no error yet
         if self.build is not None:
             self.build.cancel()  # ``mkdocs serve`` keeps the plugin from one build to the next
             self.build = None
@@ -190,6 +191,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             raise PluginError(self.error) from exc
 
     def on_build_error(self, *, error: Exception) -> None:
+        cause = error if isinstance(error, KbError) else error.__cause__ or error.__context__
+        if isinstance(cause, KbError) and self.error is None:
+            self.error = str(cause)  # e.g. a page changed during the build: kb build says which
         if self.build is not None:
             self.build.cancel()
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from . import grading
+from . import grading, safeyaml
 from .bibliography import decode_bytes
 from .codes import finding
 from .config import SOURCE_TYPES
@@ -130,11 +130,14 @@ def parse_record(text: str, path: str, key: str) -> tuple[Record | None, list[Fi
         findings.append(_bad(path, line, message, key))
 
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        root = safeyaml.compose(text, _LOADER)
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        bad(mark.line + 1 if mark is not None else 1, f"the record is not valid YAML ({problem}); fix the syntax")
+        if isinstance(exc, safeyaml.YamlLimit):
+            bad(safeyaml.line_of(exc) or 1, f"the record is beyond what kb reads: {problem}")
+        else:
+            bad(mark.line + 1 if mark is not None else 1, f"the record is not valid YAML ({problem}); fix the syntax")
         return None, findings
     record = Record(key, Location(path, 1))
     if root is None:
@@ -232,8 +235,10 @@ def _outcomes(node: yaml.Node, bad) -> tuple[Outcome, ...] | None:
     return tuple(out)
 
 
-def load_records(files: list[Path], root: Path) -> RecordSet:
-    """Parse every record file (paths shown relative to ``root``); a key given twice keeps the first."""
+def load_records(files: list[Path], root: Path, contents: dict[Path, bytes] | None = None) -> RecordSet:
+    """Parse every record file (paths shown relative to ``root``); a key given twice keeps the first.
+    ``contents``: files' bytes already read (``kb_tools.cache`` keys the result on them), not read again."""
+    contents = contents or {}
     records: dict[str, Record] = {}
     findings: list[Finding] = []
     root = Path(root)
@@ -245,7 +250,8 @@ def load_records(files: list[Path], root: Path) -> RecordSet:
             shown = path.as_posix()
         key = path.stem
         try:
-            text = decode_bytes(path.read_bytes())
+            data = contents.get(file)
+            text = decode_bytes(path.read_bytes() if data is None else data)
         except OSError as exc:
             findings.append(_bad(shown, 1, f"cannot read the record ({exc.strerror})", key))
             continue

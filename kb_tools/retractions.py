@@ -12,6 +12,9 @@ Decisions worth knowing:
 * The header and each row may end with a trailing comma; a row with fewer cells than the header, an
   unknown ``RetractionNature`` or an unreadable ``RetractionDate`` is a ``bad-retractions`` finding at
   its ``path:line`` and is skipped. At most ``MAX_ROW_FINDINGS`` rows per file are reported one by one.
+* A cell may hold a line break (a quoted note), but not a row: a stray quote opens a cell that runs on
+  to the next quote, and the rows in between would be lost without a word. A cell that holds lines
+  shaped like rows (a Record ID, then at least half the columns) is a finding at the stray quote's line.
 * Dates are read as the data writes them, month first (``3/9/2026 0:00``); ISO dates are accepted too.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
+import io
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -31,7 +35,7 @@ from .codes import finding
 from .config import KbConfig
 from .memo import Memo, MemoReader
 from .model import Finding, Location
-from .storage import digest, file_digest
+from .storage import HashingReader, digest, file_digest
 
 RETRACTION = "Retraction"
 CORRECTION = "Correction"
@@ -166,7 +170,10 @@ def read_rows(lines: Iterable[str], path: str) -> Iterator[tuple[str, str, Notic
             break
         if not any(cell.strip() for cell in row):
             continue  # a blank line
-        problem, item = _row(row, names, col, Location(path, start))
+        problem = _swallowed(row, len(names), start, last) or None
+        item = None
+        if problem is None:
+            problem, item = _row(row, names, col, Location(path, start))
         if problem is None:
             if item is not None:
                 yield item
@@ -178,6 +185,24 @@ def read_rows(lines: Iterable[str], path: str) -> Iterator[tuple[str, str, Notic
             skipped += 1
     if skipped:
         yield _finding(path, 1, f"{skipped} more bad row(s) after the first {MAX_ROW_FINDINGS} (not listed)")
+
+
+_ROW_START = re.compile(r"\d+,")  # a Record ID, then the next cell
+
+
+def _swallowed(row: list[str], columns: int, start: int, last: int) -> str:
+    """Why a row that spans lines holds rows of its own (a stray quote opened a cell the next quote closed,
+    so the rows between would be lost), or "". A cell may hold a line break (a note); not a whole row."""
+    if last <= start:
+        return ""
+    for cell in row:
+        for n, line in enumerate(cell.split("\n")[1:], 1):
+            if _ROW_START.match(line) and line.count(",") >= columns // 2:
+                return (
+                    f'a quote (") opens a cell that runs on to line {last}, so the rows on lines {start + n} to '
+                    f'{last} are read as part of it; remove the stray quote or double it ("")'
+                )
+    return ""
 
 
 def _row(row: list[str], names: list[str], col: dict[str, int], where: Location):
@@ -287,7 +312,7 @@ def load(config: KbConfig, dois: Iterable[str], pmids: Iterable[str]) -> Retract
             )
     finally:
         reader.close()
-    by_doi, by_pmid, data_findings, complete = _read_all(named)
+    by_doi, by_pmid, data_findings, complete = _read_all(named, dict(parts))
     if complete:  # a file that failed half-way is reported, and read again next time
         _store(config, context, by_doi, by_pmid, data_findings)
     return Retractions(
@@ -308,8 +333,9 @@ def _store(config: KbConfig, context: str, by_doi: dict, by_pmid: dict, findings
     memo.save()
 
 
-def _read_all(named: list[tuple[Path, str]]) -> tuple[dict, dict, list[Finding], bool]:
-    """Every file's notices by DOI and PMID, the findings, and whether every file was read to its end."""
+def _read_all(named: list[tuple[Path, str]], keyed: dict[str, str]) -> tuple[dict, dict, list[Finding], bool]:
+    """Every file's notices by DOI and PMID, the findings, and whether every file was read to its end as the
+    bytes ``keyed`` by (a file replaced meanwhile is read, but not kept under the old file's key)."""
     complete = True
     by_doi: dict[str, list[Notice]] = {}
     by_pmid: dict[str, list[Notice]] = {}
@@ -317,7 +343,8 @@ def _read_all(named: list[tuple[Path, str]]) -> tuple[dict, dict, list[Finding],
     for path, shown in named:
         try:
             # newline="" lets csv read quoted newlines; a stray byte must not stop a 50 MB file
-            with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            raw = HashingReader(path)
+            with io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8-sig", errors="replace", newline="") as fh:
                 for item in read_rows(fh, shown):
                     if isinstance(item, Finding):
                         findings.append(item)
@@ -327,6 +354,8 @@ def _read_all(named: list[tuple[Path, str]]) -> tuple[dict, dict, list[Finding],
                         by_doi.setdefault(doi, []).append(notice)
                     if pmid:
                         by_pmid.setdefault(pmid, []).append(notice)
+                fh.read()  # to the end, so the digest covers the whole file
+                complete = complete and raw.hexdigest() == keyed.get(shown)
         except OSError as exc:
             findings.append(_finding(shown, 1, f"cannot read the file ({exc.strerror or exc}); check the path"))
             complete = False

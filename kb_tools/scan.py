@@ -19,7 +19,7 @@ from .config import KbConfig
 from .memo import Memo, code_key, digest
 from .model import CitationGroup, Page
 from .pageblocks import Block, mask_code, parse_page
-from .pages import read_text
+from .pages import changed_during_build, read_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,10 @@ def scan_pages(config: KbConfig, pages, take: Callable[[str, list[str]], None]) 
             text = read_text(config.docs_path / page.path)
         except OSError:
             continue  # the check already reported an unreadable page
+        changed = changed_during_build(config, page, text)
+        if changed is not None:  # the scan would pair this text with the check's claims: store nothing
+            memo.discard()
+            raise changed
         scan = memo.get(_scan_key(page.path, text), lambda: scan_page(text, page))  # noqa: B023
         take(page.path, [apa.citation_markdown(s.group) for s in scan.segments])
     memo.save()

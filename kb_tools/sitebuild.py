@@ -28,6 +28,7 @@ from . import incremental, navigation, pipeline, progress, urls
 from .background import Job
 from .exports import EXPORTS
 from .memo import Memo
+from .pages import changed_during_build
 from .pagestore import SPOOLED, PageStore
 from .reusablepage import ReusablePage, give_pages
 from .searchpage import search_files
@@ -121,6 +122,9 @@ class SiteBuild:
         navigation.escape_meta(page.meta)
         if src in self.site.pages:
             text, memo = page.file.content_string, self.memos.get("topic-pages")
+            changed = changed_during_build(self.site.config, self.site.pages[src], text)
+            if changed is not None:  # its HTML would pair this text with the check's claims (and be kept)
+                raise changed
             markdown, stash = pipeline.page_markdown(self.site, memo, src, text, markdown, use_dir)
             self.store.keep(src, stash)
         return markdown if self.reuse is None else self._offer(page, markdown)

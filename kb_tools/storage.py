@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -185,6 +186,31 @@ def file_digest(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+class HashingReader(io.RawIOBase):
+    """A file read once, hashed as it is read: ``hexdigest()`` is ``file_digest`` of exactly the bytes read, so
+    a cache can check that what it parsed is what it keyed the entry by (the file may change in between)."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - closed with this reader
+        self._hash = hashlib.blake2b(digest_size=16)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._file.readinto(buffer)
+        if n:
+            self._hash.update(memoryview(buffer)[:n])
+        return n or 0
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
 
 
 @cache

@@ -158,6 +158,14 @@ def test_fixture_file_rows():
             ["1"],
             [(4, "RetractionNature 'nonsense'")],
         ),
+        # a stray quote opens a note that the next quote, three rows down, closes: the rows between are not
+        # notes but rows, each a retraction that would be missed; a finding at the stray quote's line
+        (
+            f'{HEADER},\n{row(rid="1")}\n{row(rid="2")[:-1]}"oops,\n{row(rid="3")}\n{row(rid="4")}\n'
+            f'{row(rid="5")[:-1]}"a note",\n{row(rid="6")}\n',
+            ["1", "6"],
+            [(3, "rows on lines 4 to 6 are read as part of it")],
+        ),
         # natures in any case and spacing
         (f"{HEADER},\n{row('expression  of CONCERN')}\n", ["1"], []),
         # an empty date is allowed

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import mdext, pipeline, progress, urls
+from .. import mdext, pipeline, progress, safeyaml, urls
 from ..background import Job
 from ..check import Report
 from ..config import KbConfig
@@ -54,8 +54,8 @@ _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix
 def read_settings(config: KbConfig) -> dict:
     """The KB's ``mkdocs.yml`` as data (its own ``INHERIT`` is not followed: kb only reads nav and theme)."""
     try:
-        data = yaml.load(config.config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = safeyaml.load(config.config_file.read_text(encoding="utf-8"), _Loader) or {}
+    except (OSError, yaml.YAMLError, RecursionError) as exc:
         raise ConfigError(f"{config.config_file.name}: cannot be read ({exc.__class__.__name__}); fix it") from exc
     return data if isinstance(data, dict) else {}
 
