@@ -3,6 +3,7 @@ on a labelled set (the KAP KB frozen in tests/fixtures/kbs/kap-frozen, plus plan
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,30 @@ def test_an_unsupported_claim_names_its_sources_the_closest_finding_and_what_to_
     assert f.severity == "warning" and f.source == "wolfson2023"
     assert "sources checked: wolfson2023" in f.message and "closest: wolfson2023" in f.message
     assert "add the finding to the record" in f.message and "move the claim to the drafts" in f.message
+
+
+def test_a_real_mkdocs_build_carries_each_claims_findings_in_claims_json(tmp_path):
+    from .conftest import make_kb
+    from .site_helpers import mkdocs_build
+
+    kb = make_kb(tmp_path, "unknown-finding")
+    page = kb / "docs/named.md"
+    page.write_text(page.read_text().replace(" [@smith2022, finding: poold]", " [@smith2022]"))
+    page.write_text(page.read_text().replace("risks, warnings]", "risks]"))
+    result = mkdocs_build(kb)
+    assert result.returncode == 0, result.stderr
+    claims = {c["text"]: c for c in json.loads((kb / "site/claims.json").read_text())}
+    named = next(c for t, c in claims.items() if t.startswith("Pooled trials found"))
+    assert named["support"] == [
+        {
+            "source": "smith2022",
+            "finding": "pooled",
+            "statement": "Pooling 14 trials of intravenous ketamine, the authors found that it reduced symptoms of "
+            "treatment-resistant depression.",
+            "locator": "abstract",
+            "quote": "",
+        }
+    ]
+    html = (kb / "site/named/index.html").read_text()
+    assert "finding:" not in html and "pooled]" not in html  # the citation prints without its finding ids
+    assert "p.&nbsp;104" in html or "p. 104" in html
