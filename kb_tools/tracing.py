@@ -5,12 +5,15 @@
 * ``unsupported-number``: a claim states a number (see ``kb_tools.numbers``) that no findings record of
   the sources it cites reports (``Record.reported``: findings, outcomes, population, sample size and the
   other extraction fields, numbers). Bibliographic fields never count: a volume, issue or page range is
-  not a result. Its own citations are blanked first, so a year in a citation is never a claim's number.
+  not a result. Its own citations are blanked first, so a year in a citation is never a claim's number, and
+  a cited source's own year of publication in the text ("a 2022 review") names the source, as a citation would.
   Where none of the cited sources has a record, no number is reported (``missing-findings`` covers it);
   claims citing no known source are left to the ``uncited-claim`` and ``unknown-source`` findings.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from . import cache
 from .codes import finding
@@ -103,7 +106,8 @@ def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
                     if stated:
                         with_numbers.setdefault(k, claim.location)
             if any(k in records for k in known):
-                out += _unsupported(claim, [k for k in known if k in records], reported, stated)
+                years = {Decimal(s.year) for k in known if (s := sources[k]).year.isdigit()}
+                out += _unsupported(claim, [k for k in known if k in records], reported, stated, years)
     for key, at in cited_at.items():
         if key not in records and (key in with_numbers or sources[key].design not in ("", NO_DESIGN)):
             out.append(_missing(config, sources[key], at, with_numbers.get(key)))
@@ -126,10 +130,16 @@ def _missing(config: KbConfig, source: Source, at: Location, numbered: Location 
     )
 
 
-def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers) -> list[Finding]:
+def _names_year(n, years: set) -> bool:
+    """ "A 2022 review": a cited source's year of publication, written as a year, names the source (like the
+    year in a citation); it is not a result. Any other field of the entry never traces a number."""
+    return not n.percent and n.value in years and n.text.isdigit() and len(n.text) == 4
+
+
+def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers, years=frozenset()) -> list[Finding]:
     out, seen = [], set()
     for line, n in numbers:
-        if n.key in seen or any(n.key in reported(k) for k in known):
+        if n.key in seen or any(n.key in reported(k) for k in known) or _names_year(n, years):
             continue
         seen.add(n.key)
         checked = "; ".join(reported.where(k) for k in known)
