@@ -193,3 +193,31 @@ def test_a_real_mkdocs_build_carries_each_claims_findings_in_claims_json(tmp_pat
     html = (kb / "site/named/index.html").read_text()
     assert "finding:" not in html and "pooled]" not in html  # the citation prints without its finding ids
     assert "p.&nbsp;104" in html or "p. 104" in html
+    # the claim shows what its source reports: an expandable line under it, with the finding's locator
+    line = html[html.index('<details class="kb-support">') :]
+    line = line[: line.index("</details>")]
+    assert "<summary>What the source reports</summary>" in line
+    assert "Pooling 14 trials of intravenous ketamine" in line and "(abstract)" in line
+    assert '<a href="../sources/smith2022/">Smith &amp; Doe, 2022</a>' in line
+
+
+def test_what_the_source_reports_is_escaped(tmp_path):
+    from .conftest import make_kb
+    from .site_helpers import mkdocs_build
+
+    kb = make_kb(tmp_path)
+    record = kb / "references/records/smith2022.yml"
+    record.write_text(
+        record.read_text().replace(
+            "    locator: abstract\n",
+            '    locator: "p. 4 <b>bold</b>"\n    quote: "<script>alert(1)</script> | a \\"quoted\\" word"\n',
+        )
+    )
+    result = mkdocs_build(kb)
+    assert result.returncode == 0, result.stderr
+    html = (kb / "site/topic/index.html").read_text()
+    assert "<script>alert(1)" not in html and "<b>bold</b>" not in html
+    assert "(p. 4 &lt;b&gt;bold&lt;/b&gt;)" in html
+    assert (
+        '<q class="kb-support-quote">&lt;script&gt;alert(1)&lt;/script&gt; &#124; a &quot;quoted&quot; word</q>' in html
+    )
