@@ -221,3 +221,17 @@ def test_what_the_source_reports_is_escaped(tmp_path):
     assert (
         '<q class="kb-support-quote">&lt;script&gt;alert(1)&lt;/script&gt; &#124; a &quot;quoted&quot; word</q>' in html
     )
+
+
+def test_search_results_carry_what_the_source_reports(tmp_path):
+    from click.testing import CliRunner
+
+    from kb_tools.cli import cli
+
+    from .conftest import make_kb
+
+    kb = make_kb(tmp_path)
+    assert CliRunner().invoke(cli, ["build", str(kb)], catch_exceptions=False).exit_code == 0
+    out = CliRunner().invoke(cli, ["search", "pooled studies", str(kb), "--json"], catch_exceptions=False).output
+    hit = next(r for r in json.loads(out)["results"] if r["text"].startswith("Ketamine reduced symptoms"))
+    assert [(s["source"], s["finding"], s["locator"]) for s in hit["support"]] == [("smith2022", "pooled", "abstract")]
