@@ -235,3 +235,32 @@ def test_search_results_carry_what_the_source_reports(tmp_path):
     out = CliRunner().invoke(cli, ["search", "pooled studies", str(kb), "--json"], catch_exceptions=False).output
     hit = next(r for r in json.loads(out)["results"] if r["text"].startswith("Ketamine reduced symptoms"))
     assert [(s["source"], s["finding"], s["locator"]) for s in hit["support"]] == [("smith2022", "pooled", "abstract")]
+
+
+def test_a_record_edit_updates_what_the_page_shows(tmp_path):
+    from click.testing import CliRunner
+
+    from kb_tools.cli import cli
+
+    from .conftest import make_kb
+
+    kb = make_kb(tmp_path)
+    build = lambda: CliRunner().invoke(cli, ["build", str(kb)], catch_exceptions=False)  # noqa: E731
+    assert build().exit_code == 0
+    assert "Pooling 14 trials" in (kb / "site/topic/index.html").read_text()
+    record = kb / "references/records/smith2022.yml"
+    record.write_text(record.read_text().replace("Pooling 14 trials", "Pooling fourteen trials"))
+    assert build().exit_code == 0  # the page's text is unchanged: only its sources' findings changed
+    html = (kb / "site/topic/index.html").read_text()
+    assert "Pooling fourteen trials" in html and "Pooling 14 trials" not in html
+
+
+def test_a_finding_named_for_a_source_without_a_record_is_unknown(tmp_path):
+    from .conftest import make_kb
+
+    kb = make_kb(tmp_path, "missing-findings")
+    page = kb / "docs/more.md"
+    page.write_text(page.read_text().replace("[@norecord2021]", "[@norecord2021, finding: result]"))
+    (f,) = [f for f in check(load_config(kb)).findings if f.code == "unknown-finding"]
+    assert f.severity == "error" and f.location == Location("docs/more.md", 9) and f.source == "norecord2021"
+    assert "'norecord2021', which has no findings record" in f.message
