@@ -24,14 +24,14 @@ def esc(text: str) -> str:
 
 
 def source_label(source: Source | None, key: str) -> str:
-    """ "Wolfson et al., 2023": how the line names a source (its key when the entry gives no author)."""
+    """How the line names a source, e.g. "Wolfson et al., 2023"; its key when the entry gives no author."""
     if source is None or not source.authors:
         return key
-    first = source.authors[0]
+    first, people = source.authors[0], source.authors
     name = first.last if not first.literal else str(first)
-    more = (
-        " et al." if len(source.authors) > 2 else (f" & {source.authors[1].last}" if len(source.authors) == 2 else "")
-    )
+    etal = len(people) > 2 or any(p.last == "others" and not p.first for p in people[1:])  # BibTeX "and others"
+    second = people[1] if len(people) == 2 else None
+    more = " et al." if etal else (f" & {second.last if not second.literal else second}" if second else "")
     return f"{name}{more}, {source.year}" if source.year else f"{name}{more}"
 
 

@@ -13,9 +13,10 @@ from kb_tools.check import check
 from kb_tools.citations import scan, split_findings
 from kb_tools.config import load_config
 from kb_tools.findingsrec import SourceFinding
-from kb_tools.model import Condition, Location
+from kb_tools.model import Condition, Location, Person, Source
 from kb_tools.records import parse_record
 from kb_tools.support import Vocabulary, distinct, keys, supports
+from kb_tools.supporthtml import source_label
 
 from .conftest import KBS
 
@@ -264,3 +265,18 @@ def test_a_finding_named_for_a_source_without_a_record_is_unknown(tmp_path):
     (f,) = [f for f in check(load_config(kb)).findings if f.code == "unknown-finding"]
     assert f.severity == "error" and f.location == Location("docs/more.md", 9) and f.source == "norecord2021"
     assert "'norecord2021', which has no findings record" in f.message
+
+
+@pytest.mark.parametrize(
+    ("authors", "label"),
+    [
+        ((Person("Swainson", "J"), Person("others")), "Swainson et al., 2021"),  # BibTeX "and others"
+        ((Person("Smith", "J"), Person("Doe", "J")), "Smith & Doe, 2021"),
+        ((Person("Smith", "J"), Person("Doe", "J"), Person("Roe", "R")), "Smith et al., 2021"),
+        ((Person("U.S. Food and Drug Administration", literal=True),), "U.S. Food and Drug Administration, 2021"),
+        ((), "key2021"),
+    ],
+)
+def test_the_support_line_names_its_source_as_a_citation_would(authors, label):
+    source = Source("key2021", "article", Location("x.bib", 1), authors=authors, year="2021")
+    assert source_label(source, "key2021") == label
