@@ -5,8 +5,8 @@ support (the findings the site shows beside it).
   does not hold, or the source has no record;
 * ``unsupported-claim``: a published claim shares no substantive content (``kb_tools.support``) with
   what the records of the sources it cites report. A claim that names findings is compared with those
-  findings only. A claim citing a known source without a record is left to ``missing-findings`` (one
-  finding per source, never one per claim), and so is one whose sources all lack records.
+  findings only. A claim citing a known source without a record, or with a record that only classifies
+  it (design, authority, notes), is not judged: ``missing-findings`` asks for records, once per source.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Candidate:
     support: Support
     keys: frozenset[str]
     naming: frozenset[str] = frozenset()  # the words that name the source: they count on neither side
+    record: frozenset[str] = frozenset()  # every key of its record: where a claim's numbers are looked for
 
 
 def lay_terms(config: KbConfig) -> dict:
@@ -49,7 +50,7 @@ def lay_terms(config: KbConfig) -> dict:
 
 def candidates(record: Record, vocab: Vocabulary, name: str = "") -> list[Candidate]:
     """Each finding, outcome and extraction field of a record, one candidate each; the words of the
-    source's ``name`` (title, authors, publisher) never count: "the NHS clinic says" names, not states."""
+    source's ``name`` (authors, publisher, journal) never count: "the NHS clinic says" names, not states."""
     out = [
         Support(record.key, f.id, f.statement, f.locator, f.quote) for f in record.findings
     ]  # findings first: they are what an editor extracted to be cited
@@ -63,7 +64,9 @@ def candidates(record: Record, vocab: Vocabulary, name: str = "") -> list[Candid
         out.append(Support(record.key, "", "Numbers: " + ", ".join(record.numbers)))
     naming = {k for u in vocab.units(name) for k in u if len(u) == 1 and not k.startswith("#")}
     naming = frozenset(naming)
-    return [Candidate(s, frozenset(keys(vocab.units(f"{s.statement} {s.quote}")) - naming), naming) for s in out]
+    made = [(s, frozenset(keys(vocab.units(f"{s.statement} {s.quote}")) - naming)) for s in out]
+    whole = frozenset(k for _, ks in made for k in ks)
+    return [Candidate(s, ks, naming, whole) for s, ks in made]
 
 
 class SupportCheck:
@@ -81,7 +84,7 @@ class SupportCheck:
     def cands(self, key: str) -> list[Candidate]:
         if key not in self._cands:
             src = self.sources[key]
-            name = " ".join([src.title, src.container, src.publisher, *(str(a) for a in src.authors)])
+            name = " ".join([src.container, src.publisher, *(str(a) for a in src.authors)])
             self._cands[key] = candidates(self.records[key], self.vocab, name)
         return self._cands[key]
 
@@ -92,20 +95,22 @@ class SupportCheck:
             return out
         if named:
             pool = named
-        elif all(k in self.records for k in known):
+        elif all(k in self.records and self.records[k].reported() for k in known):
             pool = [c for k in known for c in self.cands(k)]
-        else:
-            return out  # a cited source without a record: missing-findings, once per source
-        units = distinct(self.vocab.units(claim.plain), self.common)
+        else:  # a cited source without a record, or whose record only classifies it (design, authority, notes):
+            return out  # nothing was extracted to judge by; missing-findings asks for records, once per source
+        # a cited source's year ("a 2022 review") names the source, as in tracing: it is no figure to back
+        years = frozenset(f"#{int(y)}" for k in known if (y := self.sources[k].year).isdigit())
+        units = distinct(self.vocab.units(claim.plain), self.common | years)
         own = {c.naming: [u for u in units if not u <= c.naming] for c in pool}  # the claim's words, not the name's
         scored = sorted(
             ((shared(own[c.naming], c.keys), n, c) for n, c in enumerate(pool)), key=lambda t: (-t[0], t[1])
         )
-        backing = [c.support for _, _, c in scored if supports(own[c.naming], c.keys)]
+        backing = [c.support for _, _, c in scored if supports(own[c.naming], c.keys, c.record)]
         if named or backing:
             self.support[claim.id] = tuple(c.support for c in named) if named else tuple(backing[:SHOWN])
-        if not backing and scored:
-            out.append(_unsupported(claim, known, scored[0][2].support, bool(named)))
+        if not backing:  # an empty pool: the records report nothing yet (no findings, outcomes, population)
+            out.append(_unsupported(claim, known, scored[0][2].support if scored else None, bool(named)))
         return out
 
     def _named(self, claim: Claim) -> tuple[list[Candidate], list[Finding]]:
@@ -155,10 +160,13 @@ def _unknown(claim: Claim, key: str, fid: str, record: Record | None) -> Finding
     return finding("unknown-finding", claim.location, msg, claim=claim.id, source=key)
 
 
-def _unsupported(claim: Claim, known: list[str], closest: Support, named: bool) -> Finding:
+def _unsupported(claim: Claim, known: list[str], closest: Support | None, named: bool) -> Finding:
     checked = ", ".join(known)
-    what = f"finding '{closest.finding}'" if closest.finding else "record"
-    near = f"{closest.source} {what}: '{_cut(closest.statement)}'"
+    if closest is None:
+        near = "none: the records hold no findings, outcomes or population yet"
+    else:
+        what = f"finding '{closest.finding}'" if closest.finding else "record"
+        near = f"{closest.source} {what}: '{_cut(closest.statement)}'"
     scope = "the finding its citation names" if named else f"what the records of {checked} report"
     return finding(
         "unsupported-claim",
@@ -167,7 +175,7 @@ def _unsupported(claim: Claim, known: list[str], closest: Support, named: bool) 
         f"closest: {near}); add the finding to the record if the source says it, cite the source that does, "
         "or move the claim to the drafts",
         claim=claim.id,
-        source=closest.source,
+        source=closest.source if closest else known[0],
     )
 
 

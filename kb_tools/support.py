@@ -90,7 +90,10 @@ class Vocabulary:
             for m in self.pattern.finditer(text):
                 phrase = m.group().lower()
                 tokens = self.groups.get(phrase) or self.groups.get(re.sub(r"e?s$", "", phrase), set())
-                out.append(frozenset({*tokens, *(_stem(w) for w in _words(phrase))}))
+                # a condition's name stands for the condition, not for its words ("disorder" in any disorder);
+                # a lay term's words still match as words
+                named = {t for t in tokens if t.startswith("=")}
+                out.append(frozenset(named) if named else frozenset({*tokens, *(_stem(w) for w in _words(phrase))}))
                 pieces.append(text[pos : m.start()])
                 pos = m.end()
             rest = " ".join([*pieces, text[pos:]])
@@ -131,11 +134,12 @@ def shared(claim: list[frozenset[str]], text_keys: set[str]) -> float:
     return total
 
 
-def supports(claim: list[frozenset[str]], text_keys: set[str]) -> bool:
-    """Enough shared units; and where the claim states numbers, the text holds at least one of them
-    (words alone never back a figure: "Response: 45 patients" does not support "45% responded")."""
+def supports(claim: list[frozenset[str]], text_keys: set[str], figures_from: set[str] | None = None) -> bool:
+    """Enough shared units; and where the claim states numbers, at least one of them is reported (in
+    ``figures_from``, the whole record, or else in the text): words alone never back a figure, so
+    "Response: 45 patients" does not support "45% responded"."""
     figures = [u for u in claim if any(k.startswith("#") for k in u)]
-    if figures and not any(u & text_keys for u in figures):
+    if figures and not any(u & (text_keys if figures_from is None else figures_from) for u in figures):
         return False
     n = shared(claim, text_keys)
     return n >= MIN_SHARED or (bool(claim) and n >= 1 and n / len(claim) >= MIN_SHARE)

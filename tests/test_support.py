@@ -25,7 +25,7 @@ PATH = "references/records/smith2022.yml"
 # the claims issue 20 names: wolfson2023 cited for what its record does not hold
 WOLFSON = [("topics/treatment-stages.md", n) for n in (18, 21, 24, 29, 33, 39, 53, 62, 65)]
 WOLFSON += [("topics/suitability.md", 11), ("topics/suitability.md", 15)]
-PRECISION_FLOOR, RECALL_FLOOR = 0.85, 0.85
+PRECISION_FLOOR, RECALL_FLOOR = 0.9, 0.8  # measured: 0.94, 0.86
 
 
 def parse(text: str):
