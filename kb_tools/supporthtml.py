@@ -41,6 +41,7 @@ def support_html(supports, sources: dict[str, Source], page_path: str, use_direc
     for s in supports:
         s: Support
         href = urls.relative(page_path, urls.source_path(s.source), use_directory_urls)
+        href += f"#finding-{s.finding}" if s.finding else ""  # the finding in the source page's record table
         where = f' <span class="kb-support-locator">({esc(s.locator)})</span>' if s.locator else ""
         quote = f' <q class="kb-support-quote">{esc(s.quote)}</q>' if s.quote else ""
         label = esc(source_label(sources.get(s.source), s.source))

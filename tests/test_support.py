@@ -199,7 +199,9 @@ def test_a_real_mkdocs_build_carries_each_claims_findings_in_claims_json(tmp_pat
     line = line[: line.index("</details>")]
     assert "<summary>What the source reports</summary>" in line
     assert "Pooling 14 trials of intravenous ketamine" in line and "(abstract)" in line
-    assert '<a href="../sources/smith2022/">Smith &amp; Doe, 2022</a>' in line
+    assert '<a href="../sources/smith2022/#finding-pooled">Smith &amp; Doe, 2022</a>' in line
+    source_page = (kb / "site/sources/smith2022/index.html").read_text()
+    assert '<span id="finding-pooled">Pooling 14 trials' in source_page  # the link's target, in the record table
 
 
 def test_what_the_source_reports_is_escaped(tmp_path):
