@@ -39,6 +39,7 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
             "design_label": design_label(site.grades[claim.id].design) if site.grades[claim.id].design else "",
             "authorities": list(site.grades[claim.id].authorities),
             "evidence": site.grades[claim.id].evidence,  # deprecated: use design and authorities
+            "support": [s.as_dict() for s in site.report.support.get(claim.id, ())],
         }
 
 

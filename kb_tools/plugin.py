@@ -34,7 +34,7 @@ from . import docsfiles, incremental, navigation, pipeline
 from .errors import KbError
 from .options import NAMES as OPTIONS
 from .options import plugin_config_class
-from .report import draft_line, plural
+from .report import draft_line, refusal
 from .sitebuild import SiteBuild, add_assets, template_loader
 
 log = get_plugin_logger(__name__)
@@ -53,19 +53,6 @@ def kb_config(config: MkDocsConfig, options: dict[str, Any]) -> kbconfig.KbConfi
     }
     given = {k: options[k] for k in OPTIONS if options.get(k) is not None}
     return kbconfig.config_from_options(path.parent, path, data, given)
-
-
-def refusal(report) -> str:
-    """Why ``mkdocs build`` publishes nothing: the check's errors, listed, as ``kb build`` refuses (its warnings
-    stop neither, as ``kb build`` without ``--strict``). ``mkdocs serve`` goes on, showing them (class docstring)."""
-    failing = [f for f in report.findings if f.severity == "error"]
-    shown = "\n".join(f"  {f}" for f in failing[:20])
-    more = f"\n  ... and {len(failing) - 20} more (kb check lists them all)" if len(failing) > 20 else ""
-    what = plural(len(failing), "error")
-    return (
-        f"kb check found {what}, so the site was not built (as kb build refuses):\n{shown}{more}\n"
-        "Fix them and build again; mkdocs serve previews the site meanwhile, with the findings marked"
-    )
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
@@ -198,5 +185,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self.build.cancel()
 
     def on_shutdown(self) -> None:
+        self.handoff = None  # MkDocs reuses this instance for the process's next build (maybe of another KB)
         if self.build is not None:
             self.build.cancel()

@@ -106,3 +106,16 @@ def as_github(report: Report) -> str:
 
 
 FORMATS = {"text": as_text, "json": as_json, "github": as_github}
+
+
+def refusal(report) -> str:
+    """Why ``mkdocs build`` publishes nothing: the check's errors, listed, as ``kb build`` refuses (its warnings
+    stop neither, as ``kb build`` without ``--strict``). ``mkdocs serve`` goes on, showing them (class docstring)."""
+    failing = [f for f in report.findings if f.severity == "error"]
+    shown = "\n".join(f"  {f}" for f in failing[:20])
+    more = f"\n  ... and {len(failing) - 20} more (kb check lists them all)" if len(failing) > 20 else ""
+    what = plural(len(failing), "error")
+    return (
+        f"kb check found {what}, so the site was not built (as kb build refuses):\n{shown}{more}\n"
+        "Fix them and build again; mkdocs serve previews the site meanwhile, with the findings marked"
+    )

@@ -30,6 +30,7 @@ class Hit:
     section: str = ""  # the heading it sits under ("" before the page's first heading)
     page_url: str = ""  # the page's URL, relative to the site's root
     roles: tuple[str, ...] = ()  # the role of each of ``conditions``: treated, harm or exclusion
+    support: tuple = ()  # what its sources report that it rests on (dicts: source, finding, statement, ...)
 
     def to_json(self) -> dict:
         return {
@@ -58,6 +59,7 @@ class Hit:
             "authorities": list(self.authorities),
             "evidence": self.evidence,
             "score": self.score,
+            "support": [dict(s) for s in self.support],
         }
 
 
@@ -140,6 +142,7 @@ def make_hit(f: dict, score, marks, analyzer, spans: dict | None, scored: bool) 
         section=f.get("section") or "",
         page_url=f["url"].split("#", 1)[0],
         roles=_roles(f),
+        support=tuple(f.get("support") or ()),
     )
 
 
