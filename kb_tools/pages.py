@@ -42,10 +42,19 @@ def _claim_id_of_plain(page_path: str, plain: str) -> str:
     return "c-" + hashlib.sha1(f"{page_path}\n{norm}".encode()).hexdigest()[:10]
 
 
+# a Markdown link or image, ``[text](target "title")``; a target may hold one level of parentheses
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+
+
+def unlink(text: str) -> str:
+    """A claim's text as readers see it: a link keeps its words and loses its target (claims.json, search)."""
+    return _LINK.sub(r"\1", text) if "](" in text else text
+
+
 def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditions: tuple[str, ...], matcher):
     """Turn blocks into claims: citations, lead-in inheritance, ids and conditions (see kb_tools.scope)."""
     groups = [tuple(citations.scan(b.text)) for b in parsed.blocks]
-    plains = [scope.strip_tags(citations.strip(b.text, g)) for b, g in zip(parsed.blocks, groups, strict=True)]
+    plains = [unlink(scope.strip_tags(citations.strip(b.text, g))) for b, g in zip(parsed.blocks, groups, strict=True)]
     known = set(matcher.ids)
     tagged = [
         tuple(i for t in scope.tags(b.text) for i in t.ids if i in known or i == scope.NONE) for b in parsed.blocks
