@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from . import grading, scope
+from .claimsupport import SupportCheck
 from .codes import finding
 from .config import EVIDENCE_LEVELS, KbConfig
 from .grading import Grade
@@ -33,6 +34,7 @@ class Report:
     findings: tuple[Finding, ...]
     draft_findings: tuple[Finding, ...]  # findings on draft pages: reported, never failing
     notices: dict[str, SourceNotices] = field(default_factory=dict)  # retraction notices, by source key
+    support: dict = field(default_factory=dict)  # claim id -> the findings (``support.Support``) it rests on
 
     @property
     def errors(self) -> int:
@@ -78,11 +80,13 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
     }
     cited: set[str] = set()
     draft_paths = {p.location.path for p in cat.pages if p.draft}
+    judge = SupportCheck(config, cat)
     for page in cat.pages:
         raw += _page_findings(config, page, today)
         for claim in page.claims:
             raw += _claim_findings(config, claim, sources, unreadable)
             raw += _unclosed_citations(claim)
+            raw += judge.findings(claim, page.draft)
             if not page.draft:
                 cited.update(claim.keys)
     raw += record_findings(config, cat)
@@ -108,7 +112,7 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
         f = replace(f, severity=sev)
         (drafts if f.location.path in draft_paths else published).append(f)
     order = lambda f: (f.location.path, f.location.line, f.code, f.message)  # noqa: E731
-    return Report(cat, tuple(sorted(published, key=order)), tuple(sorted(drafts, key=order)), notices)
+    return Report(cat, tuple(sorted(published, key=order)), tuple(sorted(drafts, key=order)), notices, judge.support)
 
 
 def _source_findings(config: KbConfig, sources) -> list[Finding]:

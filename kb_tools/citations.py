@@ -25,6 +25,8 @@ from .model import Citation, CitationGroup
 _SPACE = re.compile(r"\s+")
 _SPACE_BEFORE = re.compile(r" +([.,;:!?)])")
 _SPACE_AFTER = re.compile(r"(\() +")
+# "finding: a, b" closes a citation's suffix: "[@a, p. 4, finding: response]" names the finding it rests on
+_FINDING = re.compile(r"(?:^|,|\s)\s*findings?:(?P<ids>.*)$", re.S | re.I)
 
 
 def _spnl(text: str, i: int) -> int:
@@ -95,8 +97,17 @@ def _citation(ix: CiteIndex, i: int) -> tuple[Citation, int] | None:
     end = _suffix_end(ix, key_end)
     if end < 0:
         return None
-    cite = Citation(key, _tidy(ix.text[i:at]), _tidy(ix.text[key_end:end]), suppress)
-    return cite, end
+    suffix, named = split_findings(_tidy(ix.text[key_end:end]))
+    return Citation(key, _tidy(ix.text[i:at]), suffix, suppress, named), end
+
+
+def split_findings(suffix: str) -> tuple[str, tuple[str, ...]]:
+    """A suffix without its closing ``finding: a, b`` (which pandoc must not print), and the ids it names."""
+    m = _FINDING.search(suffix) if "finding" in suffix.lower() else None
+    if m is None:
+        return suffix, ()
+    ids = tuple(i.strip() for i in m.group("ids").split(",") if i.strip())
+    return suffix[: m.start()].rstrip(" ,"), ids
 
 
 def _cite_list(ix: CiteIndex, i: int) -> tuple[list[Citation], int] | None:
@@ -146,7 +157,8 @@ def _locator(ix: CiteIndex, first: Citation, i: int) -> tuple[list[Citation], in
     end = _suffix_end(ix, i + 1)
     if end < 0:
         return None
-    cites = [Citation(first.key, suffix=_tidy(text[i + 1 : end]))]
+    suffix, named = split_findings(_tidy(text[i + 1 : end]))
+    cites = [Citation(first.key, suffix=suffix, findings=named)]
     if text[end] == ";":
         start = _spnl(text, end + 1)
         rest = _cite_list(ix, start) if start >= 0 else None

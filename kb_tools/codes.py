@@ -147,14 +147,33 @@ _CODES = (
     Code(
         "missing-findings",
         "warning",
-        "a source a published claim cites has no findings record",
+        "a source a published claim cites has no findings record, and it has a study design (not `none`) or a "
+        "claim citing it states a number",
         "add a findings record for the source",
     ),
     Code(
         "unsupported-number",
+        "error",
+        "a claim states a number that no findings record of the sources it cites reports (findings, outcomes, "
+        "population, sample size, numbers; never volume, issue, pages or other `.bib` fields); not reported where "
+        "no cited source has a record",
+        "correct the number, or add it to the source's record if the source reports it",
+    ),
+    Code(
+        "unknown-finding",
+        "error",
+        "a citation names a finding (`[@key, finding: id]`) that the source's record does not hold, or the "
+        "source has no findings record (the message suggests the closest id)",
+        "fix the finding id, or add the finding to the source's record",
+    ),
+    Code(
+        "unsupported-claim",
         "warning",
-        "a claim states a number that no findings record or bibliographic field of the sources it cites reports",
-        "correct the number, or add it to the source's record",
+        "a published claim shares no substantive content (after synonyms, lay terms and stemming; numbers exactly) "
+        "with the findings, outcomes or population of the records of the sources it cites, or with the finding it "
+        "names",
+        "add the finding to the record if the source says it, cite the source that does, or move the claim to "
+        "the drafts",
     ),
 )
 CODES: dict[str, Code] = {c.name: c for c in _CODES}

@@ -52,6 +52,15 @@ def outcomes_html(record: Record) -> Markup:
     return Markup("<br>".join(items))
 
 
+def findings_html(record: Record) -> Markup:
+    """Each finding as "statement (locator) “quote”", one per line, with an anchor (``#finding-<id>``)."""
+    items = []
+    for f in record.findings:
+        quote = f" <q>{escape(f.quote)}</q>" if f.quote else ""
+        items.append(f'<span id="finding-{escape(f.id)}">{escape(f.statement)} ({escape(f.locator)}){quote}</span>')
+    return Markup("<br>".join(items))
+
+
 def record_table(record: Record | None) -> Markup:
     """A source's findings record as a two-column table, one row per field it gives."""
     if record is None:
@@ -67,6 +76,7 @@ def record_table(record: Record | None) -> Markup:
         ("Comparator", record.comparator),
         ("Outcomes", outcomes_html(record)),
         ("Other figures", ", ".join(record.numbers)),
+        ("Findings", findings_html(record)),
         ("Notes", record.notes),
     ]
     body = "".join(f'<tr><th scope="row">{name}</th><td>{escape(value)}</td></tr>' for name, value in rows if value)

@@ -35,6 +35,7 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
             "design": site.grades[claim.id].design,
             "authorities": list(site.grades[claim.id].authorities),
             "evidence": site.grades[claim.id].evidence,  # deprecated: use design and authorities
+            "support": [s.as_dict() for s in site.report.support.get(claim.id, ())],
         }
 
 

@@ -70,6 +70,7 @@ def schema() -> Schema:
         page=ID(stored=True),
         url=STORED(),
         refs=STORED(),
+        support=STORED(),  # what its sources report that it rests on: [{source, finding, statement, locator, quote}]
         # site order for listings without words is in kb-docs.json, by id: an update then rewrites only
         # the claims that changed, not every claim after an inserted one
         id=ID(stored=True, unique=True, sortable=True),
@@ -108,6 +109,7 @@ def claim_document(
     order: int,
     matcher=None,
     cited_cache: dict | None = None,
+    support=(),
 ) -> dict:
     """One claim as a Whoosh document (``cited_cache`` keeps each source's parts across a KB's claims)."""
     cache = {} if cited_cache is None else cited_cache
@@ -134,6 +136,7 @@ def claim_document(
         "page": page.path,
         "url": urls.claim_url(page.path, claim.id),
         "refs": [dict(c[0]) for c in cited],
+        "support": [s.as_dict() for s in support],
         "_words": " ".join([text, page.title, claim.section, authors, names, *titles]),
         "order": order,
     }
@@ -220,7 +223,7 @@ def claim_documents(config: KbConfig, report: Report, styled, wanted: set[str] |
     cited: dict = {}
     for n, (p, c) in enumerate(published_claims(report)):
         if wanted is None or c.id in wanted:
-            doc = claim_document(config, p, c, sources, styled, n, matcher, cited)
+            doc = claim_document(config, p, c, sources, styled, n, matcher, cited, report.support.get(c.id, ()))
             yield doc, doc.pop("_words"), doc.pop("order")
 
 

@@ -71,8 +71,9 @@ class Citation:
 
     key: str
     prefix: str = ""
-    suffix: str = ""  # the locator and anything after the key, e.g. ", p. 4"
+    suffix: str = ""  # the locator and anything after the key, e.g. ", p. 4" (without any "finding: ...")
     suppress_author: bool = False  # Pandoc's ``[-@key]``
+    findings: tuple[str, ...] = ()  # the finding ids named by ``finding: a, b`` at the end of the suffix
 
 
 @dataclass(frozen=True, slots=True)

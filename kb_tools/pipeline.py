@@ -129,7 +129,8 @@ def page_markdown(
     """Stage 5 for a topic page: the Markdown to convert and the HTML its placeholders stand for.
 
     ``text`` is the page file's full text, ``markdown`` what the engine passes (front matter removed).
-    The rendering depends on the page's own text, its evidence tables' records and ``memo``'s context.
+    The rendering depends on the page's own text, its evidence tables' records, what its claims' sources
+    report (``Report.support``) and ``memo``'s context.
     """
 
     def render(source: str = markdown) -> tuple[str, list[str]]:
@@ -138,7 +139,9 @@ def page_markdown(
 
     if memo is None:
         return render()
-    return memo.get((path, digest(text), digest(markdown), tables_key(site, text)), render)
+    page = site.pages.get(path)  # what its claims' sources report is shown under them: a record edit re-renders
+    shown = digest(*(repr(site.report.support.get(c.id)) for c in page.claims)) if page else ""
+    return memo.get((path, digest(text), digest(markdown), tables_key(site, text), shown), render)
 
 
 def generated_pages(

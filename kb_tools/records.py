@@ -8,6 +8,8 @@ patterns); the file's stem is the source's BibTeX key. Every field is optional:
     intervention, comparator, notes
     outcomes                                a list of {outcome, value, timepoint}
     numbers                                 other figures the source reports that claims may state
+    findings                                a list of {id, statement, locator, quote}: what the source
+                                            reports, statement by statement (``kb_tools.findingsrec``)
     key                                     must equal the file's stem
 
 Values are read as written (``yaml.compose``, never constructed), so ``2,665``, ``No`` or ``0.50``
@@ -27,13 +29,16 @@ from . import grading
 from .bibliography import decode_bytes
 from .codes import finding
 from .config import SOURCE_TYPES
+from .findingsrec import SourceFinding, parse_findings
 from .model import Finding, Location, Source
 from .numbers import extract
 
 DESIGNS = (*grading.DESIGNS, grading.NO_DESIGN)
 AUTHORITIES = grading.AUTHORITIES
 TEXT_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator", "notes")
-FIELDS = ("key", "design", "sourcetype", "authority", *TEXT_FIELDS, "outcomes", "numbers")
+FIELDS = ("key", "design", "sourcetype", "authority", *TEXT_FIELDS, "outcomes", "numbers", "findings")
+# what a source reports, for the number and support checks: never notes (the editor's), never the .bib's fields
+REPORTED_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator")
 OUTCOME_FIELDS = ("outcome", "value", "timepoint")
 _NULL = "tag:yaml.org,2002:null"
 # libyaml's parser, where PyYAML has it: 20 times faster, and a KB can have 10,000 records to read cold
@@ -66,16 +71,22 @@ class Record:
     outcomes: tuple[Outcome, ...] = ()
     numbers: tuple[str, ...] = ()
     notes: str = ""
+    findings: tuple[SourceFinding, ...] = ()
     lines: tuple[tuple[str, int], ...] = ()  # each given field's line
 
     def line(self, name: str) -> int:
         return dict(self.lines).get(name, 1)
 
-    def texts(self) -> list[str]:
-        """Every value in the record, for the numbers it reports."""
-        out = [self.design, *self.authority, *(getattr(self, f) for f in TEXT_FIELDS), *self.numbers]
+    def reported(self) -> list[str]:
+        """What the source reports, as the record says: findings, outcomes, population and the other
+        extraction fields, and numbers. Not the notes (the editor's remarks) nor the classification."""
+        out = [getattr(self, f) for f in REPORTED_FIELDS] + list(self.numbers)
         out += [t for o in self.outcomes for t in (o.outcome, o.value, o.timepoint)]
+        out += [t for f in self.findings for t in f.texts()]
         return [t for t in out if t]
+
+    def finding(self, fid: str) -> SourceFinding | None:
+        return next((f for f in self.findings if f.id == fid), None)
 
 
 @dataclass(frozen=True)
@@ -182,6 +193,8 @@ def _field(name: str, node: yaml.Node, bad):
         return tuple(out)
     if name == "outcomes":
         return _outcomes(node, bad)
+    if name == "findings":
+        return parse_findings(node, bad)
     text = _scalar(node)
     if text is None:
         bad(line, f"'{name}' must be one value (text or a number), not a list or mapping")

@@ -20,6 +20,7 @@ from .pageblocks import Block
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
 from .sitepages import placeholder
+from .supporthtml import block_prefix, support_html
 
 _REF_LINK = re.compile(r'<a href="#ref-([^"]+)" role="doc-biblioref">')
 _MARKER = re.compile(r"^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?:\|[ \t]*)?")
@@ -112,7 +113,27 @@ def _edits(site: SiteData, path: str, scan: PageScan, use_directory_urls: bool, 
         if not claim.cited:
             at = _end_offset(scan, block.line_end)
             edits.append((at, at, " " + CITATION_NEEDED))
+        supports = site.report.support.get(claim.id)
+        if supports:
+            edits.append(_support_edit(site, path, scan, block, claim, supports, use_directory_urls, stash))
     return sorted(edits, key=lambda e: (e[0], e[1]))
+
+
+def _support_edit(site, path, scan: PageScan, block: Block, claim: Claim, supports, use_dir, stash) -> tuple:
+    """The claim's "What the source reports" line: a block after a paragraph, at the end of an item or row
+    (where ``<details>`` is allowed: inside ``<li>`` and ``<td>``, never inside ``<p>``)."""
+    html_ = support_html(supports, site.sources, path, use_dir)
+    inline = claim.kind != "paragraph"
+    if stash is not None:
+        stash.append(html_)
+        html_ = placeholder(len(stash) - 1, inline=inline)
+    if inline:
+        at = _end_offset(scan, block.line_end)
+        return (at, at, " " + html_)
+    at = scan.offset(block.line_end + 1)
+    first = scan.text[scan.offset(block.line) : scan.offset(block.line + 1)]
+    before = "" if scan.text[:at].endswith("\n") else "\n"
+    return (at, at, f"{before}\n{block_prefix(first)}{html_}\n\n")
 
 
 def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:

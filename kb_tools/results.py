@@ -28,6 +28,7 @@ class Hit:
     authorities: tuple[str, ...] = ()  # kinds of authority statement it rests on
     section: str = ""  # the heading it sits under ("" before the page's first heading)
     page_url: str = ""  # the page's URL, relative to the site's root
+    support: tuple = ()  # what its sources report that it rests on (dicts: source, finding, statement, ...)
 
     def to_json(self) -> dict:
         return {
@@ -54,6 +55,7 @@ class Hit:
             "authorities": list(self.authorities),
             "evidence": self.evidence,
             "score": self.score,
+            "support": [dict(s) for s in self.support],
         }
 
 
@@ -135,4 +137,5 @@ def make_hit(f: dict, score, marks, analyzer, spans: dict | None, scored: bool) 
         authorities=tuple(a for a in (f.get("authorities") or "").split(",") if a),
         section=f.get("section") or "",
         page_url=f["url"].split("#", 1)[0],
+        support=tuple(f.get("support") or ()),
     )

@@ -1,23 +1,27 @@
 """Every number traceable: claims' figures against their sources' findings records.
 
-* ``missing-findings``: a source a published claim cites has no findings record;
-* ``unsupported-number``: a claim states a number (see ``kb_tools.numbers``) that no findings record
-  or bibliographic field of the sources it cites reports. Its own citations are blanked first, so a
-  year in a citation is never a claim's number; claims citing no known source are left to the
-  ``uncited-claim`` and ``unknown-source`` findings.
+* ``missing-findings``: a source a published claim cites has no findings record, where a record matters:
+  the source has a study design (not ``none``), or a claim citing it states a number;
+* ``unsupported-number``: a claim states a number (see ``kb_tools.numbers``) that no findings record of
+  the sources it cites reports (``Record.reported``: findings, outcomes, population, sample size and the
+  other extraction fields, numbers). Bibliographic fields never count: a volume, issue or page range is
+  not a result. Its own citations are blanked first, so a year in a citation is never a claim's number, and
+  a cited source's own year of publication in the text ("a 2022 review") names the source, as a citation would.
+  Where none of the cited sources has a record, no number is reported (``missing-findings`` covers it);
+  claims citing no known source are left to the ``uncited-claim`` and ``unknown-source`` findings.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from . import cache
 from .codes import finding
 from .config import KbConfig
+from .grading import NO_DESIGN
 from .model import Catalogue, Claim, Finding, Location, Source
 from .numbers import extract, mask, values
 from .records import Record, suggested_path
-
-# identifiers and addresses: their digits are not figures a source reports
-_NOT_FIGURES = frozenset({"doi", "url", "urldate", "isbn", "issn", "eprint", "pmid", "pmcid", "file", "sourcetype"})
 
 
 def claim_numbers(claim: Claim) -> list[tuple[int, object]]:
@@ -60,7 +64,7 @@ class NumberCache:
 
 
 class Reported:
-    """The numbers each source reports (its record's values and its bibliographic fields), computed once."""
+    """The numbers each source's findings record reports, computed once (never its .bib fields)."""
 
     def __init__(self, sources: dict[str, Source], records: dict[str, Record]) -> None:
         self.sources, self.records = sources, records
@@ -70,17 +74,15 @@ class Reported:
         got = self._got.get(key)
         if got is None:
             got = set()
-            texts = [v for name, v in self.sources[key].fields if name not in _NOT_FIGURES]
             record = self.records.get(key)
-            for text in texts + (record.texts() if record else []):
+            for text in record.reported() if record else ():
                 got |= values(text)
             self._got[key] = got
         return got
 
     def where(self, key: str) -> str:
         record = self.records.get(key)
-        bib = self.sources[key].location
-        return f"{key} in {record.location.path} and {bib}" if record else f"{key} in {bib} (no findings record)"
+        return f"{key} in {record.location.path}" if record else f"{key} (no findings record)"
 
 
 def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
@@ -91,34 +93,53 @@ def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
     numbers = NumberCache(config)
     out: list[Finding] = []
     cited_at: dict[str, Location] = {}
+    with_numbers: dict[str, Location] = {}  # sources cited by a published claim that states a number
     for page in cat.pages:
         for claim in page.claims:
             known = [k for k in claim.keys if k in sources]
             if not known:
                 continue
+            stated = numbers(claim)
             if not page.draft:
                 for k in known:
                     cited_at.setdefault(k, claim.location)
-            out += _unsupported(claim, known, reported, numbers(claim))
+                    if stated:
+                        with_numbers.setdefault(k, claim.location)
+            if any(k in records for k in known):
+                years = {Decimal(s.year) for k in known if (s := sources[k]).year.isdigit()}
+                out += _unsupported(claim, [k for k in known if k in records], reported, stated, years)
     for key, at in cited_at.items():
-        if key not in records:
-            out.append(
-                finding(
-                    "missing-findings",
-                    sources[key].location,
-                    f"source '{key}' is cited (first at {at}) but has no findings record; extract its design, "
-                    f"population, sample size and outcomes into {suggested_path(config.records, key)}",
-                    source=key,
-                )
-            )
+        if key not in records and (key in with_numbers or sources[key].design not in ("", NO_DESIGN)):
+            out.append(_missing(config, sources[key], at, with_numbers.get(key)))
     numbers.save()
     return out
 
 
-def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers) -> list[Finding]:
+def _missing(config: KbConfig, source: Source, at: Location, numbered: Location | None) -> Finding:
+    why = (
+        f"a claim citing it states a number (at {numbered})"
+        if numbered
+        else f"it reports a study ({source.design}), first cited at {at}"
+    )
+    return finding(
+        "missing-findings",
+        source.location,
+        f"source '{source.key}' has no findings record, and {why}; extract what it reports (design, population, "
+        f"outcomes, findings) into {suggested_path(config.records, source.key)}",
+        source=source.key,
+    )
+
+
+def _names_year(n, years: set) -> bool:
+    """ "A 2022 review": a cited source's year of publication, written as a year, names the source (like the
+    year in a citation); it is not a result. Any other field of the entry never traces a number."""
+    return not n.percent and n.value in years and n.text.isdigit() and len(n.text) == 4
+
+
+def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers, years=frozenset()) -> list[Finding]:
     out, seen = [], set()
     for line, n in numbers:
-        if n.key in seen or any(n.key in reported(k) for k in known):
+        if n.key in seen or any(n.key in reported(k) for k in known) or _names_year(n, years):
             continue
         seen.add(n.key)
         checked = "; ".join(reported.where(k) for k in known)
@@ -126,8 +147,9 @@ def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers) ->
             finding(
                 "unsupported-number",
                 Location(claim.location.path, line),
-                f"the claim states '{n}', which no findings record or bibliographic field of its sources reports "
-                f"(sources checked: {checked}); correct the number, or add it to the record's outcomes or numbers",
+                f"the claim states '{n}', which no findings record of its sources reports (sources checked: "
+                f"{checked}); correct the number, or add it to the record (a finding, an outcome or numbers) "
+                "if the source reports it",
                 claim=claim.id,
                 source=known[0],
             )

@@ -100,7 +100,7 @@ def test_planted_github(tmp_path, name):
 def test_unknown_source_suggests_closest_key(tmp_path):
     kb = make_kb(tmp_path, "unknown-source")
     data = json.loads(run("check", str(kb), "--format", "json").output)
-    (finding,) = data["findings"]
+    (finding,) = [f for f in data["findings"] if f["code"] == "unknown-source"]
     assert finding["source"] == "smith2002"
     assert "smith2022" in finding["message"]
     assert finding["claim"].startswith("c-")

@@ -117,7 +117,9 @@ def kb_marks(html: Path) -> dict:
     cites = re.findall(r'<a class="kb-cite" href="([^"]*)" title="([^"]*)">(.*?)</a>', text)
     anchors = re.findall(r'<span class="kb-claim" id="([^"]+)"></span>', text)
     needed = text.count('class="kb-citation-needed"')
-    return {"cites": cites, "anchors": anchors, "needed": needed, "references": text.count('class="kb-reference"')}
+    support = re.findall(r'<details class="kb-support">(.*?)</details>', text, re.S)  # what the sources report
+    refs = text.count('class="kb-reference"')
+    return {"cites": cites, "anchors": anchors, "needed": needed, "references": refs, "support": support}
 
 
 def test_pages_carry_the_same_citations_and_anchors_as_under_mkdocs(built, catalogue, tmp_path_factory):
@@ -128,6 +130,7 @@ def test_pages_carry_the_same_citations_and_anchors_as_under_mkdocs(built, catal
     for path in pages:
         assert kb_marks(page_file(kb / "site", path)) == kb_marks(page_file(baseline, path)), (engine, path)
     assert sum(len(kb_marks(page_file(baseline, p))["anchors"]) for p in pages) > 100
+    assert sum(len(kb_marks(page_file(baseline, p))["support"]) for p in pages) > 30
 
 
 def test_exports_and_claim_search(built, catalogue, tmp_path_factory):

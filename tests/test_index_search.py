@@ -172,6 +172,7 @@ def test_json_contract(engine):
         *("claim", "text", "highlight", "url", "page", "conditions", "sources", "score"),
         *("design", "authorities", "evidence"),  # evidence: deprecated single ladder, kept for one release
         *("section", "page_url"),
+        "support",  # what its sources report that it rests on: [{source, finding, statement, locator, quote}]
     }
     assert r["url"] == f"topics/safety/#{r['claim']}" and r["page"] == "Safety"
     assert r["page_url"] == "topics/safety/" and r["section"] == "Known risks"
@@ -186,7 +187,7 @@ def test_json_contract(engine):
         }
     ]
     assert (r["design"], r["authorities"], r["evidence"]) == ("", ["regulatory"], "regulatory")
-    assert isinstance(r["score"], float)
+    assert isinstance(r["score"], float) and isinstance(r["support"], list)
     assert "<mark>blood pressure</mark>" in r["highlight"]
 
 

@@ -209,23 +209,75 @@ def test_unsupported_number_message_and_json(tmp_path):
     data = json.loads(CliRunner().invoke(cli, ["check", str(kb), "--format", "json"]).output)
     first = next(f for f in data["findings"] if "'55%'" in f["message"])
     assert first["code"] == "unsupported-number" and first["source"] == "smith2022" and first["claim"].startswith("c-")
-    assert "references/records/smith2022.yml and references/sources.bib:1" in first["message"]
-    assert "correct the number, or add it to the record's outcomes or numbers" in first["message"]
+    assert first["severity"] == "error"  # a published number no record holds fails the check
+    assert "sources checked: smith2022 in references/records/smith2022.yml)" in first["message"]
+    assert "sources.bib" not in first["message"]
+    assert "correct the number, or add it to the record (a finding, an outcome or numbers)" in first["message"]
 
 
-def test_a_record_supports_its_numbers_and_bib_fields_do_too(tmp_path):
+def test_a_record_supports_its_numbers_and_bib_fields_never_do(tmp_path):
     kb = make_kb(tmp_path, "unsupported-number")
     page = kb / "docs/numbers.md"
     # volume 12, pages 100--110 and the year come from the .bib; 45% and 2,665 from the record
     page.write_text(page.read_text() + "\nVolume 12, pages 100 to 110, in 2022: 45% of 2,665 [@smith2022].\n")
     before = [f for f in check(load_config(kb)).findings if f.code == "unsupported-number"]
-    assert len(before) == 5
+    assert len(before) == 8  # 12, 100, 110 (volume, pages) and the five the page plants; 2022 is the year
     (kb / "references/records/smith2022.yml").write_text(
         "outcomes:\n  - outcome: Response\n    value: 55% within two hours\n"
         "numbers: [2665, 14, 79, 21, 12%, 45%, 30%]\n"
     )
-    (kb / "references/records/agency2023.yml").write_text("notes: Updated in 2024.\n")
-    assert [f for f in check(load_config(kb)).findings if f.code == "unsupported-number"] == []
+    (kb / "references/records/agency2023.yml").write_text("notes: Updated in 2024.\nnumbers: [2023, 2024]\n")
+    left = [f for f in check(load_config(kb)).findings if f.code == "unsupported-number"]
+    assert sorted(f.message.split("'")[1] for f in left) == ["100", "110", "12"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "bib", "flagged"),
+    [
+        # the issue's example: issue 2, volume 13, pages 307-349 are not a trial's results
+        (
+            "Melatonin 2 mg for 13 weeks helped 307 of 349 patients",
+            "volume = {13}, number = {2}, pages = {307--349}",
+            ["13", "2", "307", "349"],
+        ),
+        ("It was published in 2021", "year = {2021}", []),  # its own year names the source
+        ("It was published in 2021", "volume = {2021}", ["2021"]),
+        ("Response reached 55%", "note = {Response 55%}", ["55%"]),
+        ("Response reached 45%", "", []),  # the record's own 45%
+    ],
+)
+def test_bibliographic_fields_never_trace_a_number(tmp_path, claim, bib, flagged):
+    kb = make_kb(tmp_path)
+    (kb / "references/extra.bib").write_text(
+        f"@article{{mel2020, author = {{Mel, A}}, title = {{Sleep}}, journal = {{J}}, {bib + ',' if bib else ''} "
+        "year = {2020}, doi = {10.1/x}, sourcetype = {journal}}\n"
+    )
+    (kb / "references/records/mel2020.yml").write_text(
+        "design: rct\noutcomes:\n  - outcome: Response\n    value: 45%\n"
+    )
+    (kb / "docs/mel.md").write_text(f"---\nreviewed: 2026-11-01\n---\n\n# Mel\n\n{claim} [@mel2020].\n")
+    found = [f for f in check(load_config(kb)).findings if f.code == "unsupported-number"]
+    assert sorted(f.message.split("'")[1] for f in found) == sorted(flagged)
+    assert all(f.severity == "error" for f in found)
+
+
+def test_no_number_finding_where_no_cited_source_has_a_record(tmp_path):
+    kb = make_kb(tmp_path, "missing-findings")
+    (kb / "docs/more.md").write_text("---\nreviewed: 2026-11-01\n---\n\n# More\n\n12 of 99 improved [@norecord2021].\n")
+    codes = [f.code for f in check(load_config(kb)).findings]
+    assert "unsupported-number" not in codes and codes.count("missing-findings") == 1
+
+
+def test_missing_findings_only_where_a_record_matters(tmp_path):
+    kb = make_kb(tmp_path, "missing-findings")
+    bib = kb / "references/extra.bib"
+    bib.write_text(bib.read_text().replace("evidence   = {rct}", "design = {none}"))
+    page = kb / "docs/more.md"
+    page.write_text("---\nreviewed: 2026-11-01\n---\n\n# More\n\nThe page says to call ahead [@norecord2021].\n")
+    assert "missing-findings" not in {f.code for f in check(load_config(kb)).findings}
+    page.write_text(page.read_text() + "\nIt lists 3 clinics [@norecord2021].\n")
+    (found,) = [f for f in check(load_config(kb)).findings if f.code == "missing-findings"]
+    assert "states a number (at docs/more.md:9)" in found.message
 
 
 def test_numbers_on_draft_pages_are_draft_findings(tmp_path):
