@@ -19,7 +19,7 @@ from bibtexparser.model import Block, Entry
 from .bibmiddleware import _DUP_FIELDS, _RAW_FIELDS, _UNDEFINED, _VERBATIM, MONTHS
 from .codes import finding
 from .config import EVIDENCE_LEVELS, SOURCE_TYPES
-from .grading import AUTHORITIES, DESIGNS, NO_DESIGN, from_evidence
+from .grading import AUTHORITIES, DESIGN_ID, DESIGNS, NO_DESIGN, SYNTHESES, from_evidence, pooled_value, with_pooled
 from .model import Finding, Location, Person, Source
 
 NAME_FIELDS = ("author", "editor", "translator")
@@ -211,10 +211,10 @@ def _classification(rec: Record, findings: list[Finding]) -> dict:
     evidence = _evidence(rec, findings)
     old_design, old_authority = from_evidence(evidence)
     design = _token(rec.fields.get("design", ""))
-    if design and design not in (*DESIGNS, NO_DESIGN):
+    if design and design not in (*DESIGNS, NO_DESIGN) and not DESIGN_ID.match(design):
         msg = f"'{rec.key}' has design '{design}', which is not a study design; use one of {', '.join(DESIGNS)} or none"
         findings.append(finding("bib-syntax", rec.location, msg, source=rec.key))
-        design = ""
+        design = ""  # a well-formed id of a design the KB adds (``designs:``) is checked against the config later
     authority: list[str] = []
     for word in filter(None, (_token(w) for w in rec.fields.get("authority", "").split(","))):
         if word in AUTHORITIES:
@@ -227,9 +227,25 @@ def _classification(rec: Record, findings: list[Finding]) -> dict:
     given = "authority" in rec.fields
     return {
         "evidence": evidence,
-        "design": design or old_design,
+        "design": _pooled(rec, design or old_design, findings),
         "authority": tuple(dict.fromkeys(authority)) if given else old_authority,
     }
+
+
+def _pooled(rec: Record, design: str, findings: list[Finding]) -> str:
+    """The design with what a synthesis pooled (``pooled = {observational}``): "meta-analysis-observational"."""
+    given = rec.fields.get("pooled", "").strip()
+    if not given:
+        return design
+    pooled = pooled_value(given)
+    if not pooled:
+        msg = f"'{rec.key}' has pooled '{given}'; use randomised, observational or mixed"
+        findings.append(finding("bib-syntax", rec.location, msg, source=rec.key))
+    elif design not in SYNTHESES:
+        msg = f"'{rec.key}' has pooled '{given}' but its design is '{design or 'not given'}'; pooled says what a "
+        msg += "meta-analysis or systematic review pooled: give design = {meta-analysis}, or remove pooled"
+        findings.append(finding("bib-warning", rec.location, msg, source=rec.key))
+    return with_pooled(design, pooled)
 
 
 def _token(value: str) -> str:

@@ -14,6 +14,7 @@ from . import grading, scope
 from .claimsupport import SupportCheck
 from .codes import finding
 from .config import EVIDENCE_LEVELS, KbConfig
+from .designcheck import design_findings
 from .grading import Grade
 from .loading import load_catalogue
 from .model import Catalogue, Finding, Location, Page, Source
@@ -90,6 +91,7 @@ def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date |
             if not page.draft:
                 cited.update(claim.keys)
     raw += record_findings(config, cat)
+    raw += design_findings(config, cat)
     # a book is used when a chapter citing it through crossref is (pandoc prints the book in the chapter)
     cited.update(sources[k].field("crossref") for k in list(cited) if k in sources)
     for s in cat.sources:

@@ -32,7 +32,7 @@ _CODES = (
     Code(
         "uncited-claim",
         "error",
-        "a claim cites no source (and inherits none from a lead-in)",
+        "a claim cites no source (and takes none from its list's lead-in or last item)",
         "cite a source, or mark a deliberate non-claim",
     ),
     Code(
@@ -150,6 +150,14 @@ _CODES = (
         "a source a published claim cites has no findings record, and it has a study design (not `none`) or a "
         "claim citing it states a number",
         "add a findings record for the source",
+    ),
+    Code(
+        "missing-pooled",
+        "warning",
+        "a meta-analysis or systematic review does not say what it pooled (randomised, observational or mixed "
+        "studies), so it ranks no higher than a synthesis of observational studies",
+        "add `pooled: randomised`, `observational` or `mixed` to its findings record (or `pooled = {...}` to its "
+        ".bib entry), as the source's methods say",
     ),
     Code(
         "unsupported-number",

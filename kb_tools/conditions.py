@@ -48,8 +48,15 @@ class ConditionMatcher:
         """The ids of every condition named in ``text``, in vocabulary order."""
         return tuple(cid for cid, regex in self._rules if regex.search(self._without_excluded(cid, text)))
 
+    def spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
+        """(id, start, end) of every mention of a condition in ``text``, in text order."""
+        found = []
+        for cid, regex in self._rules:
+            found += [(cid, m.start(), m.end()) for m in regex.finditer(self._without_excluded(cid, text))]
+        return tuple(sorted(found, key=lambda s: (s[1], s[2])))
+
     def _without_excluded(self, cid: str, text: str) -> str:
         """The text with this condition's excluded phrases blanked out, so "heat stroke" is not
         stroke while "stroke and heat stroke" still is."""
         rule = self._excludes.get(cid)
-        return rule.sub(" ", text) if rule else text
+        return rule.sub(lambda m: " " * len(m.group()), text) if rule else text  # offsets kept for spans

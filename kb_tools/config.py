@@ -19,7 +19,7 @@ import yaml
 
 from .codes import DEFAULT_SEVERITY, SEVERITIES
 from .errors import ConfigError
-from .grading import DESIGNS, EVIDENCE_LEVELS  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
+from .grading import DESIGN_ID, DESIGNS, EVIDENCE_LEVELS, NO_DESIGN  # noqa: F401 (EVIDENCE_LEVELS: the deprecated ladder, re-exported)
 from .model import Condition
 from .options import OPTIONS, with_defaults
 from .styles import DEFAULT as DEFAULT_CSL
@@ -318,11 +318,33 @@ def _severity(raw: Any, fail) -> dict[str, str]:
     return severity
 
 
+_NOT_DESIGNS = ("regulatory", "guideline", "consensus", "news")  # authorities and the old ladder's non-designs
+
+
 def _designs(raw: Any, fail) -> tuple[str, ...]:
-    """The study designs, strongest first: a reordering of the known designs, each named once."""
-    if not isinstance(raw, list) or sorted(map(str, raw)) != sorted(DESIGNS):
-        raise fail(f"designs: list every study design once, strongest first: {', '.join(DESIGNS)}")
-    return tuple(raw)
+    """The study designs, strongest first: the known designs in any order, and designs of the KB's own.
+
+    A known design left out keeps its place after the design it follows in the default ladder, so a list
+    written before kb knew what a synthesis pooled still works (and still ranks those syntheses as kb does).
+    """
+    hint = f"list the study designs once each, strongest first, e.g. {', '.join(DESIGNS)}"
+    if not isinstance(raw, list) or not raw:
+        raise fail(f"designs: {hint}")
+    given: list[str] = []
+    for item in raw:
+        design = str(item).strip().lower().replace("_", "-").replace(" ", "-")
+        if not isinstance(item, str) or not DESIGN_ID.match(design) or design in (NO_DESIGN, *_NOT_DESIGNS):
+            raise fail(f"designs: '{item}' is not a study design id (lower-case words joined by '-'; an authority "
+                       f"such as a guideline, 'news' or 'none' is no design); {hint}")  # fmt: skip
+        if design in given:
+            raise fail(f"designs: '{design}' is listed twice; {hint}")
+        given.append(design)
+    order = list(given)
+    for n, design in enumerate(DESIGNS):
+        if design not in order:
+            before = next((d for d in reversed(DESIGNS[:n]) if d in order), None)
+            order.insert(order.index(before) + 1 if before else 0, design)
+    return tuple(order)
 
 
 def _conditions(raw: Any, fail) -> tuple[Condition, ...]:

@@ -18,7 +18,8 @@ import re
 from markupsafe import Markup, escape
 
 from . import urls
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .grading import AUTHORITY_LABELS, NO_DESIGN, with_pooled
+from .grading import design_label as _label
 from .records import Record
 from .scan import PageScan, mask_code
 from .sitedata import SiteData
@@ -30,7 +31,7 @@ COLUMNS = ("Source", "Design", "Population", "Sample size", "Intervention", "Out
 
 
 def design_label(design: str) -> str:
-    return DESIGN_LABELS.get(design, design.replace("-", " ").capitalize())
+    return _label(design)
 
 
 def _grade_text(source) -> str:
@@ -61,12 +62,14 @@ def findings_html(record: Record) -> Markup:
     return Markup("<br>".join(items))
 
 
-def record_table(record: Record | None) -> Markup:
-    """A source's findings record as a two-column table, one row per field it gives."""
+def record_table(record: Record | None, design: str = "") -> Markup:
+    """A source's findings record as a two-column table, one row per field it gives; ``design``: the source's
+    design as graded (with what a synthesis pooled, which its .bib entry may give)."""
     if record is None:
         return Markup("")
+    shown = design or with_pooled(record.design, record.pooled)
     rows = [
-        ("Design", design_label(record.design) if record.design else ""),
+        ("Design", design_label(shown) if record.design else ""),
         ("Source type", record.sourcetype),
         ("Authority", ", ".join(record.authority)),
         ("Population", record.population),

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import urls
 from .apa import crossref_parents, pandoc_binary, pandoc_command, split_bibtex
 from .errors import BuildError
+from .grading import design_label
 from .pageblocks import labelled_row
 from .sitedata import SiteData
 from .storage import cache_key, write_atomic
@@ -26,17 +27,24 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
     for claim in site.published_claims:
         yield {
             "id": claim.id,
-            "text": labelled_row(" ".join(claim.plain.split()), claim.headers),  # a row with its headings
+            "text": _shown(claim),  # a row with its headings, a list item with its lead-in
             "page": claim.page,
             "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
             "section": claim.section,
             "conditions": list(claim.conditions),
+            "roles": dict(claim.condition_roles),  # condition -> treated, harm or exclusion
             "sources": list(claim.keys),
             "design": site.grades[claim.id].design,
+            "design_label": design_label(site.grades[claim.id].design) if site.grades[claim.id].design else "",
             "authorities": list(site.grades[claim.id].authorities),
             "evidence": site.grades[claim.id].evidence,  # deprecated: use design and authorities
             "support": [s.as_dict() for s in site.report.support.get(claim.id, ())],
         }
+
+
+def _shown(claim) -> str:
+    text = labelled_row(" ".join(claim.plain.split()), claim.headers)
+    return f"{claim.lead_in} {text}" if claim.lead_in else text
 
 
 CSL_CHUNK = 500  # entries per pandoc run: one run over 10,000 entries needs about 900 MB

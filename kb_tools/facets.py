@@ -1,10 +1,14 @@
-"""Search facets: condition, study design and source type, with exact counts per value.
+"""Search facets: condition, role, study design and source type, with exact counts per value.
 
 Each facet value's claims are read once per open index as a bitset of document numbers
 (``FacetSets``), so a query's counts are AND and popcount on bitsets of its matching claims (which
 the engine caches per word, phrase and filter), never a walk over hits. Within a facet the chosen
 values are OR-ed, and facets are AND-ed. Counts are disjunctive: a facet's counts apply the other
 facets' choices but not its own, so each value says how many claims choosing it (too) would give.
+
+The role facet (treated, harm, exclusion) is read with the condition facet: with conditions chosen, a
+claim has a role when one of *those* conditions has it in the claim (a warning about liver injury in an
+asthma trial is a harm for liver disease, not for asthma); without, when any does.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from dataclasses import dataclass
 from whoosh.query import Term
 
 from .config import SOURCE_TYPES
-from .grading import DESIGN_LABELS, DESIGNS, NO_DESIGN
+from .grading import DESIGNS, NO_DESIGN, design_label
 from .query import QueryError
 
-FACETS = ("condition", "design", "sourcetype")
-FIELDS = {"condition": "conditions", "design": "design", "sourcetype": "sourcetypes"}
+FACETS = ("condition", "role", "design", "sourcetype")
+FIELDS = {"condition": "conditions", "role": "role", "design": "design", "sourcetype": "sourcetypes"}
+ROLE_LABELS = {"treated": "Treated or studied", "harm": "Harm", "exclusion": "Exclusion"}
 SORTS = ("relevance", "design")
 SOURCETYPE_LABELS = {
     "journal": "Journal article",
@@ -41,6 +46,7 @@ class Selection:
     condition: tuple[str, ...] = ()
     design: tuple[str, ...] = ()
     sourcetype: tuple[str, ...] = ()
+    role: tuple[str, ...] = ()
 
     def of(self, facet: str) -> tuple[str, ...]:
         return getattr(self, facet)
@@ -92,7 +98,8 @@ class FacetSets:
         self.designs = tuple(meta.get("designs") or DESIGNS)
         self.labels = {
             "condition": {c["id"]: c.get("name", c["id"]) for c in meta.get("conditions", [])},
-            "design": {d: DESIGN_LABELS.get(d, d) for d in (*self.designs, NO_DESIGN)},
+            "role": dict(ROLE_LABELS),
+            "design": {d: design_label(d) for d in (*self.designs, NO_DESIGN)},
             "sourcetype": {t: SOURCETYPE_LABELS.get(t, t) for t in SOURCE_TYPES},
         }
         self.sets: dict[str, dict[str, frozenset]] = {}
@@ -109,9 +116,29 @@ class FacetSets:
             for d in self.sets["design"][design]:
                 self.strength[d] = rank
         self._chosen: OrderedDict = OrderedDict()
+        self._searcher = searcher
+        self._pairs: dict[str, tuple[frozenset, int]] = {}  # "condition:role" -> its claims, read when first asked
 
     def allowed(self, facet: str) -> tuple[str, ...]:
         return tuple(self.labels[facet])
+
+    def _pair(self, condition: str, role: str) -> tuple[frozenset, int]:
+        key = f"{condition}:{role}"
+        got = self._pairs.get(key)
+        if got is None:
+            docs = frozenset(self._searcher.docs_for_query(Term("roles", key)))
+            got = self._pairs[key] = (docs, to_bits(docs, self.size))
+        return got
+
+    def value_sets(self, facet: str, value: str, sel: Selection) -> tuple[frozenset, int]:
+        """The claims having ``value`` in ``facet``; a role, for the chosen conditions when there are any."""
+        if facet != "role" or not sel.condition:
+            return self.sets[facet][value], self.bits[facet][value]
+        pairs = [self._pair(c, value) for c in sel.condition]
+        bits = 0
+        for _, b in pairs:
+            bits |= b
+        return frozenset().union(*(p[0] for p in pairs)), bits
 
     def chosen(self, sel: Selection) -> dict[str, tuple[frozenset, int] | None]:
         """Per facet, the claims having any of its chosen values, as (set, bitset) (None: nothing chosen)."""
@@ -121,13 +148,14 @@ class FacetSets:
             if not values:
                 out[facet] = None
                 continue
-            key = (facet, values)
+            key = (facet, values, sel.condition if facet == "role" else ())
             got = self._chosen.get(key)
             if got is None:
-                docs = frozenset().union(*(self.sets[facet][v] for v in values))
+                parts = [self.value_sets(facet, v, sel) for v in values]
+                docs = frozenset().union(*(p[0] for p in parts))
                 bits = 0
-                for v in values:
-                    bits |= self.bits[facet][v]
+                for _, b in parts:
+                    bits |= b
                 got = self._chosen[key] = (docs, bits)
                 if len(self._chosen) > CHOSEN_CACHE:
                     self._chosen.popitem(last=False)
@@ -142,7 +170,7 @@ class FacetSets:
             for other, got in chosen.items():
                 if other != facet and got is not None:
                     x &= got[1]
-            counts = {v: (x & b).bit_count() for v, b in self.bits[facet].items()}
+            counts = {v: (x & self.value_sets(facet, v, sel)[1]).bit_count() for v in self.bits[facet]}
             out[facet] = self._listed(facet, counts, sel.of(facet))
         return out
 

@@ -9,14 +9,30 @@ shows the best design among its acceptable sources and, separately, every kind o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Strongest first; ``designs:`` in the plugin options can reorder them.
+# What a synthesis (meta-analysis or systematic review) pooled: its record or .bib entry says ``pooled:``.
+SYNTHESES = ("meta-analysis", "systematic-review")
+POOLED = ("randomised", "mixed", "observational")
+_POOLED_SPELLINGS = {"randomized": "randomised", "non-randomised": "observational", "non-randomized": "observational"}
+
+# Strongest first; ``designs:`` in the plugin options can reorder them and add designs of a KB's own.
+# A synthesis ranks by what it pooled (GRADE starts randomised evidence high and observational evidence
+# low, whatever the synthesis on top): of randomised trials above a single trial; of observational (or
+# mixed) studies below it; one that does not say what it pooled (``missing-pooled``) no higher than the
+# weakest synthesis it could be. See docs/editorial-policy.md.
 DESIGNS = (
+    "meta-analysis-randomised",
+    "systematic-review-randomised",
+    "rct",
+    "meta-analysis-mixed",
+    "systematic-review-mixed",
+    "meta-analysis-observational",
+    "systematic-review-observational",
     "meta-analysis",
     "systematic-review",
-    "rct",
     "cohort",
     "case-control",
     "case-series",
@@ -25,18 +41,60 @@ DESIGNS = (
 )
 NO_DESIGN = "none"  # said explicitly: the source reports no study (a label, a service's web page, news)
 AUTHORITIES = ("regulatory", "guideline", "consensus")
+DESIGN_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")  # an id ``designs:`` may add
 
 DESIGN_LABELS = {
-    "meta-analysis": "Meta-analysis",
-    "systematic-review": "Systematic review",
+    "meta-analysis-randomised": "Meta-analysis of randomised trials",
+    "systematic-review-randomised": "Systematic review of randomised trials",
+    "meta-analysis-mixed": "Meta-analysis of randomised and observational studies",
+    "systematic-review-mixed": "Systematic review of randomised and observational studies",
+    "meta-analysis-observational": "Meta-analysis of observational studies",
+    "systematic-review-observational": "Systematic review of observational studies",
+    "meta-analysis": "Meta-analysis (what it pooled not stated)",
+    "systematic-review": "Systematic review (what it reviewed not stated)",
     "rct": "Randomised controlled trial",
     "cohort": "Cohort study",
     "case-control": "Case-control study",
     "case-series": "Case series",
     "narrative-review": "Narrative review",
     "expert-opinion": "Expert opinion",
+    # designs a KB may add with ``designs:``, named as a reader expects
+    "cross-sectional": "Cross-sectional study",
+    "qualitative": "Qualitative study",
+    "diagnostic-accuracy": "Diagnostic accuracy study",
+    "modelling": "Modelling study",
+    "non-randomised-trial": "Non-randomised trial",
+    "case-report": "Case report",
     NO_DESIGN: "No study design",
 }
+
+
+def design_label(design: str) -> str:
+    """A design as readers see it; a design a KB added reads as its id ("before-after" is "Before after")."""
+    return DESIGN_LABELS.get(design) or design.replace("-", " ").capitalize()
+
+
+def pooled_value(value: str) -> str:
+    """``randomised``, ``observational`` or ``mixed`` from what an editor wrote ("" when it is none of them)."""
+    word = re.sub(r"[\s_]+", "-", value.strip().lower())
+    word = _POOLED_SPELLINGS.get(word, word)
+    return word if word in POOLED else ""
+
+
+def with_pooled(design: str, pooled: str) -> str:
+    """A synthesis's design id with what it pooled: ("meta-analysis", "observational") is
+    "meta-analysis-observational"; any other design, or no ``pooled``, is returned as given."""
+    return f"{design}-{pooled}" if design in SYNTHESES and pooled in POOLED else design
+
+
+def base_design(design: str) -> str:
+    """The design without what a synthesis pooled: "meta-analysis-mixed" is "meta-analysis"."""
+    for synthesis in SYNTHESES:
+        if design.startswith(synthesis + "-") and design[len(synthesis) + 1 :] in POOLED:
+            return synthesis
+    return design
+
+
 AUTHORITY_LABELS = {
     "regulatory": "Regulatory statement",
     "guideline": "Guideline",
@@ -75,6 +133,7 @@ def from_evidence(level: str) -> tuple[str, tuple[str, ...]]:
 
 def legacy_level(design: str, authorities: Iterable[str]) -> str:
     """The old single-ladder level of a (design, authorities) pair, for the deprecated ``evidence`` field."""
+    design = base_design(design)  # the old ladder knew syntheses only as such
     candidates = [design] if design in EVIDENCE_LEVELS else []
     candidates += [a for a in authorities if a in EVIDENCE_LEVELS]
     if "consensus" in authorities:

@@ -33,7 +33,7 @@ from .model import Claim, Page, Source
 from .pageblocks import labelled_row
 from .storage import cache_key, digest, refuse_to_replace, swap_in
 
-SCHEMA_VERSION = 8  # 8: ``own`` and ``cited`` words (were one ``all``); ``sourcetypes``
+SCHEMA_VERSION = 9  # 9: condition roles (``roles``, ``role``); 8: ``own`` and ``cited`` words; ``sourcetypes``
 META_FILE = "kb-index.json"
 WORDS_FILE = "kb-words.json"  # unstemmed vocabulary with document counts, for spelling suggestions
 DOCS_FILE = "kb-docs.json"  # claim id -> fingerprint of its document, and site order: for incremental updates
@@ -59,6 +59,8 @@ def schema() -> Schema:
         section=STORED(),
         conditions=KEYWORD(stored=True, commas=True, scorable=True),
         named=KEYWORD(commas=True, scorable=True),  # conditions the claim names in its own words
+        roles=KEYWORD(stored=True, commas=True, scorable=True),  # "asthma:treated,liver-disease:harm"
+        role=KEYWORD(commas=True, scorable=True),  # the roles any of its conditions has, for the role facet
         sources=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         own=TEXT(analyzer=stem, phrase=False),  # its text, page title and section heading
         cited=TEXT(analyzer=stem, phrase=False),  # its sources' authors, organisations and titles
@@ -100,24 +102,16 @@ def plain_text(markdown: str, stripped: str | None = None) -> str:
     return " ".join(_EMPHASIS.sub("", text).split())
 
 
-def claim_document(
-    config: KbConfig,
-    page: Page,
-    claim: Claim,
-    sources: dict[str, Source],
-    styled,
-    order: int,
-    matcher=None,
-    cited_cache: dict | None = None,
-    support=(),
-) -> dict:
+def claim_document(  # noqa: PLR0913 - one claim's parts, each from another stage
+    config: KbConfig, page: Page, claim: Claim, sources: dict[str, Source], styled, order: int,
+    matcher=None, cited_cache: dict | None = None, support=(),
+) -> dict:  # fmt: skip
     """One claim as a Whoosh document (``cited_cache`` keeps each source's parts across a KB's claims)."""
     cache = {} if cited_cache is None else cited_cache
     cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
     authors = " ".join(c[1] for c in cited if c[1])
-    text = plain_text(claim.text, claim.plain)
-    if claim.headers:  # a table row reads with its column headings
-        text = labelled_row(text, claim.headers)
+    text = plain_text(claim.text, claim.shown)  # a list item reads with its lead-in, a table row with its headings
+    text = labelled_row(text, claim.headers) if claim.headers else text
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
     titles = [c[2] for c in cited]
     return {
@@ -126,6 +120,8 @@ def claim_document(
         "title": page.title,
         "section": claim.section,
         "conditions": ",".join(claim.conditions),
+        "roles": ",".join(f"{c}:{r}" for c, r in claim.condition_roles),
+        "role": ",".join(dict.fromkeys(r for _, r in claim.condition_roles)),
         "named": ",".join(matcher.match(text)) if matcher else "",
         "sources": ",".join(claim.keys),
         "own": " ".join([text, page.title, claim.section]),

@@ -110,6 +110,25 @@ class Claim:
     plain: str = ""  # ``text`` with its citations removed, as readers and the search index see it
     groups: tuple[CitationGroup, ...] = ()  # its own citation groups, with offsets into ``text``
     headers: tuple[str, ...] = ()  # a table row's column headings, for display only (never in the id)
+    roles: tuple[str, ...] = ()  # the role of each of ``conditions``: "treated", "harm" or "exclusion"
+    lead_in: str = ""  # a list item's lead-in(s), plain, shown before it out of place (never in the id)
+
+    def role(self, condition: str) -> str:
+        """The condition's role in this claim ("" when the claim is not about it)."""
+        if condition not in self.conditions:
+            return ""
+        n = self.conditions.index(condition)
+        return self.roles[n] if n < len(self.roles) else "treated"
+
+    @property
+    def condition_roles(self) -> tuple[tuple[str, str], ...]:
+        """(condition, role) for each condition the claim is about."""
+        return tuple((c, self.role(c)) for c in self.conditions)
+
+    @property
+    def shown(self) -> str:
+        """The claim's plain words as read out of place: a list item with its lead-in."""
+        return f"{self.lead_in} {self.plain}" if self.lead_in else self.plain
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -79,7 +79,8 @@ _OPTIONS = (
         "designs",
         (list,),
         list(DESIGNS),
-        "the study designs, strongest first (a reordering of the default)",
+        "the study designs, strongest first: the default in another order, or with designs of the KB's own "
+        "(e.g. `cross-sectional`) at their place; a default design left out keeps its place after the one it follows",
     ),
     Option(
         "index_dir",

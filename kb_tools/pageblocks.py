@@ -151,7 +151,7 @@ class _Walk:
         if self.stack and self.stack[-1][0] == "list_item_open":
             # a nested list under an item that ends with ":" is that item's list
             idx = self.stack[-1][1]
-            lead = idx if blocks[idx].text.rstrip().endswith(":") else None
+            lead = idx if _ends_with_colon(blocks[idx].text) else None
             if lead is not None:
                 blocks[idx] = replace(blocks[idx], is_lead_in=True)
         self.lead_in_for_list.append(lead)
@@ -177,7 +177,7 @@ class _Walk:
             blocks[idx] = replace(b, text=joined, line=min(b.line, start), line_end=max(b.line_end, end))
             return
         nxt = tokens[i + 3] if i + 3 < len(tokens) else None
-        lead = inline.content.rstrip().endswith(":") and nxt is not None and nxt.type in _LIST_OPEN
+        lead = _ends_with_colon(inline.content) and nxt is not None and nxt.type in _LIST_OPEN
         headings = _texts(self.headings)
         blocks.append(
             Block("paragraph", start, end, inline.content, self.section, exempt, is_lead_in=lead, headings=headings)
@@ -194,6 +194,11 @@ class _Walk:
         headers = _row_headers(cells, _header_cells(tokens, i))
         row = Block("row", tok.map[0] + 1, tok.map[1], _row_text(cells), self.section, exempt, headers=headers)
         self.blocks.append(replace(row, headings=_texts(self.headings)))
+
+
+def _ends_with_colon(text: str) -> bool:
+    """Whether a block introduces a list: it ends with ":", a conditions tag after the colon allowed."""
+    return scope.strip_tags(text).rstrip().endswith(":")
 
 
 def _texts(headings: list[tuple[int, str]]) -> tuple[str, ...]:

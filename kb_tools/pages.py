@@ -21,7 +21,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from . import citations, scope
+from . import citations, roles, scope
 from .cache import text_key
 from .codes import finding
 from .conditions import ConditionMatcher
@@ -52,13 +52,13 @@ def unlink(text: str) -> str:
 
 
 def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditions: tuple[str, ...], matcher):
-    """Turn blocks into claims: citations, lead-in inheritance, ids and conditions (see kb_tools.scope)."""
-    groups = [tuple(citations.scan(b.text)) for b in parsed.blocks]
-    plains = [unlink(scope.strip_tags(citations.strip(b.text, g))) for b, g in zip(parsed.blocks, groups, strict=True)]
-    known = set(matcher.ids)
-    tagged = [
-        tuple(i for t in scope.tags(b.text) for i in t.ids if i in known or i == scope.NONE) for b in parsed.blocks
-    ]
+    """Turn blocks into claims: citations, list units, ids, conditions and their roles (see kb_tools.scope)."""
+    blocks = parsed.blocks
+    groups = [tuple(citations.scan(b.text)) for b in blocks]
+    plains = [unlink(scope.strip_tags(citations.strip(b.text, g))) for b, g in zip(blocks, groups, strict=True)]
+    own: list[tuple[Citation, ...]] = [tuple(c for g in gs for c in g.citations) for gs in groups]
+    tag_roles = [_tag_roles(b.text, set(matcher.ids)) for b in blocks]
+    last_item = {b.lead_in: n for n, b in enumerate(blocks) if b.lead_in is not None}  # lead-in -> its last item
     named: dict[str, tuple[str, ...]] = {}  # heading text -> conditions it names
 
     def names(text: str) -> tuple[str, ...]:
@@ -67,30 +67,24 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
             got = named[text] = matcher.match(citations.strip(text))
         return got
 
-    own: list[tuple[Citation, ...]] = [tuple(c for g in gs for c in g.citations) for gs in groups]
     claims: list[Claim] = []
     seen: dict[str, int] = {}
-    for n, b in enumerate(parsed.blocks):
-        if b.exempt:
+    for n, b in enumerate(blocks):
+        if b.exempt or (b.is_lead_in and n in last_item):  # a lead-in is read with each of its items, never alone
             continue
-        cites = own[n]
-        if not cites and b.lead_in is not None:
-            cites = own[b.lead_in]
-        if not cites and b.is_lead_in:
-            items = [m for m, x in enumerate(parsed.blocks) if x.lead_in == n]
-            if items and all(own[m] for m in items):
-                cites = tuple(c for m in items for c in own[m])
+        leads = _lead_chain(blocks, n)
+        cites = own[n] or next((own[m] for m in leads if own[m]), ())
+        if not cites and b.lead_in is not None:  # a citation on the last item covers the whole list
+            cites = own[last_item[b.lead_in]]
         plain = plains[n]
         cid = _claim_id_of_plain(page_path, plain)
         seen[cid] = seen.get(cid, 0) + 1
         if seen[cid] > 1:
             cid = f"{cid}-{seen[cid]}"
-        # a lead-in's own words scope its items as they scope their citations, before any heading does
-        above = [names(h) for h in b.headings]
-        if b.lead_in is not None:
-            lead = names(plains[b.lead_in]) + tuple(t for t in tagged[b.lead_in] if t != scope.NONE)
-            above.append(tuple(dict.fromkeys(lead)))
-        conds = scope.claim_conditions(names(plain), tagged[n], tuple(above), page_conditions)
+        lead_text = " ".join(" ".join(plains[m].split()) for m in reversed(leads))
+        conds, roles_ = _conditions_and_roles(
+            plain, lead_text, leads, tag_roles, n, [names(h) for h in b.headings], names, page_conditions, matcher
+        )
         claims.append(
             Claim(
                 id=cid,
@@ -105,9 +99,52 @@ def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditio
                 plain=plain,
                 groups=groups[n],
                 headers=b.headers,
+                roles=roles_,
+                lead_in=lead_text,
             )
         )
     return tuple(claims)
+
+
+def _lead_chain(blocks, n: int) -> list[int]:
+    """The lead-ins a block is read with, nearest first (an item's lead-in may itself be an item)."""
+    out: list[int] = []
+    at = blocks[n].lead_in
+    while at is not None and at not in out:
+        out.append(at)
+        at = blocks[at].lead_in
+    return out
+
+
+def _tag_roles(text: str, known: set[str]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A block's tagged ids (``none`` kept, unknown ids dropped) and the role each known id is tagged with."""
+    found = scope.tags(text)
+    ids = tuple(i for t in found for i in t.ids if i in known or i == scope.NONE)
+    given: dict[str, str] = {}
+    for t in found:
+        for cid, role in t.roles:
+            if cid in known:
+                given.setdefault(cid, role)
+    return ids, given
+
+
+def _conditions_and_roles(plain, lead_text, leads, tag_roles, n, above, names, page_conditions, matcher):
+    """A claim's conditions (``scope.claim_conditions``) and the role of each (``kb_tools.roles``).
+
+    A list item is read with its lead-ins: their words scope it before any heading does, their tags'
+    roles apply to it, and cue words in the lead-in ("should not be given to people with:") give roles.
+    """
+    lead_ids = tuple(i for m in leads for i in tag_roles[m][0] if i != scope.NONE)
+    if leads:
+        above = [*above, tuple(dict.fromkeys(names(lead_text) + lead_ids))]
+    conds = scope.claim_conditions(names(plain), tag_roles[n][0], tuple(above), page_conditions)
+    unit = f"{lead_text} {plain}" if lead_text else plain
+    inferred = roles.infer(unit, matcher.spans(unit)) if conds else {}
+    given = dict(tag_roles[n][1])
+    for m in leads:
+        for cid, role in tag_roles[m][1].items():
+            given.setdefault(cid, role)
+    return conds, tuple(given.get(c) or inferred.get(c) or scope.TREATED for c in conds)
 
 
 def load_page_text(text: str, page_path: str, display: str, config: KbConfig, matcher) -> tuple[Page, list[Finding]]:
@@ -194,17 +231,19 @@ def _check_tags(parsed: ParsedPage, known: tuple[str, ...], bad) -> None:
         )
     for block in parsed.blocks:
         for tag in scope.tags(block.text):
+            at = block.line + block.text[: tag.offset].count("\n")
             for cid in tag.ids:
                 if cid not in known and cid != scope.NONE:
-                    at = block.line + block.text[: tag.offset].count("\n")
                     bad(at, f"unknown condition id '{cid}' in a conditions tag; {_use_one_of(known, 'none')}")
-            if not tag.ids:
-                at = block.line + block.text[: tag.offset].count("\n")
+            if not tag.ids and len(tag.errors) < 2:  # nothing but an empty part: say it as plainly as ever
                 bad(at, "empty conditions tag; write <!-- kb: conditions: ID, ID --> or <!-- kb: conditions: none -->")
+                continue
+            for error in tag.errors:
+                bad(at, f"conditions tag: {error}; write <!-- kb: conditions: ID; harms: ID; exclusions: ID -->")
 
 
 # The ``<!-- kb: ... -->`` directives: ``pageblocks.NOT_A_CLAIM``, ``scope.TAG`` and ``evidence.DIRECTIVE``.
-DIRECTIVES = ("not-a-claim", "conditions", "evidence-table")
+DIRECTIVES = ("not-a-claim", "conditions", "harms", "exclusions", "evidence-table")
 _DIRECTIVE = re.compile(r"<!--\s*kb:\s*(?P<name>[A-Za-z][\w-]*?)(?=\s|:|-->)", re.I)
 
 
@@ -222,7 +261,7 @@ def _check_directives(text: str, bad) -> None:
         bad(
             masked.count("\n", 0, m.start()) + 1,
             f"unknown kb directive '{m.group('name')}'; {hint}kb knows <!-- kb: not-a-claim -->, "
-            "<!-- kb: conditions: ID, ID --> and <!-- kb: evidence-table -->",
+            "<!-- kb: conditions: ID; harms: ID; exclusions: ID --> and <!-- kb: evidence-table -->",
         )
 
 

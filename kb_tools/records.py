@@ -4,6 +4,8 @@ A record lives at ``references/records/<key>.yml`` by default (the ``records:`` 
 patterns); the file's stem is the source's BibTeX key. Every field is optional:
 
     design, sourcetype, authority           classification, kept beside a reference manager's export
+    pooled                                  what a meta-analysis or systematic review pooled: randomised,
+                                            observational or mixed
     population, sample_size, setting,       free text or a number
     intervention, comparator, notes
     outcomes                                a list of {outcome, value, timepoint}
@@ -36,7 +38,7 @@ from .numbers import extract
 DESIGNS = (*grading.DESIGNS, grading.NO_DESIGN)
 AUTHORITIES = grading.AUTHORITIES
 TEXT_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator", "notes")
-FIELDS = ("key", "design", "sourcetype", "authority", *TEXT_FIELDS, "outcomes", "numbers", "findings")
+FIELDS = ("key", "design", "pooled", "sourcetype", "authority", *TEXT_FIELDS, "outcomes", "numbers", "findings")
 # what a source reports, for the number and support checks: never notes (the editor's), never the .bib's fields
 REPORTED_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator")
 OUTCOME_FIELDS = ("outcome", "value", "timepoint")
@@ -63,6 +65,7 @@ class Record:
     design: str = ""
     sourcetype: str = ""
     authority: tuple[str, ...] = ()
+    pooled: str = ""  # randomised, observational or mixed (kb_tools.grading.POOLED)
     population: str = ""
     sample_size: str = ""
     setting: str = ""
@@ -199,8 +202,13 @@ def _field(name: str, node: yaml.Node, bad):
     if text is None:
         bad(line, f"'{name}' must be one value (text or a number), not a list or mapping")
         return None
+    if name == "pooled" and text:
+        if not grading.pooled_value(text):
+            bad(line, f"pooled '{text}' is not one of {', '.join(grading.POOLED)}")
+            return None
+        return grading.pooled_value(text)
     if name == "design" and text:
-        if _token(text) not in DESIGNS:
+        if _token(text) not in DESIGNS and not grading.DESIGN_ID.match(_token(text)):  # added designs: checked later
             bad(line, f"design '{text}' is not one of {', '.join(DESIGNS)}")
             return None
         return _token(text)
@@ -299,10 +307,13 @@ def classify(source: Source, record: Record, findings: list[Finding] | None = No
         elif given != record.sourcetype and findings is not None:
             findings.append(_disagree(record, "sourcetype", record.sourcetype, given))
     if record.design:
+        mine = grading.with_pooled(record.design, record.pooled)
         if not source.design:
-            out = replace(out, design=record.design)
-        elif source.design != record.design and findings is not None:
+            out = replace(out, design=mine)
+        elif grading.base_design(source.design) != grading.base_design(mine) and findings is not None:
             findings.append(_disagree(record, "design", record.design, source.design))
+    if record.pooled:
+        out = _classify_pooled(out, record, findings)
     if record.authority:
         bib_says = bool(source.authority) or bool(source.field("authority").strip())
         if not bib_says:
@@ -312,6 +323,29 @@ def classify(source: Source, record: Record, findings: list[Finding] | None = No
                 _disagree(record, "authority", ", ".join(record.authority), ", ".join(source.authority) or "none")
             )
     return out
+
+
+def _classify_pooled(source: Source, record: Record, findings: list[Finding] | None) -> Source:
+    """The source's design with what the record says it pooled, where the .bib does not say it."""
+    design = source.design
+    if design in grading.SYNTHESES:
+        return replace(source, design=grading.with_pooled(design, record.pooled))
+    base = grading.base_design(design)
+    if findings is None:
+        return source
+    if base in grading.SYNTHESES and design != grading.with_pooled(base, record.pooled):
+        findings.append(_disagree(record, "pooled", record.pooled, design[len(base) + 1 :]))
+    elif base not in grading.SYNTHESES:
+        findings.append(
+            _bad(
+                record.location.path,
+                record.line("pooled"),
+                f"pooled says what a meta-analysis or systematic review pooled, but the design is "
+                f"'{design or 'not given'}'; give design: meta-analysis or systematic-review, or remove pooled",
+                record.key,
+            )
+        )
+    return source
 
 
 def _disagree(record: Record, name: str, mine: str, bib: str) -> Finding:

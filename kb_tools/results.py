@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass
 
 from .facets import FacetValue
+from .grading import design_label
 from .index import SourceRef
 
 HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
@@ -29,6 +30,7 @@ class Hit:
     section: str = ""  # the heading it sits under ("" before the page's first heading)
     page_url: str = ""  # the page's URL, relative to the site's root
     support: tuple = ()  # what its sources report that it rests on (dicts: source, finding, statement, ...)
+    roles: tuple[str, ...] = ()  # the role of each of ``conditions``: treated, harm or exclusion
 
     def to_json(self) -> dict:
         return {
@@ -40,6 +42,7 @@ class Hit:
             "page_url": self.page_url,
             "section": self.section,
             "conditions": list(self.conditions),
+            "roles": dict(zip(self.conditions, self.roles, strict=False)),
             "sources": [
                 {
                     "key": s.key,
@@ -52,6 +55,7 @@ class Hit:
                 for s in self.sources
             ],
             "design": self.design,
+            "design_label": design_label(self.design) if self.design else "",
             "authorities": list(self.authorities),
             "evidence": self.evidence,
             "score": self.score,
@@ -138,4 +142,12 @@ def make_hit(f: dict, score, marks, analyzer, spans: dict | None, scored: bool) 
         section=f.get("section") or "",
         page_url=f["url"].split("#", 1)[0],
         support=tuple(f.get("support") or ()),
+        roles=_roles(f),
     )
+
+
+def _roles(f: dict) -> tuple[str, ...]:
+    """Each condition's role, from the stored "asthma:treated,…" (an index without roles: all treated)."""
+    conditions = [c for c in (f.get("conditions") or "").split(",") if c]
+    given = dict(p.split(":", 1) for p in (f.get("roles") or "").split(",") if ":" in p)
+    return tuple(given.get(c, "treated") for c in conditions)

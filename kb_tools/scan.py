@@ -59,7 +59,8 @@ def scan_page(text: str, page: Page | None = None) -> PageScan:
         starts.append(m.end())
     if starts[-1] == len(text) and len(starts) > 1:
         starts.pop()
-    if page is not None and page.claims_enabled and not page.not_claims:
+    # a list's lead-in is no claim of its own, so a page with one is parsed for its blocks
+    if page is not None and page.claims_enabled and not page.not_claims and not any(c.lead_in for c in page.claims):
         blocks = tuple(
             Block(c.kind, c.location.line, c.line_end or c.location.line, c.text, c.section, False) for c in page.claims
         )

@@ -1,4 +1,5 @@
-"""Which conditions a claim is about: its own words and tags first, then its section, then its page.
+"""Which conditions a claim is about, and in which role: its own words and tags first, then its section,
+then its page.
 
 A page's front matter ``conditions:`` used to be applied to every claim on the page, so a page about
 several conditions credited a migraine-only meta-analysis to epilepsy. The rules (documented for editors
@@ -12,6 +13,11 @@ in docs/editors-guide.md):
 4. ``<!-- kb: conditions: none -->`` says a claim is about no condition, and stops 2 and 3.
 
 A claim never inherits a condition when its own text names a different one.
+
+Each condition has a *role* in the claim (``kb_tools.roles``): treated or studied (the default), a harm,
+or an exclusion. The tag gives roles in parts separated by ``;``:
+``<!-- kb: conditions: asthma; harms: liver-disease; exclusions: pregnancy -->``; a tag may also
+start with ``harms:`` or ``exclusions:``. A tagged role always wins over an inferred one.
 """
 
 from __future__ import annotations
@@ -20,23 +26,52 @@ import re
 from dataclasses import dataclass
 
 # An HTML comment survives `mkdocs serve`, Python-Markdown and markdown-it unchanged and shows nothing.
-TAG = re.compile(r"<!--\s*kb:\s*conditions\s*:?(?P<ids>[^>]*?)-->", re.I)
+TAG = re.compile(r"<!--\s*kb:\s*(?P<body>(?:conditions|harms|exclusions)\b[^>]*?)-->", re.I)
 NONE = "none"
+TREATED, HARM, EXCLUSION = "treated", "harm", "exclusion"
+ROLES = (TREATED, HARM, EXCLUSION)
+PARTS = {"conditions": TREATED, "harms": HARM, "exclusions": EXCLUSION}  # a tag's part name -> its role
+_PART = re.compile(r"^\s*(?P<name>[A-Za-z][\w-]*)\s*:?(?P<ids>.*)$", re.S)
 
 
 @dataclass(frozen=True, slots=True)
 class Tag:
     """One ``<!-- kb: conditions: … -->`` comment in a claim's text."""
 
-    ids: tuple[str, ...]
+    ids: tuple[str, ...]  # every id it names, in any role (``none`` included)
     offset: int  # where it starts in the text, for the line of a finding
+    roles: tuple[tuple[str, str], ...] = ()  # (condition id, role) for each id but ``none``
+    errors: tuple[str, ...] = ()  # what is wrong with it, worded for the editor
+
+
+def _parse(body: str, offset: int) -> Tag:
+    ids: list[str] = []
+    roles: dict[str, str] = {}
+    errors: list[str] = []
+    for part in body.split(";"):
+        if not part.strip():
+            continue
+        m = _PART.match(part)
+        name = m.group("name").lower() if m else ""
+        role = PARTS.get(name)
+        if role is None:
+            errors.append(f"unknown part '{part.strip()}'; a tag's parts are conditions:, harms: and exclusions:")
+            continue
+        words = [w.strip().lower() for w in re.split(r"[,\s]+", m.group("ids")) if w.strip()]
+        if not words:
+            errors.append(f"empty '{name}:' part; give condition ids or none")
+        for w in words:
+            ids.append(w)
+            if w == NONE:
+                continue
+            if w in roles and roles[w] != role:
+                errors.append(f"'{w}' is given two roles ({roles[w]} and {role}); a claim gives a condition one role")
+            roles.setdefault(w, role)
+    return Tag(tuple(ids), offset, tuple(roles.items()), tuple(errors))
 
 
 def tags(text: str) -> tuple[Tag, ...]:
-    return tuple(
-        Tag(tuple(w.strip().lower() for w in re.split(r"[,\s]+", m.group("ids")) if w.strip()), m.start())
-        for m in TAG.finditer(text)
-    )
+    return tuple(_parse(m.group("body"), m.start()) for m in TAG.finditer(text))
 
 
 _TAG_AND_SPACE = re.compile(r"[ \t]*" + TAG.pattern, re.I)

@@ -128,10 +128,12 @@ class Engine:
         designs: tuple[str, ...] = (),
         sourcetypes: tuple[str, ...] = (),
         sort: str = "relevance",
+        roles: tuple[str, ...] = (),
     ) -> Results:
         """Ranked claims for ``query``; raises QueryError with a reader-facing message when it cannot be searched.
 
-        ``conditions``, ``designs`` and ``sourcetypes`` are facet choices: any of a facet's values, all facets.
+        ``conditions``, ``roles``, ``designs`` and ``sourcetypes`` are facet choices: any of a facet's values, all
+        facets (a role is the chosen conditions' role in the claim; see kb_tools.facets).
         """
         query = query or ""
         if len(query) > MAX_QUERY_CHARS:
@@ -148,6 +150,7 @@ class Engine:
                 tuple(dict.fromkeys(parsed.conditions + picked)),  # condition: in the query is one more choice
                 check_choices(designs, fs.allowed("design"), "design"),
                 check_choices(sourcetypes, fs.allowed("sourcetype"), "source type"),
+                check_choices(roles, fs.allowed("role"), "role"),
             )
             filt = searchquery.filter_query(parsed, source)
             narrowed = filt is not None or any(sel.of(f) for f in FACETS)

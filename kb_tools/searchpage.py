@@ -15,8 +15,8 @@ from html import escape
 from . import urls
 from .config import SOURCE_TYPES, KbConfig
 from .errors import BuildError
-from .facets import SOURCETYPE_LABELS
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN
+from .facets import ROLE_LABELS, SOURCETYPE_LABELS
+from .grading import AUTHORITY_LABELS, NO_DESIGN, design_label
 from .index import QUESTION_WORDS, load_lay_terms
 from .search import MAX_QUERY_CHARS
 from .sitedata import SiteData
@@ -27,11 +27,12 @@ DATA_PATH = "search-data.json"
 
 def search_labels(config: KbConfig, use_directory_urls: bool = True) -> dict:
     """How results and facets name things, as the rest of the site does (small: embedded in the search page)."""
-    designs = [{"id": d, "label": DESIGN_LABELS.get(d, d)} for d in config.designs]  # strongest first
+    designs = [{"id": d, "label": design_label(d)} for d in config.designs]  # strongest first
     return {
-        "designs": [*designs, {"id": NO_DESIGN, "label": DESIGN_LABELS[NO_DESIGN]}],
+        "designs": [*designs, {"id": NO_DESIGN, "label": design_label(NO_DESIGN)}],
         "authorities": AUTHORITY_LABELS,
         "conditions": [{"id": c.id, "label": c.name} for c in config.conditions],
+        "roles": [{"id": r, "label": label} for r, label in ROLE_LABELS.items()],
         "sourcetypes": [{"id": t, "label": SOURCETYPE_LABELS[t]} for t in SOURCE_TYPES],
         "dirurls": use_directory_urls,
         "maxQuery": MAX_QUERY_CHARS,
@@ -117,9 +118,10 @@ hide: [toc]
 <!-- kb: not-a-claim -->
 Type words or a question: results list the claims that have all of them (or, failing that, some), each
 with its page, its evidence and its sources. Put "a phrase" in quotes. Narrow the results by condition,
-study design or source type with the filters, and sort them by relevance or by the strength of their
-study design. The search box at the top of every page finds claims too; its last option searches the
-text of the pages instead, for what is not a cited claim.
+the condition's role (treated or studied, a harm, an exclusion), study design or source type with the
+filters, and sort them by relevance or by the strength of their study design. The search box at the top
+of every page finds claims too; its last option searches the text of the pages instead, for what is not a
+cited claim.
 
 {html}
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .grading import AUTHORITY_LABELS, DESIGN_LABELS
+from .grading import AUTHORITY_LABELS, design_label
 from .search import Results
 
 
@@ -25,17 +25,24 @@ def format_text(results: Results) -> str:
         lines.append(f"{n}. {hit.text}")
         lines.append(f"   Page: {hit.page} ({hit.url})")
         if hit.conditions:
-            lines.append(f"   Conditions: {', '.join(hit.conditions)}")
+            lines.append(
+                f"   Conditions: {', '.join(_with_role(c, r) for c, r in zip(hit.conditions, hit.roles, strict=False))}"
+            )
         if hit.sources:
             lines.append("   Sources: " + "; ".join(_source(s) for s in hit.sources))
         grade = [AUTHORITY_LABELS.get(a, a) for a in hit.authorities]
-        grade += [DESIGN_LABELS.get(hit.design, hit.design)] if hit.design else []
+        grade += [design_label(hit.design)] if hit.design else []
         if grade:
             lines.append(f"   Evidence: {' · '.join(grade)}")
     return "\n".join(lines)
 
 
-_FACET_NAMES = {"condition": "Conditions", "design": "Designs", "sourcetype": "Source types"}
+_FACET_NAMES = {"condition": "Conditions", "role": "Roles", "design": "Designs", "sourcetype": "Source types"}
+
+
+def _with_role(condition: str, role: str) -> str:
+    """ "asthma", or "liver-disease (harm)" for a condition not treated or studied in the claim."""
+    return condition if role in ("treated", "") else f"{condition} ({role})"
 
 
 def _counts(values) -> str:

@@ -177,10 +177,12 @@ def search_endpoint(config: KbConfig):
         source = params.get("source") or None
         designs = tuple(d for d in params.getlist("design") if d)
         sourcetypes = tuple(t for t in params.getlist("sourcetype") if t)
+        roles = tuple(r for r in params.getlist("role") if r)
         sort = params.get("sort") or "relevance"
         try:
-            # an unknown condition, design, source type or sort is a QueryError naming the valid values
-            results = await run_in_threadpool(engine.search, q, conditions, source, limit, designs, sourcetypes, sort)
+            # an unknown condition, role, design, source type or sort is a QueryError naming the valid values
+            args = (q, conditions, source, limit, designs, sourcetypes, sort, roles)
+            results = await run_in_threadpool(engine.search, *args)
         except QueryError as exc:
             return _error(str(exc), 400)
         except IndexMissing:

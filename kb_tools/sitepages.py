@@ -22,6 +22,7 @@ from .grading import AUTHORITIES, AUTHORITY_LABELS, Grade, design_rank, stronges
 from .memo import Memo
 from .model import Claim, Page
 from .report import summary
+from .scope import EXCLUSION, HARM, ROLES, TREATED
 from .sitedata import SiteData
 from .sitetemplates import Renderer, design_label, source_href
 from .sourcerules import source_url
@@ -50,7 +51,7 @@ def source_page(r: Renderer, key: str) -> str:
         reference_html=Markup(site.styled.reference_html(key)),
         href=source_href(s.doi, source_url(s)),
         accepted=s.sourcetype in site.config.accept,
-        record_table=record_table(site.records.get(key)),
+        record_table=record_table(site.records.get(key), s.design),
         groups=_by_page(site, site.claims_by_source.get(key, ()), r.page_order),
         notices=site.report.notices.get(key),
         notice_href=lambda doi: source_href(doi, ""),
@@ -65,6 +66,7 @@ def _source_page_key(site: SiteData, key: str, order: dict[str, int] | None = No
             c.id,
             c.text,
             c.headers,
+            c.lead_in,
             c.page,
             order.get(c.page),
             c.keys,
@@ -105,9 +107,20 @@ def _authority_counts(site: SiteData, claims) -> list[tuple[str, int]]:
     return [(a, counts[a]) for a in AUTHORITIES if counts[a]]
 
 
+def by_role(site: SiteData, condition: str) -> dict[str, tuple[Claim, ...]]:
+    """The published claims about a condition, by the role it plays in them (treated, harm, exclusion)."""
+    out: dict[str, list[Claim]] = {role: [] for role in ROLES}
+    for c in site.claims_by_condition.get(condition, ()):
+        out[c.role(condition)].append(c)
+    return {role: tuple(v) for role, v in out.items()}
+
+
 def condition_page(r: Renderer, condition) -> str:
+    """Claims treating or studying the condition first, graded; its harms and exclusions apart, never graded
+    as evidence about treating it (a boxed warning is no regulatory statement on an indication)."""
     site = r.site
-    claims = site.claims_by_condition.get(condition.id, ())
+    roles = by_role(site, condition.id)
+    claims = roles[TREATED]
     return r.render(
         "condition.md.j2",
         urls.condition_path(condition.id),
@@ -117,18 +130,27 @@ def condition_page(r: Renderer, condition) -> str:
         authority_counts=_authority_counts(site, claims),
         statements=[c for c in claims if site.grades[c.id].authorities],
         groups=_by_page(site, claims, r.page_order),
+        harms=_in_page_order(site, roles[HARM], r.page_order),
+        exclusions=_in_page_order(site, roles[EXCLUSION], r.page_order),
     )
+
+
+def _in_page_order(site: SiteData, claims, order) -> list[Claim]:
+    return [c for _, group in _by_page(site, claims, order) for c in group]
 
 
 def conditions_index(r: Renderer) -> str:
     site = r.site
     rows = []
     for cond in site.config.conditions:
-        claims = site.claims_by_condition.get(cond.id, ())
+        roles = by_role(site, cond.id)
+        claims = roles[TREATED]
         rows.append(
             {
                 "condition": cond,
                 "claims": len(claims),
+                "harms": len(roles[HARM]),
+                "exclusions": len(roles[EXCLUSION]),
                 "sources": len({k for c in claims for k in c.keys}),
                 "strongest": _strongest(site, claims),
                 "authority_counts": _authority_counts(site, claims),
@@ -143,13 +165,20 @@ def evidence_page(r: Renderer) -> str:
     order = site.config.designs
     summary_rows = []
     for cond in conds:
-        claims = site.claims_by_condition.get(cond.id, ())
+        roles = by_role(site, cond.id)
+        claims = roles[TREATED]  # harms and exclusions are no evidence of treating it: counted apart
         counts = [0] * (len(order) + 1)  # one column per design, then "no study design"
         for c in claims:
             counts[design_rank(order, site.grades[c.id].design)] += 1
         by_kind = dict(_authority_counts(site, claims))
         summary_rows.append(
-            {"condition": cond, "counts": counts, "authorities": [by_kind.get(a, 0) for a in AUTHORITIES]}
+            {
+                "condition": cond,
+                "counts": counts,
+                "authorities": [by_kind.get(a, 0) for a in AUTHORITIES],
+                "harms": len(roles[HARM]),
+                "exclusions": len(roles[EXCLUSION]),
+            }
         )
     matrix = []
     for key in sorted(site.claims_by_source, key=lambda k: (_source_rank(site, k), site.reference_order.get(k, 0))):
@@ -158,13 +187,18 @@ def evidence_page(r: Renderer) -> str:
         s = site.sources[key]
         accepted = s.sourcetype in site.config.accept
         source_grade = Grade(s.design if accepted else "", tuple(s.authority) if accepted else ())
-        cells = []
-        for cond in conds:
-            n = sum(cond.id in c.conditions for c in site.claims_by_source[key])
-            cells.append({"claims": n, "grade": source_grade} if n else None)
+        cells = [_matrix_cell(site.claims_by_source[key], cond.id, source_grade) for cond in conds]
         if any(cells):
             matrix.append({"key": key, "short": site.styled.short(key).strip("()") or key, "cells": cells})
     return r.render("evidence.md.j2", "evidence.md", conditions=conds, summary=summary_rows, matrix=matrix)
+
+
+def _matrix_cell(claims, condition: str, grade: Grade) -> dict | None:
+    """A source's claims about a condition: those treating or studying it, and its harms and exclusions."""
+    roles = Counter(c.role(condition) for c in claims if condition in c.conditions)
+    if not roles:
+        return None
+    return {"claims": roles[TREATED], "harms": roles[HARM], "exclusions": roles[EXCLUSION], "grade": grade}
 
 
 def _source_rank(site: SiteData, key: str) -> tuple[int, int]:

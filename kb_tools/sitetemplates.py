@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 
 from . import scope, urls
 from .apa import html_to_text
-from .grading import AUTHORITIES, AUTHORITY_LABELS, DESIGN_LABELS, NO_DESIGN, Grade, design_rank
+from .grading import AUTHORITIES, AUTHORITY_LABELS, NO_DESIGN, Grade, design_rank
+from .grading import design_label as _label
 from .memo import Memo
 from .model import Claim
 from .notices import mark_html
@@ -66,12 +67,14 @@ def claim_html(claim: Claim, styled=None) -> Markup:
         text = claim.plain
     if claim.headers:
         text = labelled_row(text, claim.headers)
+    if claim.lead_in:  # a list item is read with its lead-in wherever it is shown out of place
+        text = f"{claim.lead_in} {text}"
     text = _LINK.sub(r"\1", text)
     return Markup(_INLINE.renderInline(" ".join(text.split())).strip())
 
 
 def design_label(design: str) -> str:
-    return DESIGN_LABELS.get(design, design or "not given")
+    return _label(design) if design else "not given"
 
 
 def source_href(doi: str, url: str) -> str:
@@ -144,7 +147,9 @@ class Renderer:
         )
         grade = site.grades.get(claim.id, Grade())
         # the words depend only on the claim's text and the APA forms (the memo's context)
-        words = self.memo.get(("claim-words", claim.text, claim.headers), lambda: claim_html(claim, site.styled))
+        words = self.memo.get(
+            ("claim-words", claim.text, claim.headers, claim.lead_in), lambda: claim_html(claim, site.styled)
+        )
         return Markup(
             f'<li class="kb-claim-item"><a class="kb-claim-link" href="{escape(href)}">'
             f"{words}</a><br>"

@@ -307,6 +307,12 @@ CLASSIFICATION_CASES = [
     ("evidence = {guideline}, design = {systematic-review}", "systematic-review", ("guideline",)),
     ("evidence = {regulatory}, authority = {}", "none", ()),
     ("", "", ()),
+    # a synthesis with what it pooled is graded as such
+    ("design = {meta-analysis}, pooled = {observational}", "meta-analysis-observational", ()),
+    ("evidence = {systematic-review}, pooled = {Randomized}", "systematic-review-randomised", ()),
+    ("design = {meta-analysis-mixed}", "meta-analysis-mixed", ()),
+    # an id of a design the KB may add: kept here, checked against designs: by kb check
+    ("design = {cross-sectional}", "cross-sectional", ()),
 ]
 
 
@@ -319,7 +325,11 @@ def test_design_and_authority(fields, design, authority):
 
 @pytest.mark.parametrize(
     ("fields", "needle"),
-    [("design = {strong}", "design 'strong'"), ("authority = {regulatory, fda}", "authority 'fda'")],
+    [
+        ("design = {strong!}", "design 'strong!'"),
+        ("authority = {regulatory, fda}", "authority 'fda'"),
+        ("design = {meta-analysis}, pooled = {some}", "pooled 'some'"),
+    ],
 )
 def test_invalid_design_or_authority_is_bib_syntax(fields, needle):
     result = one(f"@article{{k, title = {{T}},\n {fields}}}")

@@ -68,7 +68,7 @@ def _strongest(html: str) -> str:
 @pytest.mark.parametrize(
     ("condition", "strongest", "claims", "statements"),
     [
-        ("depression", "Meta-analysis", 1, 0),
+        ("depression", "Meta-analysis of randomised trials", 1, 0),
         ("ptsd", "Case series", 3, 1),  # the meta-analysis is about depression only
         ("anxiety", "Case series", 2, 1),
     ],

@@ -17,7 +17,7 @@ LINE = 6  # the line the bad option is written on, below HEAD
         ("acept: [journal]", "plugins.kb.acept: unknown option; known options are accept,"),
         ("severity: {bib-warning: fatal}", "plugins.kb.severity.bib-warning: 'fatal' is not one of error, warning"),
         ("severity: {no-such-code: error}", "plugins.kb.severity.no-such-code: unknown finding code"),
-        ("designs: [rct]", "plugins.kb.designs: list every study design once"),
+        ("designs: [rct, guideline]", "plugins.kb.designs: 'guideline' is not a study design id"),
         ('conditions: "x"', "plugins.kb.conditions: give a list of {id, name, synonyms} mappings"),
         ("conditions: [{id: X}]", "plugins.kb.conditions[0].id: 'X' must be lower-case"),
         ("accept: [zzz]", "plugins.kb.accept: give a list of source types from journal"),

@@ -14,6 +14,7 @@ from kb_tools.check import check
 from kb_tools.cli import cli
 from kb_tools.config import load_config
 from kb_tools.facets import FACETS
+from kb_tools.grading import DESIGNS
 from kb_tools.index import META_FILE, SCHEMA_VERSION, read_meta, write_index
 from kb_tools.search import Engine, IndexMissing, QueryError
 
@@ -173,6 +174,7 @@ def test_json_contract(engine):
         *("design", "authorities", "evidence"),  # evidence: deprecated single ladder, kept for one release
         *("section", "page_url"),
         "support",  # what its sources report that it rests on: [{source, finding, statement, locator, quote}]
+        *("roles", "design_label"),  # each condition's role in the claim; the design as pages name it
     }
     assert r["url"] == f"topics/safety/#{r['claim']}" and r["page"] == "Safety"
     assert r["page_url"] == "topics/safety/" and r["section"] == "Known risks"
@@ -328,16 +330,15 @@ def test_lay_terms_change_forces_a_full_rebuild(update_kb):
 
 def test_designs_order_change_forces_a_full_rebuild(update_kb):
     cfg = update_kb / "mkdocs.yml"
-    order = "[case-series, meta-analysis, systematic-review, rct, cohort, case-control, narrative-review, "
-    order += "expert-opinion]"
+    order = "[" + ", ".join(["case-series", *(d for d in DESIGNS if d != "case-series")]) + "]"
     text = cfg.read_text(encoding="utf-8")
     cfg.write_text(text.replace("      conditions:", f"      designs: {order}\n      conditions:", 1), encoding="utf-8")
     try:
         meta = _rebuild(update_kb)
         assert meta["update"]["incremental"] is False and meta["designs"][0] == "case-series"
         res = Engine(load_config(update_kb).index_path).search("ketamine", sort="design", limit=20)
-        assert [v.value for v in dict(res.facets)["design"]] == ["case-series", "meta-analysis", "none"]
-        assert [h.design for h in res.hits[:3]] == ["case-series", "case-series", "meta-analysis"]
+        assert [v.value for v in dict(res.facets)["design"]] == ["case-series", "meta-analysis-observational", "none"]
+        assert [h.design for h in res.hits[:3]] == ["case-series", "case-series", "meta-analysis-observational"]
     finally:
         cfg.write_text(text, encoding="utf-8")
         _rebuild(update_kb)

@@ -32,12 +32,14 @@ CASES = [
     ("# Heading [@h]\n\nText.\n", [(7, "paragraph", ())]),
     ("```\ncode [@x]\n```\n\nText `@y` here.\n", [(9, "paragraph", ())]),
     ("    indented code [@x]\n", []),
-    ("Lead-in [@a]:\n\n- one\n- two [@b]\n", [(5, "paragraph", ("a",)), (7, "item", ("a",)), (8, "item", ("b",))]),
-    ("Lead-in:\n\n- one [@a]\n- two [@b]\n", [(5, "paragraph", ("a", "b")), (7, "item", ("a",)), (8, "item", ("b",))]),
-    ("Lead-in:\n\n- one\n- two [@b]\n", [(5, "paragraph", ()), (7, "item", ()), (8, "item", ("b",))]),
+    # a list's lead-in is no claim of its own: each item is one, read with it (see tests/test_list_units.py)
+    ("Lead-in [@a]:\n\n- one\n- two [@b]\n", [(7, "item", ("a",)), (8, "item", ("b",))]),
+    ("Lead-in:\n\n- one [@a]\n- two [@b]\n", [(7, "item", ("a",)), (8, "item", ("b",))]),
+    ("Lead-in:\n\n- one\n- two [@b]\n", [(7, "item", ("b",)), (8, "item", ("b",))]),  # the last item's covers all
+    ("Lead-in:\n\n- one [@a]\n- two\n", [(7, "item", ("a",)), (8, "item", ())]),  # the first item's only itself
     ("No colon [@a].\n\n- one\n", [(5, "paragraph", ("a",)), (7, "item", ())]),
     ("Colon [@a]:\n\nA paragraph, not a list.\n", [(5, "paragraph", ("a",)), (7, "paragraph", ())]),
-    ("- item [@a]:\n  - nested one\n  - nested two\n", [(5, "item", ("a",)), (6, "item", ("a",)), (7, "item", ("a",))]),
+    ("- item [@a]:\n  - nested one\n  - nested two\n", [(6, "item", ("a",)), (7, "item", ("a",))]),
     ("<!-- kb: not-a-claim -->\nNot a claim.\n\nA claim.\n", [(8, "paragraph", ())]),
     ("<!-- kb: not-a-claim -->\n- a\n- b\n\nAfter [@x].\n", [(9, "paragraph", ("x",))]),
     ("<!-- other comment -->\nA claim.\n", [(6, "paragraph", ())]),
@@ -123,7 +125,7 @@ SCOPE_CASES = [
     # a heading naming a condition never overrides the claim's own words
     ("title: T", "## PTSD\n\nDepression fell [@a].\n", [("depression",)]),
     # a lead-in's words scope its items; an item's own words win
-    ("title: T", "In depression [@a]:\n\n- one\n- anxiety [@b]\n", [("depression",), ("depression",), ("anxiety",)]),
+    ("title: T", "In depression [@a]:\n\n- one\n- anxiety [@b]\n", [("depression",), ("anxiety",)]),
     # no page conditions, no heading, no words: about nothing
     ("title: T", "Plain [@a].\n", [()]),
 ]

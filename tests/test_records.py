@@ -58,7 +58,8 @@ def test_full_example_parses_as_written():
     ("text", "line", "words"),
     [
         ("design: rct\npopulaton: Adults\n", 2, ["unknown field 'populaton'", "known fields are key, design"]),
-        ("design: trial\n", 1, ["design 'trial'", "meta-analysis"]),
+        ("design: a trial!\n", 1, ["design 'a trial!'", "meta-analysis"]),
+        ("pooled: some\n", 1, ["pooled 'some' is not one of randomised"]),
         ("sourcetype: blog\n", 1, ["sourcetype 'blog'", "journal"]),
         ("authority: [regulatory, law]\n", 1, ["authority 'law'"]),
         ("authority: {a: 1}\n", 1, ["'authority' must be a list"]),
@@ -321,7 +322,7 @@ def test_evidence_table_comment_is_not_a_claim(base_kb):
     text = (base_kb / "docs/topic.md").read_text()
     assert "<!-- kb: evidence-table -->" in text
     claims = load_catalogue(load_config(base_kb)).claims
-    assert not any("evidence-table" in c.text for c in claims) and len(claims) == 5
+    assert not any("evidence-table" in c.text for c in claims) and len(claims) == 4  # a lead-in: no claim
 
 
 def test_kb_without_records_folder_loads(tmp_path):

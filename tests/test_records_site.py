@@ -58,7 +58,8 @@ def test_source_page_shows_the_record_as_an_accessible_table(built):
     assert "<caption>" in table
     for row in ("Design", "Population", "Sample size", "Setting", "Intervention", "Comparator", "Outcomes", "Notes"):
         assert f'<th scope="row">{row}</th>' in table
-    assert "<td>Meta-analysis</td>" in table and "<td>2,665 patients</td>" in table
+    # the design as graded: the .bib entry says what the meta-analysis pooled
+    assert "<td>Meta-analysis of randomised trials</td>" in table and "<td>2,665 patients</td>" in table
     assert "Response: 45% (24 hours)<br>Remission: 30% &lt;b&gt;bold&lt;/b&gt;" in table
     assert "<td>14, 79</td>" in table
 
@@ -87,7 +88,8 @@ def test_topic_page_evidence_table_lists_the_cited_sources(built):
     rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", table)
     assert len(rows) == 2
     assert 'href="../sources/smith2022/"' in rows[0] and "Smith &amp; Doe, 2022" in rows[0]
-    assert "<td>Meta-analysis</td><td>Adults with treatment-resistant depression</td><td>2,665 patients</td>" in rows[0]
+    design = "<td>Meta-analysis of randomised trials</td>"
+    assert design + "<td>Adults with treatment-resistant depression</td><td>2,665 patients</td>" in rows[0]
     assert 'href="../sources/agency2023/"' in rows[1] and "<td>Regulatory statement</td>" in rows[1]
 
 

@@ -58,6 +58,7 @@ def claims(kb: Path) -> dict[str, dict]:
         types = {sources[k].sourcetype for k in c["sources"] if k in sources}
         out[c["id"]] = {
             "condition": set(c["conditions"]),
+            "roles": c["roles"],  # condition -> treated, harm or exclusion
             "design": {c["design"] or "none"},
             "sourcetype": types & set(config.accept),
         }
@@ -67,15 +68,22 @@ def claims(kb: Path) -> dict[str, dict]:
 def brute(claims: dict, found: set[str], chosen: dict[str, list[str]]) -> tuple[set[str], dict[str, dict]]:
     """The claims the choices keep, and each facet's counts with the other facets' choices applied."""
 
+    def values(cid: str, facet: str) -> set[str]:
+        if facet != "role":
+            return claims[cid][facet]
+        # a role is the chosen conditions' role in the claim; with none chosen, any condition's
+        roles = claims[cid]["roles"]
+        return {r for c, r in roles.items() if not chosen["condition"] or c in chosen["condition"]}
+
     def keeps(cid: str, skip: str = "") -> bool:
-        return all(not vs or claims[cid][f] & set(vs) for f, vs in chosen.items() if f != skip)
+        return all(not vs or values(cid, f) & set(vs) for f, vs in chosen.items() if f != skip)
 
     counts = {}
-    for facet in ("condition", "design", "sourcetype"):
+    for facet in ("condition", "role", "design", "sourcetype"):
         tally: dict[str, int] = {}
         for cid in found:
             if keeps(cid, facet):
-                for v in claims[cid][facet]:
+                for v in values(cid, facet):
                     tally[v] = tally.get(v, 0) + 1
         counts[facet] = tally
     return {c for c in found if keeps(c)}, counts
@@ -84,19 +92,24 @@ def brute(claims: dict, found: set[str], chosen: dict[str, list[str]]) -> tuple[
 FACET_CASES = [
     {"q": "ketamine"},
     {"q": "ketamine", "condition": ["depression", "anxiety"]},
-    {"q": "ketamine", "design": ["meta-analysis", "none"]},
+    {"q": "ketamine", "design": ["meta-analysis-observational", "none"]},
     {"q": "ketamine", "sourcetype": ["journal"], "condition": ["anxiety"]},
-    {"q": "dose", "design": ["rct", "meta-analysis"], "sourcetype": ["government", "journal"]},
+    {"q": "dose", "design": ["rct", "meta-analysis-observational"], "sourcetype": ["government", "journal"]},
     {"q": "", "design": ["none"], "sourcetype": ["professional", "journalism"]},
     {"q": "", "condition": ["depression"]},
     {"q": "esketamine", "condition": ["ptsd"]},  # nothing left: the chosen value is listed with 0
     {"q": "zebrafish", "sourcetype": ["journalism"]},  # a match through a cited title only
+    {"q": "", "role": ["harm"]},
+    {"q": "", "condition": ["suicidal-ideation"], "role": ["harm"]},
+    {"q": "esketamine", "condition": ["depression"], "role": ["harm"]},
+    {"q": "", "condition": ["depression", "suicidal-ideation"], "role": ["treated", "exclusion"]},
+    {"q": "", "role": ["exclusion"], "design": ["none"]},
 ]
 
 
 @pytest.mark.parametrize("params", FACET_CASES, ids=lambda p: urlencode(p, doseq=True))
 def test_results_and_facet_counts_match_a_brute_force_count(server, claims, params):
-    chosen = {f: params.get(f, []) for f in ("condition", "design", "sourcetype")}
+    chosen = {f: params.get(f, []) for f in ("condition", "role", "design", "sourcetype")}
     if params["q"]:
         status, plain = api(server, {"q": params["q"], "limit": 100})
         assert status == 200 and plain["total"] <= 100
@@ -148,6 +161,7 @@ def test_sort_by_design_puts_the_strongest_first_then_relevance(server):
         ({"q": "ketamine", "sourcetype": "preprint"}, ["unknown source type 'preprint'", "journal", "journalism"]),
         ({"q": "ketamine", "sort": "strength"}, ["unknown sort 'strength'", "relevance, design"]),
         ({"q": "ketamine", "condition": "flu"}, ["unknown condition 'flu'", "ptsd"]),
+        ({"q": "ketamine", "role": "risk"}, ["unknown role 'risk'", "treated, harm, exclusion"]),
         ({"q": "ketamine", "limit": "0"}, ["limit must be"]),
     ],
 )
@@ -161,10 +175,11 @@ def test_bad_facet_and_sort_values_are_400_naming_the_valid_ones(server, params,
 @pytest.mark.parametrize(
     ("params", "total", "first"),
     [
-        ({"design": "RCT"}, 1, "Clinics opened"),  # ids in any case; a claim's design is its strongest
+        # ids in any case; a claim's design is its strongest: an RCT outranks a meta-analysis of observational studies
+        ({"design": "RCT"}, 2, "Handling stress rose"),
         ({"design": "", "q": "quokka"}, 1, "Handling stress rose"),  # an empty value chooses nothing
         ({"sourcetype": ["professional", "journalism"], "q": ""}, 3, "Esketamine is not recommended"),
-        ({"sourcetype": "professional", "design": "meta-analysis"}, 0, None),
+        ({"sourcetype": "professional", "design": "meta-analysis-observational"}, 0, None),
     ],
 )
 def test_facet_parameters(server, params, total, first):
@@ -225,10 +240,12 @@ def test_source_metadata_and_headings_still_find_claims(engine, query, expect):
 
 def test_kb_search_takes_design_sourcetype_and_sort(kb):
     run = CliRunner().invoke
-    res = run(cli, ["search", "ketamine", str(kb), "--design", "meta-analysis", "--sort", "design", "--json"])
+    res = run(
+        cli, ["search", "ketamine", str(kb), "--design", "meta-analysis-observational", "--sort", "design", "--json"]
+    )
     data = json.loads(res.output)
     assert res.exit_code == 0 and data["sort"] == "design"
-    assert data["total"] >= 2 and {r["design"] for r in data["results"]} == {"meta-analysis"}
+    assert data["total"] >= 2 and {r["design"] for r in data["results"]} == {"meta-analysis-observational"}
     res = run(cli, ["search", "ketamine", str(kb), "--sourcetype", "journalism"])
     assert res.exit_code == 0 and "1 claim found" in res.output
     # counts under the results' other facets; a facet's own counts show what choosing another value gives

@@ -22,11 +22,11 @@ def test_search_data_names_pages_and_sources_as_the_site_does(built_kb):  # noqa
     assert data["sources"]["alnefeesi2022"] == {
         "citation": "(Alnefeesi et al., 2022)",
         "sourcetype": "journal",
-        "design": "meta-analysis",
+        "design": "meta-analysis-observational",
         "authority": [],
     }
     assert data["sources"]["fda2023"]["authority"] == ["regulatory"]
-    assert [d["id"] for d in data["designs"]][0] == "meta-analysis" and data["designs"][-1]["id"] == "none"
+    assert [d["id"] for d in data["designs"]][0] == "meta-analysis-randomised" and data["designs"][-1]["id"] == "none"
     assert {"id": "ptsd", "label": "PTSD"} in data["conditions"]
     assert {"id": "journal", "label": "Journal article"} in data["sourcetypes"]
     assert data["dirurls"] is True

@@ -76,7 +76,7 @@ def test_source_pages_link_back_to_claim_anchors(built):
     site = built / "site"
     page = site / "sources/agency2023/index.html"
     backs = [h for h, a in parse_html(page).links if "kb-claim-link" in (a.get("class") or "")]
-    assert len(backs) == 3 and all(h.startswith("../../topic/#c-") for h in backs)
+    assert len(backs) == 2 and all(h.startswith("../../topic/#c-") for h in backs)  # its list's two items
     assert broken_links(site, [page]) == []
     text = page.read_text()
     assert "government (accepted by the editorial policy)" in text
@@ -86,12 +86,14 @@ def test_source_pages_link_back_to_claim_anchors(built):
 def test_condition_and_overview_pages(built):
     site = built / "site"
     cond = (site / "conditions/depression/index.html").read_text()
-    assert "5 claims about Depression" in cond
-    assert re.search(r"Strongest study design behind them: <span[^>]*>Meta-analysis</span>", cond)
+    assert "4 claims about Depression as the condition treated or studied" in cond  # the lead-in is no claim
+    assert re.search(r"Strongest study design behind them: <span[^>]*>Meta-analysis of randomised trials</span>", cond)
     # the agency's statement is listed apart, as an authority's statement, not as a design
     assert "Regulatory, guideline and consensus statements" in cond
     evidence = (site / "evidence/index.html").read_text()
-    assert re.search(r"<td>2 · <span class=\"kb-level kb-level-0\"[^>]*>Meta-analysis</span></td>", evidence)
+    assert re.search(
+        r"<td>2 · <span class=\"kb-level kb-level-0\"[^>]*>Meta-analysis of randomised trials</span></td>", evidence
+    )
     assert re.search(r"<td>\d · <span class=\"kb-authority kb-authority-regulatory\"", evidence)
     report = (site / "report/index.html").read_text()
     assert "No findings" in report and "(100%)" in report
@@ -104,12 +106,15 @@ def test_exports_are_valid(built):
     assert [c["id"] for c in claims] == [c.id for c in report.catalogue.claims]
     first = claims[0]
     assert set(first) == {"id", "text", "page", "url", "section", "conditions", "sources", "design", "authorities"} | {
+        "roles",  # each condition's role: treated, harm or exclusion
+        "design_label",  # the design as the site names it
         "evidence",  # deprecated single ladder, kept for one release
         "support",  # what its sources report that it rests on
     }
     assert first["url"] == f"topic/#{first['id']}" and "@" not in first["text"]
     assert first["sources"] == ["smith2022"] and first["evidence"] == "meta-analysis"
-    assert (first["design"], first["authorities"]) == ("meta-analysis", [])
+    assert (first["design"], first["authorities"]) == ("meta-analysis-randomised", [])
+    assert first["design_label"] == "Meta-analysis of randomised trials" and first["roles"] == {"depression": "treated"}
     agency = next(c for c in claims if c["sources"] == ["agency2023"])
     assert (agency["design"], agency["authorities"], agency["evidence"]) == ("", ["regulatory"], "regulatory")
     refs = json.loads((site / "references.json").read_text())
@@ -140,7 +145,7 @@ def test_uncited_claim_is_marked_and_fails_strict(tmp_path):
     preview = mkdocs_build(kb)
     assert preview.returncode == 0, preview.stderr
     html = (kb / "site/topic/index.html").read_text()
-    assert html.count("[citation needed]") == 3  # the claim, the uncited lead-in and its uncited item
+    assert html.count("[citation needed]") == 2  # the claim and the uncited item (a lead-in is no claim)
 
 
 def test_claim_text_is_escaped_on_generated_pages(tmp_path):

@@ -12,7 +12,7 @@
   "use strict";
 
   var MODE_KEY = "kb-search-mode";
-  var FACETS = ["condition", "design", "sourcetype"];
+  var FACETS = ["condition", "role", "design", "sourcetype"];
 
   function siteRoot() {
     // Material's page config knows the site root relative to this page.

@@ -14,7 +14,7 @@
 (function () {
   "use strict";
 
-  var FACETS = ["condition", "design", "sourcetype"];
+  var FACETS = ["condition", "role", "design", "sourcetype"];
   // what a unit's match counts for, by where: roughly the engine's field boosts (kb_tools/searchquery.py),
   // times a word's BM25 weight (its rarity, the claim's length; k1 and b as the engine's own field has them)
   var OTHER = 0.5, CITED = 0.5, EXPANSION = 0.6, CONDITION = 2, TIER = 1000, K1 = 1.2, B = 0.5;
@@ -87,8 +87,17 @@
     return { own: own, cited: !own && u.stems.length === 1 && hasSeq(p.cited, u.stems, u.completions) ? CITED : 0 };
   }
 
-  function facetValues(p, facet) {
+  // A claim's roles: its chosen conditions' roles in it (with none chosen, any condition's), as the engine has it.
+  function rolesOf(p, selected) {
+    var roles = p.c.roles || {}, want = (selected && selected.condition) || [];
+    return (p.c.conditions || []).filter(function (c) { return !want.length || want.indexOf(c) >= 0; })
+      .map(function (c) { return roles[c] || "treated"; })
+      .filter(function (r, i, all) { return all.indexOf(r) === i; });
+  }
+
+  function facetValues(p, facet, selected) {
     if (facet === "condition") return p.c.conditions || [];
+    if (facet === "role") return rolesOf(p, selected);
     if (facet === "design") return [p.design];
     return p.types;
   }
@@ -96,7 +105,7 @@
   function passes(p, selected, skip) {
     return FACETS.every(function (f) {
       var want = selected[f] || [];
-      return f === skip || !want.length || facetValues(p, f).some(function (v) { return want.indexOf(v) >= 0; });
+      return f === skip || !want.length || facetValues(p, f, selected).some(function (v) { return want.indexOf(v) >= 0; });
     });
   }
 
@@ -208,7 +217,8 @@
     var c = hit.p.c, meta = db.meta;
     return {
       claim: c.id, text: c.text, highlight: highlight(c.text, mk), url: c.url, page: hit.p.title,
-      section: c.section || "", conditions: c.conditions || [], design: c.design || "",
+      section: c.section || "", conditions: c.conditions || [], roles: c.roles || {}, design: c.design || "",
+      design_label: c.design_label || "",
       authorities: c.authorities || [], evidence: c.evidence || "", score: hit.score,
       sources: (c.sources || []).map(function (k) {
         var s = meta.sources[k] || {};
@@ -222,7 +232,7 @@
     var counts = {};
     hits.forEach(function (h) {
       if (!passes(h.p, selected, facet)) return;
-      facetValues(h.p, facet).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+      facetValues(h.p, facet, selected).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
     });
     var out = labels.map(function (l) { return { value: l.id, label: l.label, count: counts[l.id] || 0 }; })
       .filter(function (f) { return f.count > 0 || (selected[facet] || []).indexOf(f.value) >= 0; });
@@ -244,6 +254,7 @@
       results: a.found.slice(0, p.limit || 10).map(function (h) { return result(db, h, mk); }),
       facets: {
         condition: facetList(a.hits, p, "condition", meta.conditions),
+        role: facetList(a.hits, p, "role", meta.roles || []),
         design: facetList(a.hits, p, "design", meta.designs),
         sourcetype: facetList(a.hits, p, "sourcetype", meta.sourcetypes)
       }

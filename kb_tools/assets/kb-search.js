@@ -11,7 +11,7 @@
   var PAGE = 20; // results per "Show more"
   var MAX = 100; // the API's largest limit
   var DEBOUNCE_MS = 250;
-  var FACET_NAMES = { condition: "Condition", design: "Study design", sourcetype: "Source type" };
+  var FACET_NAMES = { condition: "Condition", role: "Role of the condition", design: "Study design", sourcetype: "Source type" };
 
   function Page(root) {
     this.K = window.kbSearch;
@@ -298,7 +298,10 @@
       var chips = K.el("ul", "kb-search__conditions");
       chips.setAttribute("aria-label", "Conditions");
       r.conditions.forEach(function (c) {
-        var chip = K.el("a", "kb-chip", self.names[c] || c), cli = K.el("li");
+        // a condition the claim is not about treating says how it is about it: "Liver disease (harm)"
+        var role = (r.roles || {})[c], name = self.names[c] || c;
+        if (role !== "harm" && role !== "exclusion") role = "treated";
+        var chip = K.el("a", "kb-chip kb-chip--" + role, role === "treated" ? name : name + " (" + role + ")"), cli = K.el("li");
         chip.href = K.conditionUrl(c, dirurls);
         cli.appendChild(chip);
         chips.appendChild(cli);

@@ -17,6 +17,13 @@ from .check import KB_ARG
 @click.argument("query")
 @KB_ARG
 @click.option("--condition", "conditions", multiple=True, metavar="ID", help="Only claims about this condition.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="ROLE",
+    help="Only claims where the condition (any, without --condition) is treated, harm or exclusion.",
+)
 @click.option("--source", metavar="KEY", help="Only claims citing this source.")
 @click.option("--design", "designs", multiple=True, metavar="DESIGN", help="Only claims whose best design is this.")
 @click.option("--sourcetype", "sourcetypes", multiple=True, metavar="TYPE", help="Only claims citing this type.")
@@ -27,6 +34,7 @@ def search(
     query: str,
     kb: str,
     conditions: tuple[str, ...],
+    roles: tuple[str, ...],
     source: str | None,
     designs: tuple[str, ...],
     sourcetypes: tuple[str, ...],
@@ -38,16 +46,18 @@ def search(
 
     All words must match; "quoted phrases" match as phrases, -word excludes, and
     condition:ID, source:KEY, design:DESIGN, authority:KIND, year:YYYY and author:NAME filter.
-    Several --condition, --design or --sourcetype values: any of them; different options: all.
+    Several --condition, --role, --design or --sourcetype values: any of them; different options: all.
+    A role (treated, harm, exclusion) is the role of the --condition in the claim: --condition
+    liver-disease --role harm lists warnings and risks, not treatments.
     A design is one of the KB's designs or "none" (no study design among the claim's sources).
 
     Exit status: 0 results or none; 1 no index (run kb build first); 2 bad query or unknown condition,
-    design, source type or sort.
+    role, design, source type or sort.
     """
     config = load_config(kb)
     engine = open_engine(config.index_path)
     try:
-        results = engine.search(query, conditions, source, limit, designs, sourcetypes, sort)
+        results = engine.search(query, conditions, source, limit, designs, sourcetypes, sort, roles)
     except IndexMissing as exc:
         raise IndexMissing(f"{config.index_path}: no search index; run kb build first") from exc
     except QueryError as exc:
