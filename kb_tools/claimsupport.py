@@ -130,7 +130,7 @@ class SupportCheck:
 
 
 def _common(vocab: Vocabulary, claims: list[Claim]) -> frozenset[str]:
-    """Words in more than ``COMMON_SHARE`` of a KB's claims ("ketamine" in a KB on ketamine)."""
+    """Words in more than ``COMMON_SHARE`` of a KB's claims ("aspirin" in a KB on aspirin)."""
     if len(claims) < COMMON_MIN_CLAIMS:
         return frozenset()
     counts: dict[frozenset[str], int] = {}
