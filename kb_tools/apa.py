@@ -202,6 +202,23 @@ def _plan_chunks(entries: dict[str, str], groups: Sequence[str]) -> list[_Chunk]
     return plan
 
 
+# "and others" closing a name list, as BibTeX writes an incomplete author list
+_AND_OTHERS = re.compile(r"\b(?:author|editor)\s*=\s*[{\"][^@]*?\band\s+others\s*[}\"]", re.I)
+# pandoc 2.17 prints such a list's "others" glued to the name before it ("Swainson, J.others."): with an
+# incomplete list it forces et al., and APA's et-al-use-last then prints the last "name", which is "others"
+_GLUED_OTHERS = re.compile(r"(?<=[^\s,;&])others(?=[.,]|\s*\()")
+
+
+def et_al_for_others(references: dict[str, str], bibtex: str) -> dict[str, str]:
+    """Entries whose author or editor list ends in ``and others`` read "Swainson, J., et al.", as APA wants."""
+    _, entries = split_bibtex(bibtex)
+    flagged = {k for k, raw in entries.items() if _AND_OTHERS.search(raw)}
+    out = dict(references)
+    for key in flagged & set(out):
+        out[key] = _GLUED_OTHERS.sub(", et al", out[key], count=1)
+    return out
+
+
 def _cached(cache_dir: Path | None, parts: list[str], compute) -> Formatted:
     key = cache_key(*parts, pandoc=True)  # pandoc's version too: another pandoc may format differently
     cache_file = cache_dir / f"apa-{key}.json" if cache_dir else None
@@ -248,6 +265,7 @@ def _run_pandoc(
         raise blame(bibtex, proc.stderr)
     out = unbrace(nfc(proc.stdout))  # pandoc reads {\'\i} as a dotless i and a combining accent
     references = {m.group(1): safe_hrefs(m.group(2).strip()) for m in _ENTRY.finditer(out)}
+    references = et_al_for_others(references, bibtex)
     cites = [""] * len(groups)
     for m in _DIV.finditer(out):
         inner = m.group(2).strip()

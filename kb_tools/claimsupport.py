@@ -14,10 +14,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-import yaml
-
 from .codes import finding
 from .config import KbConfig
+from .layterms import read_lay_terms
 from .model import Catalogue, Claim, Finding
 from .records import REPORTED_FIELDS, Record
 from .support import COMMON_MIN_CLAIMS, COMMON_SHARE, Support, Vocabulary, distinct, keys, shared, supports
@@ -36,16 +35,10 @@ class Candidate:
 
 
 def lay_terms(config: KbConfig) -> dict:
-    """The KB's ``lay_terms.yml`` terms; an unreadable file counts as none (``kb build`` reports it)."""
-    path = config.root / "lay_terms.yml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    terms = data.get("terms") if isinstance(data, dict) else None
-    if not isinstance(terms, dict):
-        return {}
-    return {str(k): [str(v) for v in vs] for k, vs in terms.items() if isinstance(vs, list)}
+    """The KB's ``lay_terms.yml`` terms, read within kb's bounds (``kb_tools.layterms``); an unreadable
+    file counts as none (``bad-lay-terms`` reports it)."""
+    _, terms, problems = read_lay_terms(config.root)
+    return {} if problems else terms
 
 
 def candidates(record: Record, vocab: Vocabulary, name: str = "") -> list[Candidate]:
@@ -132,7 +125,7 @@ class SupportCheck:
 
 
 def _common(vocab: Vocabulary, claims: list[Claim]) -> frozenset[str]:
-    """Words in more than ``COMMON_SHARE`` of a KB's claims ("ketamine" in a KB on ketamine)."""
+    """Words in more than ``COMMON_SHARE`` of a KB's claims ("aspirin" in a KB on aspirin)."""
     if len(claims) < COMMON_MIN_CLAIMS:
         return frozenset()
     counts: dict[frozenset[str], int] = {}

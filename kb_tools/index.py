@@ -100,24 +100,16 @@ def plain_text(markdown: str, stripped: str | None = None) -> str:
     return " ".join(_EMPHASIS.sub("", text).split())
 
 
-def claim_document(
-    config: KbConfig,
-    page: Page,
-    claim: Claim,
-    sources: dict[str, Source],
-    styled,
-    order: int,
-    matcher=None,
-    cited_cache: dict | None = None,
-    support=(),
-) -> dict:
+def claim_document(  # noqa: PLR0913 - one claim's parts, each from another stage
+    config: KbConfig, page: Page, claim: Claim, sources: dict[str, Source], styled, order: int,
+    matcher=None, cited_cache: dict | None = None, support=(),
+) -> dict:  # fmt: skip
     """One claim as a Whoosh document (``cited_cache`` keeps each source's parts across a KB's claims)."""
     cache = {} if cited_cache is None else cited_cache
     cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
     authors = " ".join(c[1] for c in cited if c[1])
-    text = plain_text(claim.text, claim.shown)  # a list item reads with its lead-in
-    if claim.headers:  # a table row reads with its column headings
-        text = labelled_row(text, claim.headers)
+    text = plain_text(claim.text, claim.shown)  # a list item reads with its lead-in, a table row with its headings
+    text = labelled_row(text, claim.headers) if claim.headers else text
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
     titles = [c[2] for c in cited]
     return {

@@ -44,11 +44,20 @@ def _claim_id_of_plain(page_path: str, plain: str) -> str:
     return "c-" + hashlib.sha1(f"{page_path}\n{norm}".encode()).hexdigest()[:10]
 
 
+# a Markdown link or image, ``[text](target "title")``; a target may hold one level of parentheses
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+
+
+def unlink(text: str) -> str:
+    """A claim's text as readers see it: a link keeps its words and loses its target (claims.json, search)."""
+    return _LINK.sub(r"\1", text) if "](" in text else text
+
+
 def build_claims(page_path: str, display: str, parsed: ParsedPage, page_conditions: tuple[str, ...], matcher):
     """Turn blocks into claims: citations, list units, ids, conditions and their roles (see kb_tools.scope)."""
     blocks = parsed.blocks
     groups = [tuple(citations.scan(b.text)) for b in blocks]
-    plains = [scope.strip_tags(citations.strip(b.text, g)) for b, g in zip(blocks, groups, strict=True)]
+    plains = [unlink(scope.strip_tags(citations.strip(b.text, g))) for b, g in zip(blocks, groups, strict=True)]
     own: list[tuple[Citation, ...]] = [tuple(c for g in gs for c in g.citations) for gs in groups]
     tag_roles = [_tag_roles(b.text, set(matcher.ids)) for b in blocks]
     last_item = {b.lead_in: n for n, b in enumerate(blocks) if b.lead_in is not None}  # lead-in -> its last item

@@ -13,7 +13,7 @@ import html
 import re
 
 from . import urls
-from .evidence import table_edits
+from .evidence import source_name, table_edits
 from .htmltext import inert
 from .model import CitationGroup, Claim
 from .notices import mark_html
@@ -143,7 +143,9 @@ def _edits(site: SiteData, path: str, scan: PageScan, use_directory_urls: bool, 
 def _support_edit(site, path, scan: PageScan, block: Block, claim: Claim, supports, use_dir, stash) -> tuple:
     """The claim's "What the source reports" line: a block after a paragraph, at the end of an item or row
     (where ``<details>`` is allowed: inside ``<li>`` and ``<td>``, never inside ``<p>``)."""
-    html_ = support_html(supports, site.sources, path, use_dir)
+    # under a numeric style the line names a source as the page's citations number it ("Alder et al.¹")
+    names = {s.source: str(source_name(site, path, s.source)) for s in supports}
+    html_ = support_html(supports, site.sources, path, use_dir, names)
     inline = claim.kind != "paragraph"
     if stash is not None:
         stash.append(html_)

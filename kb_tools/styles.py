@@ -123,7 +123,32 @@ def for_pandoc(path: Path) -> bytes:
     for names in tree.iter(f"{_CSL}names"):
         if id(names) not in shorthands and names.find(f"{_CSL}name") is None:
             names.insert(0, ET.Element(f"{_CSL}name"))
+    _retrieved_only_with_date(tree)
     return ET.tostring(tree.getroot(), encoding="utf-8", xml_declaration=True)
+
+
+def _retrieved_only_with_date(tree: ET.ElementTree) -> None:
+    """Group a ``retrieved`` term with the access date that follows it, so both go when there is no date.
+
+    APA's style prints the term beside the URL in a group the URL keeps alive, so an undated web page
+    without ``urldate`` read "Retrieved https://..."; grouped with its date, the term goes with it, and
+    the URL prints alone (no access date is ever made up).
+    """
+    pairs = []
+    for parent in tree.iter():
+        kids = list(parent)
+        for term, after in zip(kids, kids[1:], strict=False):
+            if term.tag != f"{_CSL}text" or term.get("term") != "retrieved" or after.tag != f"{_CSL}group":
+                continue
+            if any(d.get("variable") == "accessed" for d in after.iter(f"{_CSL}date")):
+                pairs.append((parent, term, after))
+    for parent, term, after in pairs:  # changed after the walk: the new group must not be walked again
+        at = list(parent).index(term)
+        parent.remove(term)
+        parent.remove(after)
+        wrapper = ET.Element(f"{_CSL}group", {"delimiter": " "})
+        wrapper.extend([term, after])
+        parent.insert(at, wrapper)
 
 
 def _examples() -> str:

@@ -8,9 +8,9 @@ sides become *units*: content words after stop words, stemmed (Porter); a condit
 same number (``kb_tools.numbers``: ``45%`` is not ``45``). A claim is supported by a text when they
 share at least ``MIN_SHARED`` units, or when the text holds at least ``MIN_SHARE`` of the claim's units
 (short claims); a claim that states numbers also needs at least one of them reported (by its record).
-Words in more than ``COMMON_SHARE`` of a large KB's claims ("ketamine" in a KB on ketamine) do not
+Words in more than ``COMMON_SHARE`` of a large KB's claims ("aspirin" in a KB on aspirin) do not
 count. The thresholds were tuned on a labelled set (``tests/support_labels.yml``: precision 0.94,
-recall 0.86 on the KAP KB as frozen in ``tests/fixtures/kbs/kap-frozen``).
+recall 0.86 on the first KB, as frozen among the test fixtures).
 """
 
 from __future__ import annotations

@@ -35,8 +35,11 @@ def source_label(source: Source | None, key: str) -> str:
     return f"{name}{more}, {source.year}" if source.year else f"{name}{more}"
 
 
-def support_html(supports, sources: dict[str, Source], page_path: str, use_directory_urls: bool = True) -> str:
-    """The claim's "What the source reports" line: one item per finding (or outcome) it rests on."""
+def support_html(
+    supports, sources: dict[str, Source], page_path: str, use_directory_urls: bool = True, names=None
+) -> str:
+    """The claim's "What the source reports" line: one item per finding (or outcome) it rests on; ``names``:
+    each source's label as the page names it, already HTML (else "Wolfson et al., 2023")."""
     items = []
     for s in supports:
         s: Support
@@ -44,7 +47,7 @@ def support_html(supports, sources: dict[str, Source], page_path: str, use_direc
         href += f"#finding-{s.finding}" if s.finding else ""  # the finding in the source page's record table
         where = f' <span class="kb-support-locator">({esc(s.locator)})</span>' if s.locator else ""
         quote = f' <q class="kb-support-quote">{esc(s.quote)}</q>' if s.quote else ""
-        label = esc(source_label(sources.get(s.source), s.source))
+        label = (names or {}).get(s.source) or esc(source_label(sources.get(s.source), s.source))
         items.append(f'<li><a href="{esc(href)}">{label}</a>: {esc(s.statement)}{where}{quote}</li>')
     label = "What the source reports" if len({s.source for s in supports}) == 1 else "What the sources report"
     return (

@@ -143,3 +143,29 @@ def test_another_pandoc_version_formats_again(monkeypatch, tmp_path):
     assert apa.format_all(BIB, GROUPS, cache) == first and runs == []  # same pandoc: from the cache
     monkeypatch.setenv("PATH", other_pandoc(tmp_path / "bin"))
     assert apa.format_all(BIB, GROUPS, cache) == first and runs  # another pandoc: formatted again
+
+
+def test_an_author_list_ending_in_others_prints_et_al():
+    bib = "\n\n".join([
+        entry("solo", "Swainson, Jennifer and others", 2021, "Task force"),
+        entry("trio", "Jones, Kim and Lee, Bo and Park, Su and others", 2019, "Trio and more"),
+        entry("full", "Other, Ann and Brother, Bo", 2018, "Mother and others"),  # "others" in a title stays
+    ])  # fmt: skip
+    got = apa._run_pandoc(bib, ["[@solo]", "[@trio]"], apa.csl_path())
+    text = {k: apa.html_to_text(v) for k, v in got.references.items()}
+    assert text["solo"].startswith("Swainson, J., et al. (2021).")
+    assert text["trio"].startswith("Jones, K., Lee, B., Park, S., et al. (2019).")
+    assert "Mother and others" in text["full"] and "et al" not in text["full"]
+    assert [apa.html_to_text(c) for c in got.citations] == ["(Swainson et al., 2021)", "(Jones et al., 2019)"]
+
+
+def test_a_web_page_without_access_date_prints_its_url_without_retrieved():
+    page = "@misc{{{k},\n  author = {{{{Health Service}}}},\n  title = {{{t}}},\n  url = {{https://example.org/{k}}},{extra}\n}}"
+    bib = "\n\n".join([
+        page.format(k="undated", t="Service page", extra=""),
+        page.format(k="visited", t="Visited page", extra="\n  urldate = {2026-12-01},"),
+    ])  # fmt: skip
+    text = {k: apa.html_to_text(v) for k, v in apa._run_pandoc(bib, [], apa.csl_path()).references.items()}
+    assert text["undated"].endswith("Service page. https://example.org/undated")
+    assert "Retrieved" not in text["undated"]  # no access date is made up, and no bare "Retrieved"
+    assert text["visited"].endswith("Retrieved December 1, 2026, from https://example.org/visited")

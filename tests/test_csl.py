@@ -167,8 +167,29 @@ def _balanced(text: str, opener: str) -> list[str]:
     return out
 
 
+_FINDING_SUFFIX = re.compile(r",\s*finding:[^;\]`\n]*(?=[;\]])")  # inside a citation: after its key or locator
+
+
+def _admonitions_as_text(text: str) -> str:
+    """An admonition's body as plain paragraphs: MkDocs renders it (citations too), pandoc would read code."""
+    out, inside = [], False
+    for line in text.split("\n"):
+        if re.match(r"^(?:!!!|\?\?\?\+?) ", line):
+            inside = True
+            out.append("")
+        elif inside and (line.startswith("    ") or not line.strip()):
+            out.append(line[4:])
+        else:
+            inside = False
+            out.append(line)
+    return "\n".join(out)
+
+
 def pandoc_page(kb: Path, text: str, style: styles.Style) -> tuple[list[str], dict[str, str]]:
-    """Pandoc's own formatting of a page: its citations (as text, in order) and its reference list."""
+    """Pandoc's own formatting of a page: its citations (as text, in order) and its reference list.
+
+    A citation's ``finding: ...`` is kb's, not pandoc's: kb strips it before formatting, so it goes here too."""
+    text = _admonitions_as_text(_FINDING_SUFFIX.sub("", text))
     bibs = [f"--bibliography={b}" for b in sorted((kb / "references").glob("*.bib"))]
     cmd = ["pandoc", "-f", "markdown-raw_html-raw_attribute-raw_tex", "-t", "html", "--wrap=none", "--citeproc"]
     csl = kb / "as-given-to-pandoc.csl"  # the style as kb hands it over (styles.for_pandoc)

@@ -1,7 +1,10 @@
 """The KAP knowledge base's content, checked against the shared source material.
 
-* No run of ten words on a page (published or draft) is copied from the seed article or from a quote in the
-  checked facts (``shared/reference-facts.md``, ``shared/extra-sources.md``).
+* No run of ten words on a page (published or draft), outside quotation marks, is copied from the seed article,
+  from a quote in the checked facts (``shared/reference-facts.md``, ``shared/extra-sources.md``) or from a
+  finding's ``quote`` in a record.
+* No claim without a finding: every published claim names, in a citation (``[@key, finding: id]``), a finding
+  of its source's record, and every finding it names exists there.
 * Every DOI, PMID, PMCID and URL in ``references/*.bib`` appears in those facts files.
 * Every source has a findings record (``references/records/<key>.yml``) whose design is the entry's, and
   every figure a published claim states is in a record or a bibliographic field of a source it cites.
@@ -105,6 +108,11 @@ def page_prose(markdown: str) -> str:
     return re.sub(r'^!!! \w+(?: "[^"]*")?', " ", text, flags=re.M)
 
 
+def unquoted(text: str) -> str:
+    """The text outside quotation marks (straight or curly double quotes): a quote may repeat its source."""
+    return re.sub(r"“[^”]*”", " ", re.sub(r'"[^"\n]*"', " ", text))
+
+
 def quotes(text: str) -> list[str]:
     """The quoted passages of a facts file (straight or curly double quotes)."""
     return re.findall(r'"([^"\n]{15,}?)"', text) + re.findall(r"“([^”]{15,}?)”", text)
@@ -151,9 +159,12 @@ def test_no_ten_words_copied_from_the_article_or_the_quoted_sources():
     sources = {"the seed article": shingles(seed)}
     for q in (q for text in facts for q in quotes(text)):
         sources.setdefault("the quotes in the facts files", set()).update(shingles(q))
+    for key, rec in records().items():
+        for item in rec.get("findings") or []:
+            sources.setdefault(f"a quote in records/{key}.yml", set()).update(shingles(str(item.get("quote", ""))))
     copied = []
     for page in sorted((REPO / "docs").rglob("*.md")):
-        mine = shingles(page_prose(page.read_text(encoding="utf-8")))
+        mine = shingles(unquoted(page_prose(page.read_text(encoding="utf-8"))))
         for name, theirs in sources.items():
             copied += [f"{page.relative_to(REPO)}: '{' '.join(s)}' (from {name})" for s in sorted(mine & theirs)]
     assert copied == []
@@ -190,20 +201,76 @@ def test_every_source_has_a_findings_record_with_its_design(catalogue):
     assert set(recs) == {s.key for s in catalogue.sources}, "a record for a source that is not in the bibliography"
 
 
-def test_every_figure_a_claim_states_is_recorded_for_a_source_it_cites(catalogue):
+_FINDING = re.compile(r"\bfinding:\s*(.*)$", re.S)
+
+
+def named_findings(citation) -> list[str]:
+    """The finding ids a citation names (``[@key, p. 4, finding: a, b]``), however kb stores them."""
+    got = getattr(citation, "findings", None)
+    if got:
+        return list(got)
+    m = _FINDING.search(citation.suffix or "")
+    return [i.strip() for i in m.group(1).split(",") if i.strip()] if m else []
+
+
+def findings_of(rec: dict) -> dict[str, dict]:
+    return {str(f.get("id")): f for f in rec.get("findings") or [] if isinstance(f, dict)}
+
+
+def test_every_figure_a_claim_states_is_in_the_records_of_the_sources_it_cites(catalogue):
+    """Numbers trace to findings records only, never to a volume, issue or page range of the entry; the year
+    of a cited source may name it ("a 2022 narrative review")."""
     recs = records()
-    known: dict[str, set[float]] = {}
-    for s in catalogue.sources:
-        fields = dict(s.fields)
-        bib = " ".join(fields.get(f, "") for f in ("year", "date", "volume", "number", "pages", "note"))
-        known[s.key] = numbers_in(bib) | {n for t in _strings(recs.get(s.key, {})) for n in numbers_in(t)}
+    known = {key: {n for t in _strings(rec) for n in numbers_in(t)} for key, rec in recs.items()}
+    years = {s.key: numbers_in(s.year) for s in catalogue.sources}
     unsupported = []
     for claim in published_claims(catalogue):
         text = re.sub(r"<!--.*?-->", " ", claim.plain, flags=re.S)
-        cited = set().union(*(known.get(c.key, set()) for c in claim.citations))
+        cited = set().union(*(known.get(c.key, set()) | years.get(c.key, set()) for c in claim.citations))
         for n in sorted(numbers_in(text) - cited):
             unsupported.append(f"{claim.location}: {n:g} in '{text[:70]}'")
     assert unsupported == []
+
+
+def test_no_claim_without_a_finding(catalogue):
+    """Every published claim names a finding of a record of a source it cites, and every named finding exists."""
+    recs = records()
+    problems = []
+    for claim in published_claims(catalogue):
+        named = [(c.key, i) for c in claim.citations for i in named_findings(c)]
+        if not named:
+            problems.append(f"{claim.location}: names no finding ('{claim.plain[:60]}')")
+        for key, fid in named:
+            if fid not in findings_of(recs.get(key, {})):
+                problems.append(f"{claim.location}: finding '{fid}' is not in references/records/{key}.yml")
+    assert problems == []
+
+
+def test_every_finding_has_an_id_statement_and_locator_and_its_quote_is_in_the_facts():
+    """A record holds what someone read: its quotes are verbatim from the checked facts (whitespace aside)."""
+    facts = ""
+    if SHARED is not None:
+        facts = " ".join((SHARED / f).read_text(encoding="utf-8") for f in ("reference-facts.md", "extra-sources.md"))
+    facts = " ".join(facts.split())
+    problems = []
+    for key, rec in records().items():
+        items = rec.get("findings") or []
+        if not items:
+            problems.append(f"{key}: no findings")
+        ids = [str(f.get("id")) for f in items]
+        problems += [f"{key}: finding id '{i}' given twice" for i in set(ids) if ids.count(i) > 1]
+        for f in items:
+            missing = [k for k in ("id", "statement", "locator") if not f.get(k)]
+            problems += [f"{key}/{f.get('id')}: no {k}" for k in missing]
+            quote = " ".join(str(f.get("quote", "")).split())
+            if quote and facts and quote not in facts:
+                problems.append(f"{key}/{f.get('id')}: quote not in the facts files: {quote[:60]}")
+    assert problems == []
+
+
+def test_no_markdown_link_syntax_reaches_a_claims_text(catalogue):
+    leaky = [f"{c.location}: {c.plain[:70]}" for c in published_claims(catalogue) if re.search(r"\]\(", c.plain)]
+    assert leaky == []
 
 
 def _index(kap: Path) -> Path:

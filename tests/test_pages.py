@@ -230,3 +230,19 @@ def test_a_binary_file_named_md_is_one_bad_page_not_garbage_claims(tmp_path):
     ]
     assert any("is not UTF-8 text (byte 0xE9" in f.message for f in findings)
     assert any("the page is not text (it holds NUL bytes" in f.message for f in findings)
+
+
+LINK_CASES = [
+    ("See the [treatment stages](treatment-stages.md) page [@a].\n", "See the treatment stages page."),
+    ("Home use adds risk (see the [FDA's warning](safety.md#the-fdas-2023-warning)) [@a].\n",
+     "Home use adds risk (see the FDA's warning)."),
+    ('A [link with a title](https://x.org/a_(b) "T") and [another](#x) [@a].\n', "A link with a title and another."),
+    ("Brackets [kept] (not a link) [@a].\n", "Brackets [kept] (not a link)."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "want"), LINK_CASES, ids=[c[1][:25] for c in LINK_CASES])
+def test_claim_text_keeps_a_links_words_and_drops_its_target(body, want):
+    """claims.json, the search index and condition pages read ``plain``: no Markdown link syntax reaches them."""
+    page, _ = claims_of(body)
+    assert page.claims[0].plain == want

@@ -41,6 +41,9 @@ HIT_KEYS = {
     "authorities",
     "section",
     "page_url",
+    "roles",  # each condition's role: treated, harm or exclusion
+    "design_label",
+    "support",  # what its sources report that it rests on
 }
 
 # Pieces readers (and attackers) type: operators, field prefixes with and without junk, quotes, control
@@ -140,7 +143,7 @@ def check_json(data: dict) -> None:
         assert isinstance(hit["text"], str) and isinstance(hit["score"], float)
         assert "<script" not in hit["highlight"].lower()  # highlight HTML is escaped text plus <mark>
     assert isinstance(data["relaxed"], bool) and data["sort"] in ("relevance", "design")
-    assert list(data["facets"]) == ["condition", "design", "sourcetype"]
+    assert list(data["facets"]) == ["condition", "role", "design", "sourcetype"]
     for values in data["facets"].values():
         for v in values:
             assert set(v) == {"value", "label", "count"} and isinstance(v["count"], int) and v["count"] >= 0

@@ -54,7 +54,8 @@ def test_a_bounded_mkdocs_yml_is_a_config_error_with_its_line(base_kb, tail, lin
 )
 def test_a_bad_lay_terms_yml_is_a_finding_before_the_build(base_kb, text, line, words):
     (base_kb / "lay_terms.yml").write_text(text, encoding="utf-8")
-    (found,) = findings(base_kb)
+    # the KB's lay terms count as none meanwhile, so a claim resting on one may also be unsupported-claim
+    (found,) = [f for f in findings(base_kb) if f["code"] != "unsupported-claim"]
     assert (found["code"], found["path"], found["line"]) == ("bad-lay-terms", "lay_terms.yml", line)
     assert words in found["message"]
     with pytest.raises(BuildError, match=f"lay_terms.yml:{line}:"):  # a build without the check stops too

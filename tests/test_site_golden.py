@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import styles
+from kb_tools import apa, styles
 from kb_tools.apa import csl_path, html_to_text
 from kb_tools.config import load_config
 from kb_tools.render import render_page
@@ -111,7 +111,8 @@ def test_reference_entries_are_pandocs(name, style, tmp_path):
     given.write_bytes(styles.for_pandoc(site.config.style().path))
     for key, entry in entries.items():
         ours = html_to_text(site.styled.reference_html(key))
-        alone = pandoc_plain(entry, key, tmp_path, given)
+        # pandoc 2.17 glues an incomplete list's "others" to the last name; kb prints APA's "et al." there
+        alone = apa.et_al_for_others({key: pandoc_plain(entry, key, tmp_path, given)}, entry)[key]
         if numeric:
             assert alone.startswith("1. "), alone  # the entry is the only one: number 1
             alone = alone[len("1. ") :]
