@@ -163,7 +163,10 @@ def test_result_shows_page_section_badge_chips_and_citations(page, base):
     assert first.locator(".kb-search__text mark").count() >= 1
     assert first.locator(".kb-search__claim").inner_text() == "Conditions studied › Other conditions"
     badge = first.locator(".kb-level")
-    assert badge.inner_text() == "Meta-analysis" and "kb-level-0" in badge.get_attribute("class")
+    # an uncontrolled real-world meta-analysis: graded as what it pooled (the ladder's sixth design, level 5)
+    assert badge.inner_text() == "Meta-analysis of observational studies" and "kb-level-5" in badge.get_attribute(
+        "class"
+    )
     chip = first.locator(".kb-chip")
     assert chip.inner_text() == "Suicidal ideation"
     assert chip.get_attribute("href").endswith("/conditions/suicidal-ideation/")
@@ -185,13 +188,14 @@ def test_facets_count_combine_and_live_in_the_url(page, base):
     n_series = int(series.locator(".kb-facet__count").inner_text().split()[0])
     assert n_meta >= 1 and n_series >= 1 and n_meta + n_series <= total
     meta.locator("input").check()
-    page.wait_for_url(re.compile(r"design=meta-analysis"))
+    page.wait_for_url(re.compile(r"design=meta-analysis-observational"))
     wait_status(page, rf"^{n_meta} claims?")
-    assert page.locator(".kb-search__result .kb-level").all_inner_texts() == ["Meta-analysis"] * n_meta
+    shown = page.locator(".kb-search__result .kb-level").all_inner_texts()
+    assert shown == ["Meta-analysis of observational studies"] * n_meta
     # counts are disjunctive: the other designs keep their counts, and ticking one adds its claims (OR)
     series.locator("input").check()
     wait_status(page, rf"^{n_meta + n_series} claims")
-    assert "design=meta-analysis&design=case-series" in page.url
+    assert "design=meta-analysis-observational&design=case-series" in page.url
     # across facets AND: journal sources only, then back
     facet(page, "Source type", "Journal").locator("input").check()
     wait_status(page, rf"^{n_meta + n_series} claims")
@@ -220,11 +224,12 @@ def test_sort_by_strength_of_design(page, base):
     page.select_option("#kb-search-sort", "design")
     page.wait_for_url(re.compile(r"sort=design"))
     page.wait_for_load_state("networkidle")  # the sorted results have replaced the old ones
-    page.wait_for_function("() => !!document.querySelector('.kb-search__result')?.querySelector('.kb-level-0')")
+    # the strongest design here is the meta-analysis of observational studies (level 5 of the default ladder)
+    page.wait_for_function("() => !!document.querySelector('.kb-search__result')?.querySelector('.kb-level-5')")
     ranks = page.evaluate("""() => [...document.querySelectorAll('.kb-search__result')].map(r => {
       const m = (r.querySelector('.kb-level') || {className: ''}).className.match(/kb-level-(\\d+)/);
       return m ? +m[1] : 99; })""")
-    assert ranks == sorted(ranks) and ranks[0] == 0
+    assert ranks == sorted(ranks) and ranks[0] == 5
     page.go_back()
     page.wait_for_url(re.compile(r"\?q=ketamine$"))
     assert page.input_value("#kb-search-sort") == "relevance"

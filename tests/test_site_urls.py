@@ -51,7 +51,10 @@ def kb(tmp_path_factory) -> Path:
         target = kb / "docs" / path
         target.parent.mkdir(parents=True, exist_ok=True)
         title = word.capitalize()
-        target.write_text(FRONT.format(title=title) + f"Ketamine was {word} in one meta-analysis [@smith2022].\n")
+        target.write_text(
+            FRONT.format(title=title)
+            + f"Intravenous ketamine, {word}, reduced symptoms of treatment-resistant depression [@smith2022].\n"
+        )
     cmd = [sys.executable, "-m", "kb_tools.cli", "build", "--quiet", str(kb)]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
