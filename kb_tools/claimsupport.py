@@ -70,9 +70,17 @@ class SupportCheck:
         self.records: dict[str, Record] = {r.key: r for r in cat.records}
         self.vocab = Vocabulary(config.conditions, lay_terms(config))
         self._cands: dict[str, list[Candidate]] = {}
-        published = [c for p in cat.pages if not p.draft for c in p.claims]
-        self.common = _common(self.vocab, published)
+        self._published = [c for p in cat.pages if not p.draft for c in p.claims]
+        self._common: frozenset[str] | None = None
         self.support: dict[str, tuple[Support, ...]] = {}
+
+    @property
+    def common(self) -> frozenset[str]:
+        """The KB's common words, counted once the first claim is judged: a KB whose sources have no
+        findings records judges none, and pays nothing for the check."""
+        if self._common is None:
+            self._common = _common(self.vocab, self._published)
+        return self._common
 
     def cands(self, key: str) -> list[Candidate]:
         if key not in self._cands:
