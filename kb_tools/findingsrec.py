@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import yaml
 
+from .safeyaml import node_line, scalar_text
+
 ITEM_FIELDS = ("id", "statement", "locator", "quote")
 REQUIRED = ("id", "statement", "locator")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-_NULL = "tag:yaml.org,2002:null"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,20 +44,13 @@ class SourceFinding:
         return {"finding": self.id, "statement": self.statement, "locator": self.locator, "quote": self.quote}
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _text(node: yaml.Node) -> str | None:
-    if not isinstance(node, yaml.ScalarNode):
-        return None
-    return "" if node.tag == _NULL else str(node.value).strip()
-
-
 def parse_findings(node: yaml.Node, bad: Callable[[int, str], None]) -> tuple[SourceFinding, ...] | None:
     """The record's ``findings:`` value; each problem is reported through ``bad(line, message)``."""
     if not isinstance(node, yaml.SequenceNode):
-        bad(_line(node), "'findings' must be a list of items such as '- id: response' with 'statement:' and 'locator:'")
+        bad(
+            node_line(node),
+            "'findings' must be a list of items such as '- id: response' with 'statement:' and 'locator:'",
+        )
         return None
     out: list[SourceFinding] = []
     first: dict[str, int] = {}
@@ -73,21 +67,21 @@ def parse_findings(node: yaml.Node, bad: Callable[[int, str], None]) -> tuple[So
 
 
 def _item(item: yaml.Node, bad) -> SourceFinding | None:
-    line = _line(item)
+    line = node_line(item)
     if not isinstance(item, yaml.MappingNode):
         bad(line, "each finding must be a mapping with 'id', 'statement', 'locator' and optionally 'quote'")
         return None
     got: dict[str, str] = {}
     bad_value = False
     for name_node, value_node in item.value:
-        name, text = _text(name_node), _text(value_node)
+        name, text = scalar_text(name_node), scalar_text(value_node)
         if name not in ITEM_FIELDS:
-            bad(_line(name_node), f"unknown finding field '{name}'; known fields are {', '.join(ITEM_FIELDS)}")
+            bad(node_line(name_node), f"unknown finding field '{name}'; known fields are {', '.join(ITEM_FIELDS)}")
         elif text is None:
-            bad(_line(value_node), f"finding field '{name}' must be one value (text), not a list or mapping")
+            bad(node_line(value_node), f"finding field '{name}' must be one value (text), not a list or mapping")
             bad_value = True
         elif name in got:
-            bad(_line(name_node), f"finding field '{name}' is given twice; keep one")
+            bad(node_line(name_node), f"finding field '{name}' is given twice; keep one")
         else:
             got[name] = text
     missing = [f for f in REQUIRED if not got.get(f)]

@@ -20,6 +20,7 @@ import yaml
 from . import safeyaml
 from .codes import finding
 from .model import Finding, Location
+from .safeyaml import node_line
 
 LAY_TERMS_FILE = "lay_terms.yml"
 
@@ -51,14 +52,14 @@ def read_lay_terms(root: Path) -> tuple[list[str], dict[str, list[str]], list[Fi
     if node is None:
         return stop, terms, findings
     if not isinstance(node, yaml.MappingNode):
-        bad(_line(node), "the file must be a mapping with 'stop_words:' and 'terms:'")
+        bad(node_line(node), "the file must be a mapping with 'stop_words:' and 'terms:'")
         return stop, terms, findings
     for key, value in node.value:
         name = key.value if isinstance(key, yaml.ScalarNode) else None
         if name == "stop_words":
             words = _words(value)
             if words is None:
-                bad(_line(value), "stop_words: give a list of words, such as [anyone, typically]")
+                bad(node_line(value), "stop_words: give a list of words, such as [anyone, typically]")
             stop += words or []
         elif name == "terms":
             _terms(value, terms, bad)
@@ -69,12 +70,12 @@ def _terms(node: yaml.Node, terms: dict[str, list[str]], bad) -> None:
     if _is_null(node):
         return
     if not isinstance(node, yaml.MappingNode):
-        bad(_line(node), "terms: give a mapping of a reader's word to a list of the KB's words")
+        bad(node_line(node), "terms: give a mapping of a reader's word to a list of the KB's words")
         return
     for key, value in node.value:
         words = _words(value)
         if not isinstance(key, yaml.ScalarNode) or words is None:
-            bad(_line(key), "terms: each entry is a word and a list of words, such as 'teenagers: [adolescent]'")
+            bad(node_line(key), "terms: each entry is a word and a list of words, such as 'teenagers: [adolescent]'")
             continue
         terms[str(key.value).lower()] = words
 
@@ -90,8 +91,4 @@ def _words(node: yaml.Node) -> list[str] | None:
 
 
 def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
+    return isinstance(node, yaml.ScalarNode) and node.tag == safeyaml.NULL_TAG

@@ -34,6 +34,7 @@ from .config import SOURCE_TYPES
 from .findingsrec import SourceFinding, parse_findings
 from .model import Finding, Location, Source
 from .numbers import extract
+from .safeyaml import node_line, scalar_text
 
 DESIGNS = (*grading.DESIGNS, grading.NO_DESIGN)
 AUTHORITIES = grading.AUTHORITIES
@@ -42,7 +43,6 @@ FIELDS = ("key", "design", "pooled", "sourcetype", "authority", *TEXT_FIELDS, "o
 # what a source reports, for the number and support checks: never notes (the editor's), never the .bib's fields
 REPORTED_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator")
 OUTCOME_FIELDS = ("outcome", "value", "timepoint")
-_NULL = "tag:yaml.org,2002:null"
 # libyaml's parser, where PyYAML has it: 20 times faster, and a KB can have 10,000 records to read cold
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -109,27 +109,16 @@ def _token(value: str) -> str:
     return re.sub(r"[\s_]+", "-", value.strip().lower())
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _scalar(node: yaml.Node) -> str | None:
-    """A scalar's text as written ("" for an empty value); None for a list or mapping."""
-    if not isinstance(node, yaml.ScalarNode):
-        return None
-    return "" if node.tag == _NULL else str(node.value).strip()
-
-
 def _scalars(node: yaml.Node) -> list[tuple[str, int]] | None:
     """A list of scalars (or one scalar) with their lines; None when an item is a list or mapping."""
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
     out = []
     for item in items:
-        text = _scalar(item)
+        text = scalar_text(item)
         if text is None:
             return None
         if text:
-            out.append((text, _line(item)))
+            out.append((text, node_line(item)))
     return out
 
 
@@ -154,12 +143,12 @@ def parse_record(text: str, path: str, key: str) -> tuple[Record | None, list[Fi
     if root is None:
         return record, findings  # an empty file: a record with nothing in it yet
     if not isinstance(root, yaml.MappingNode):
-        bad(_line(root), "a record must be a mapping of fields such as 'population: ...'")
+        bad(node_line(root), "a record must be a mapping of fields such as 'population: ...'")
         return None, findings
     values: dict = {}
     lines: dict[str, int] = {}
     for name_node, node in root.value:
-        name, line = _scalar(name_node), _line(name_node)
+        name, line = scalar_text(name_node), node_line(name_node)
         if name not in FIELDS:
             bad(line, f"unknown field '{name}'; known fields are {', '.join(FIELDS)}")
             continue
@@ -179,7 +168,7 @@ def parse_record(text: str, path: str, key: str) -> tuple[Record | None, list[Fi
 
 def _field(name: str, node: yaml.Node, bad):
     """One field's value, or None (with a finding) when it has the wrong shape."""
-    line = _line(node)
+    line = node_line(node)
     if name in ("authority", "numbers"):
         items = _scalars(node)
         if items is None:
@@ -201,7 +190,7 @@ def _field(name: str, node: yaml.Node, bad):
         return _outcomes(node, bad)
     if name == "findings":
         return parse_findings(node, bad)
-    text = _scalar(node)
+    text = scalar_text(node)
     if text is None:
         bad(line, f"'{name}' must be one value (text or a number), not a list or mapping")
         return None
@@ -225,24 +214,27 @@ def _field(name: str, node: yaml.Node, bad):
 
 def _outcomes(node: yaml.Node, bad) -> tuple[Outcome, ...] | None:
     if not isinstance(node, yaml.SequenceNode):
-        bad(_line(node), "'outcomes' must be a list of items such as '- outcome: Response' with 'value: 45%'")
+        bad(node_line(node), "'outcomes' must be a list of items such as '- outcome: Response' with 'value: 45%'")
         return None
     out = []
     for item in node.value:
         if not isinstance(item, yaml.MappingNode):
-            bad(_line(item), "each outcome must be a mapping with 'outcome', 'value' and optionally 'timepoint'")
+            bad(node_line(item), "each outcome must be a mapping with 'outcome', 'value' and optionally 'timepoint'")
             continue
         got: dict[str, str] = {}
         for name_node, value_node in item.value:
-            name, text = _scalar(name_node), _scalar(value_node)
+            name, text = scalar_text(name_node), scalar_text(value_node)
             if name not in OUTCOME_FIELDS:
-                bad(_line(name_node), f"unknown outcome field '{name}'; known fields are {', '.join(OUTCOME_FIELDS)}")
+                bad(
+                    node_line(name_node),
+                    f"unknown outcome field '{name}'; known fields are {', '.join(OUTCOME_FIELDS)}",
+                )
             elif text is None:
-                bad(_line(value_node), f"outcome '{name}' must be one value (text or a number)")
+                bad(node_line(value_node), f"outcome '{name}' must be one value (text or a number)")
             else:
                 got[name] = text
         if not got.get("outcome"):
-            bad(_line(item), "an outcome needs 'outcome:', the name of what was measured")
+            bad(node_line(item), "an outcome needs 'outcome:', the name of what was measured")
             continue
         out.append(Outcome(**got))
     return tuple(out)

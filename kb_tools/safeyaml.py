@@ -100,3 +100,18 @@ def line_of(exc: BaseException) -> int | None:
 def problem(exc: BaseException) -> str:
     """What a YAML error says is wrong, in a few words."""
     return str(getattr(exc, "problem", None) or exc.__class__.__name__)
+
+
+NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def node_line(node: yaml.Node) -> int:
+    """The 1-based line a composed node starts on, for findings."""
+    return node.start_mark.line + 1
+
+
+def scalar_text(node: yaml.Node) -> str | None:
+    """A scalar node's text as written ("" for an empty value); None for a list or mapping."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    return "" if node.tag == NULL_TAG else str(node.value).strip()
