@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -85,3 +87,14 @@ def broken_links(site: Path, pages: list[Path] | None = None) -> list[str]:
                 if unquote(fragment) not in ids:
                     problems.append(f"{page.relative_to(site)}: {href} -> no anchor #{fragment}")
     return problems
+
+
+def wait_listening(proc: subprocess.Popen, port: int, seconds: float) -> None:
+    """Wait until ``proc`` accepts connections on 127.0.0.1:``port`` (or exits, or ``seconds`` pass)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)

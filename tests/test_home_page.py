@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,6 +14,7 @@ from click.testing import CliRunner
 from kb_tools.cli import cli
 
 from .conftest import make_kb
+from .site_helpers import wait_listening
 from .test_serve import free_port
 
 KB = str(Path(sys.executable).parent / "kb")
@@ -32,13 +31,7 @@ def test_a_kb_without_a_home_page_builds_and_is_served_with_the_gap_named(tmp_pa
         [KB, "serve", str(kb), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_listening(proc, port, 30)
         assert proc.poll() is None, proc.communicate()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/topic/", timeout=10) as page:
             assert page.status == 200

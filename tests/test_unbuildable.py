@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from kb_tools.errors import BuildError, EntryError
 from kb_tools.sitedata import prepare
 
 from .conftest import make_kb
+from .site_helpers import wait_listening
 from .test_serve import free_port
 
 MISSING_COMMA = """
@@ -103,13 +102,7 @@ def test_mkdocs_serve_previews_a_kb_with_a_missing_comma_and_names_it(tmp_path):
     cmd = [str(mkdocs), "serve", "-a", f"127.0.0.1:{port}"]
     proc = subprocess.Popen(cmd, cwd=kb, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_listening(proc, port, 60)
         assert proc.poll() is None, proc.communicate()[0]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/topic/", timeout=30) as page:
             assert page.status == 200
