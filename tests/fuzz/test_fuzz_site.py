@@ -180,7 +180,9 @@ def test_hostile_file_names(tmp_path, use_dir):
         target = kb / "docs" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         front = f"---\ntitle: 'Page {i} <img src=x onerror=alert(1)>'\nreviewed: 2026-11-01\n---\n\n# Page {i}\n\n"
-        target.write_text(front + f"Ketamine helped in case {i} [@smith2022].\n")
+        # a claim its record supports, with no number (an untraced figure would stop the build)
+        claim = f"Intravenous ketamine reduced symptoms of treatment-resistant depression, case {chr(97 + i)}"
+        target.write_text(front + claim + " [@smith2022].\n")
     if not use_dir:
         (kb / "mkdocs.yml").write_text((kb / "mkdocs.yml").read_text() + "use_directory_urls: false\n")
     result = kb_build(kb)
