@@ -179,9 +179,22 @@ def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path]
     except BaseException as exc:
         if isinstance(exc, BuildError | ConfigError | KeyboardInterrupt):
             raise
+        if _interrupted(exc):  # a signal in a class body reaches here wrapped (RuntimeError from __set_name__)
+            raise KeyboardInterrupt from exc
         raise BuildError(f"the build failed ({exc.__class__.__name__}: {exc}); the previous site is unchanged") from exc
     finally:
         for d in staged:  # whatever was not swapped in
             shutil.rmtree(d, ignore_errors=True)
         if old_site is not None:
             shutil.rmtree(old_site, ignore_errors=True)
+
+
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether an interrupt (Ctrl-C, or SIGTERM turned into one) is among the exceptions that led to ``exc``."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
