@@ -74,8 +74,8 @@ def request_mix(kb: Path, n: int = 2000, seed: int = 1) -> list[tuple[str, int]]
     """(path, expected status) pairs: about 60% searches, 40% static pages."""
     from whoosh.analysis import STOP_WORDS
 
-    from kb_tools.config import load_config
-    from kb_tools.index import read_meta
+    from kb_tools.config.kbconfig import load_config
+    from kb_tools.index.writer import read_meta
 
     config = load_config(kb)
     rng = random.Random(seed)
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not 1 <= args.requests <= 1_000_000 or not 1 <= args.concurrency <= 500 or not 0 < args.max_seconds <= 3600:
         ap.error("keep --requests within 1..1000000, --concurrency within 1..500, --max-seconds within 0..3600")
     kb = args.kb.resolve()
-    from kb_tools.config import load_config
+    from kb_tools.config.kbconfig import load_config
 
     if not (load_config(kb).site_path / "index.html").is_file():
         built = subprocess.run([str(KB_BIN), "build", str(kb)], capture_output=True, text=True)

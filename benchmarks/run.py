@@ -12,9 +12,9 @@ For each size a KB is generated (``benchmarks.generate``) into a temporary folde
   page was edited; the peak memory of the cold ``kb build``: ``wait4``'s ``ru_maxrss`` (its largest
   single process) and the peak summed PSS of its process tree, sampled from ``/proc`` every 0.1 s
   (the search index is written by a child process);
-* the claim index written in-process by ``kb_tools.index.write_index``: time and bytes on disk.
+* the claim index written in-process by ``kb_tools.index.writer.write_index``: time and bytes on disk.
 
-Once per size: search latency in-process through ``kb_tools.search`` (one engine kept open) over
+Once per size: search latency in-process through ``kb_tools.search.engine`` (one engine kept open) over
 ``--queries`` mixed queries (1–3 words, phrases, typos; ~30% with a condition filter), and the
 same queries on an SQLite FTS5 table of the same claims as a floor; and ``kb serve`` throughput
 and p95 latency with 1 and 2 workers, driven by a bounded client on 127.0.0.1 (``--requests``
@@ -271,18 +271,18 @@ def bench_check_build(kb: Path, manifest: dict, runs: int, log) -> dict:
 
 
 def load_report(kb: Path):
-    from kb_tools.check import check
-    from kb_tools.config import load_config
+    from kb_tools.check.policy import check
+    from kb_tools.config.kbconfig import load_config
 
     config = load_config(kb)
     return config, check(config)
 
 
 def bench_index(kb: Path, runs: int, work: Path) -> tuple[dict, Path | None]:
-    if not has_module("kb_tools.index"):
+    if not has_module("kb_tools.index.writer"):
         return {"index_build_s": MISSING, "index_bytes": MISSING}, None
     try:
-        from kb_tools.index import write_index
+        from kb_tools.index.writer import write_index
     except ImportError as exc:
         return {"index_build_s": f"{MISSING}: {exc}", "index_bytes": MISSING}, None
     config, report = load_report(kb)
@@ -352,10 +352,10 @@ def _latency(times_s: list[float]) -> dict:
 
 
 def bench_search(index: Path | None, queries) -> dict:
-    if index is None or not has_module("kb_tools.search"):
+    if index is None or not has_module("kb_tools.search.engine"):
         return {"search": MISSING}
     try:
-        from kb_tools.search import QueryError, open_engine
+        from kb_tools.search.engine import QueryError, open_engine
     except ImportError as exc:
         return {"search": f"{MISSING}: {exc}"}
     engine = open_engine(index)

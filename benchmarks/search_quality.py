@@ -85,7 +85,7 @@ def reciprocal_rank(ranked: list[list[str]], relevant: frozenset[str], depth: in
 
 
 def kb_ranker(index_path: Path):
-    from kb_tools.search import Engine, QueryError
+    from kb_tools.search.engine import Engine, QueryError
 
     engine = Engine(index_path)
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-material", action="store_true", help="skip Material's search (no browser needed)")
     args = ap.parse_args(argv)
 
-    from kb_tools.config import load_config
+    from kb_tools.config.kbconfig import load_config
 
     config = load_config(args.kb)
     claims = json.loads((config.site_path / "claims.json").read_text(encoding="utf-8"))

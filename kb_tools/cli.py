@@ -15,7 +15,7 @@ from .commands import check as check_cmd
 from .commands import init as init_cmd
 from .commands import search as search_cmd
 from .commands import serve as serve_cmd
-from .errors import BuildError, ConfigError, KbError
+from .core.errors import BuildError, ConfigError, KbError
 
 MATERIAL_NOTICE_OFF = "NO_MKDOCS_2_WARNING"
 

@@ -28,19 +28,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import build, engines, incremental, index_process, progress
-from .background import Job
-from .check import Report, check
-from .config import KbConfig
-from .errors import KbError
-from .evidence import tables_key
-from .exports import write_exports
-from .loading import load_catalogue
-from .memo import Memo, digest
-from .model import Catalogue
-from .render import render_page
-from .sitedata import SiteData, prepare
-from .sitepages import generated_page_makers
+from . import engines
+from .check.policy import Report, check
+from .config.kbconfig import KbConfig
+from .core.errors import KbError
+from .core.model import Catalogue
+from .index import process as index_process
+from .load.catalogue import load_catalogue
+from .publish import swap as build
+from .site import incremental
+from .site.data import SiteData, prepare
+from .site.evidence import tables_key
+from .site.exports import write_exports
+from .site.generated import generated_page_makers
+from .site.topicpages import render_page
+from .store import progress
+from .store.background import Job
+from .store.memo import Memo, digest
 
 
 @dataclass(frozen=True)

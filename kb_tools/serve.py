@@ -23,16 +23,9 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .config import KbConfig, load_config
-from .inlinescripts import (  # noqa: F401 (re-exported: the site's CSP)
-    CSP_BASE,
-    SECURITY_HEADERS,
-    csp,
-    inline_script_hashes,
-    is_theme_script,
-    theme_script_patterns,
-)
-from .search import MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, QueryError, open_engine
+from .config.kbconfig import KbConfig, load_config
+from .search.engine import MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, QueryError, open_engine
+from .site.csp import SECURITY_HEADERS, csp, inline_script_hashes
 
 KB_ENV = "KB_SERVE_KB"  # the KB folder, for the app factory uvicorn's worker processes call
 ALLOWED_METHODS = ("GET", "HEAD")

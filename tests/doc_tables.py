@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kb_tools import codes, options
+from kb_tools.config import options
+from kb_tools.core import codes
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = {

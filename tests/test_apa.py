@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from kb_tools import apa
+from kb_tools.references import citeproc as apa
 
 pytestmark = [pytest.mark.pandoc, pytest.mark.skipif(not shutil.which("pandoc"), reason="pandoc is not installed")]
 

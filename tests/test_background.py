@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import background
-from kb_tools.background import Job
-from kb_tools.errors import BuildError
+from kb_tools.core.errors import BuildError
+from kb_tools.store import background
+from kb_tools.store.background import Job
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="fork and PR_SET_PDEATHSIG are Linux behaviour")
 
@@ -128,7 +128,7 @@ def test_the_step_dies_with_a_killed_parent(tmp_path, arguments):
         "import time\n"
         "from pathlib import Path\n"
         "from tests.test_background import _hand_over, _slow_with_cleanup\n"
-        "from kb_tools.background import Job\n"
+        "from kb_tools.store.background import Job\n"
         f"Job('writer', {arguments.format(marker=str(marker))})\n"
         "time.sleep(60)\n"
     )

@@ -66,11 +66,11 @@ def test_benchmark_smoke(tmp_path: Path, capsys):
     for key in build_keys:
         assert _positive(s[key]), (key, s[key])
 
-    if _has("kb_tools.index"):
+    if _has("kb_tools.index.writer"):
         assert _positive(s["index_build_s"]) and _positive(s["index_bytes"])
     else:
         assert s["index_build_s"] == run.MISSING
-    if _has("kb_tools.search") and _has("kb_tools.index"):
+    if _has("kb_tools.search.engine") and _has("kb_tools.index.writer"):
         for part in ("all", "no_filter", "condition_filter"):
             assert _positive(s["search"][part]["p50_ms"]) and _positive(s["search"][part]["p95_ms"])
         assert s["search"]["all"]["n"] == 200

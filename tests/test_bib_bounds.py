@@ -9,9 +9,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from kb_tools import apa, bibmiddleware, bibsplit
-from kb_tools.bibliography import load_bib_text
 from kb_tools.cli import cli
+from kb_tools.load import bibmiddleware
+from kb_tools.load.bibtex import load_bib_text
+from kb_tools.references import bibsplit
+from kb_tools.references import citeproc as apa
 
 MAX_FIELD_CHARS = 1 << 20  # bibmiddleware.MAX_FIELD_CHARS
 

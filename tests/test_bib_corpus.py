@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.bibliography import decode_bytes, load_bib_text
+from kb_tools.load.bibtex import decode_bytes, load_bib_text
 
 CORPUS = Path(__file__).parent.parent / ".cache" / "texlive-bib"
 FILES = sorted(CORPUS.glob("*.bib*")) if CORPUS.is_dir() else []

@@ -1,4 +1,4 @@
-"""Tests for kb_tools.bibliography: BibTeX files to Source records and findings."""
+"""Tests for kb_tools.load.bibtex: BibTeX files to Source records and findings."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from bibtexparser.middlewares import LatexDecodingMiddleware
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb_tools.bibfields import month_number
-from kb_tools.bibliography import BibResult, decode_bytes, load_bib_text, load_sources
-from kb_tools.config import EVIDENCE_LEVELS, SOURCE_TYPES
-from kb_tools.model import Location, Person
+from kb_tools.config.kbconfig import EVIDENCE_LEVELS, SOURCE_TYPES
+from kb_tools.core.model import Location, Person
+from kb_tools.load.bibfields import month_number
+from kb_tools.load.bibtex import BibResult, decode_bytes, load_bib_text, load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BIB = FIXTURES / "bib"
@@ -448,7 +448,7 @@ def test_duplicate_keys_across_files():
 
 def test_which_duplicate_a_preview_uses_follows_the_bibliography_order_not_file_names(tmp_path):
     """A stub that sorts first by name wins only if its pattern comes first (issue 22, item 3)."""
-    from kb_tools.config import KbConfig
+    from kb_tools.config.kbconfig import KbConfig
 
     (tmp_path / "references").mkdir()
     (tmp_path / "references/library.bib").write_text("@article{k, title = {Original}}\n")

@@ -12,8 +12,8 @@ import pytest
 
 from benchmarks.a11y import static_server
 from benchmarks.chromium import CHROMIUM
-from kb_tools.conditions import ConditionMatcher
-from kb_tools.model import Condition
+from kb_tools.core.model import Condition
+from kb_tools.load.conditions import ConditionMatcher
 
 from .test_browser_site import ARTIFACTS
 from .test_serve import built_kb, server  # noqa: F401 - shared session fixtures
@@ -394,7 +394,7 @@ def test_static_did_you_mean_only_when_it_finds_claims(page, base):
     page.locator("a.kb-search__suggestion", has_text="bladder").wait_for()
 
 
-NAMING = [  # texts whose named conditions the browser must find as kb_tools.conditions does
+NAMING = [  # texts whose named conditions the browser must find as kb_tools.load.conditions does
     "Stroke risk rose.",
     "Heat stroke is not a stroke.",
     "Heat stroke was common.",

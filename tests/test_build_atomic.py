@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_tools import build as kb_build
 from kb_tools import pipeline
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.errors import BuildError
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.errors import BuildError
+from kb_tools.publish import swap as kb_build
 
 from .conftest import make_kb
 from .tree_helpers import KB, kb_run, leftovers, outputs
@@ -104,7 +104,7 @@ def test_exception_while_rendering_a_page(built, monkeypatch):
 def test_broken_template(built, monkeypatch):
     import jinja2
 
-    import kb_tools.sitetemplates as sitetemplates
+    import kb_tools.site.templating as sitetemplates
 
     kb, before = built
     edit_kb(kb)
@@ -328,7 +328,7 @@ def test_the_plugin_refuses_an_index_dir_over_other_files_too(tmp_path):
 def test_an_interrupt_that_python_wrapped_is_still_an_interrupt():
     """A signal during a class body reaches kb as a RuntimeError from ``__set_name__`` (seen in a loaded run):
     kb build must still say "interrupted" and exit 130, not report a failed build."""
-    from kb_tools.build import _interrupted
+    from kb_tools.publish.swap import _interrupted
 
     try:
         try:

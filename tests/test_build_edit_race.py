@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from kb_tools import pipeline, sitebuild
-from kb_tools.config import load_config
-from kb_tools.errors import KbError
+from kb_tools import pipeline
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.errors import KbError
+from kb_tools.engines.mkdocs import sitebuild
 
 from .conftest import make_kb
 
@@ -83,8 +84,8 @@ def test_an_edit_during_a_build_leaves_no_stale_cache(tmp_path, monkeypatch, own
 def test_sources_are_cached_under_the_bytes_they_were_parsed_from(base_kb):
     """The editor saves a ``.bib`` file while kb parses it, then undoes the edit: the cache must not answer
     the undone text with the parse of the edited one."""
-    from kb_tools import cache
-    from kb_tools.bibliography import load_sources
+    from kb_tools.load.bibtex import load_sources
+    from kb_tools.store import loadcache as cache
 
     config = load_config(base_kb)
     (bib,) = config.bib_files()
@@ -103,7 +104,7 @@ def test_sources_are_cached_under_the_bytes_they_were_parsed_from(base_kb):
 
 
 def test_retraction_data_replaced_while_read_is_not_kept_under_the_old_files_key(tmp_path, monkeypatch):
-    from kb_tools import retractions
+    from kb_tools.load import retractions
 
     kb = make_kb(tmp_path, "retracted-source")
     config = load_config(kb)

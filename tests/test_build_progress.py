@@ -9,8 +9,8 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from kb_tools import background, progress
 from kb_tools.cli import cli
+from kb_tools.store import background, progress
 
 from .conftest import make_kb
 

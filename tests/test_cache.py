@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb_tools import cache
-from kb_tools.check import check
-from kb_tools.config import load_config
-from kb_tools.loading import load_catalogue
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
+from kb_tools.load.catalogue import load_catalogue
+from kb_tools.store import loadcache as cache
 
 
 def _claims(kb: Path):

@@ -1,4 +1,4 @@
-"""Nothing kb reads from its cache runs code (``kb_tools.sealing``), and a ``cache_dir`` outside the KB
+"""Nothing kb reads from its cache runs code (``kb_tools.store.sealing``), and a ``cache_dir`` outside the KB
 folder must be a kb cache already, or empty (issue 23 item 9)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb_tools.cli import cli
-from kb_tools.memo import Memo
+from kb_tools.store.memo import Memo
 
 
 class Payload:
@@ -62,7 +62,7 @@ def test_memo_entries_survive_between_runs(tmp_path):
 
 
 def test_the_sealing_key_is_the_caches_own_file(tmp_path):
-    from kb_tools import sealing
+    from kb_tools.store import sealing
 
     key = sealing.key_for(tmp_path)
     path = tmp_path / sealing.KEY_FILE
@@ -77,7 +77,7 @@ def test_a_cache_copied_in_with_its_key_is_not_trusted(base_kb, tmp_path):
     kb made (its inode and change time), so the copy's seals do not hold and nothing in it is unpickled."""
     import shutil
 
-    from kb_tools import sealing
+    from kb_tools.store import sealing
 
     assert run("check", str(base_kb)).exit_code == 0
     cache = base_kb / ".kb" / "cache"

@@ -8,10 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from kb_tools import codes
-from kb_tools.check import load_catalogue
+from kb_tools.check.policy import load_catalogue
 from kb_tools.cli import cli
-from kb_tools.config import load_config
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core import codes
 
 from .conftest import KBS, make_kb
 
@@ -52,7 +52,7 @@ def test_every_finding_code_is_planted_somewhere():
 
 @pytest.mark.parametrize("name", PLANTED)
 def test_the_loader_gives_each_finding_its_codes_default_severity(tmp_path, name):
-    """No loader sets a severity of its own, so a BibTeX warning stays a warning (``kb_tools.codes``)."""
+    """No loader sets a severity of its own, so a BibTeX warning stays a warning (``kb_tools.core.codes``)."""
     catalogue = load_catalogue(load_config(make_kb(tmp_path, name)))
     for f in catalogue.findings:
         assert f.severity == codes.CODES[f.code].severity, f

@@ -1,4 +1,4 @@
-"""Tests for kb_tools.citations, with pandoc's own Markdown reader as the oracle."""
+"""Tests for kb_tools.load.citations, with pandoc's own Markdown reader as the oracle."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb_tools.citations import scan, strip
-from kb_tools.model import Citation
+from kb_tools.core.model import Citation
+from kb_tools.load.citations import scan, strip
 
 # (markdown block, cited keys in document order). Every case is also checked against pandoc.
 CASES = [

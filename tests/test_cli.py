@@ -105,9 +105,9 @@ def test_draft_findings_are_reported_but_never_fail(base_kb):
         ("uncited-claim", "docs/drafts/wip.md", 6)
     ]
     assert data["summary"]["draft_pages"] == 1 and data["summary"]["errors"] == 0
-    from kb_tools.check import check
-    from kb_tools.config import load_config
-    from kb_tools.report import as_text
+    from kb_tools.check.policy import check
+    from kb_tools.check.report import as_text
+    from kb_tools.config.kbconfig import load_config
 
     report = check(load_config(base_kb))
     assert "drafts/wip.md:6" in as_text(report)

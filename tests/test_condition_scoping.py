@@ -16,8 +16,8 @@ import pytest
 
 from benchmarks.chromium import CHROMIUM
 from benchmarks.chromium import CHROMIUM_ARGS as ARGS
-from kb_tools.check import check
-from kb_tools.config import load_config
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
 
 from .conftest import KBS
 from .site_helpers import mkdocs_build, serve_static

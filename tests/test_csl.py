@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_tools import apa, csl, styles
-from kb_tools.bibfields import nfc
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.render import render_page
-from kb_tools.sitedata import prepare
+from kb_tools.config import styles
+from kb_tools.config.kbconfig import load_config
+from kb_tools.load.bibfields import nfc
+from kb_tools.references import citeproc as apa
+from kb_tools.references import styling as csl
+from kb_tools.site.data import prepare
+from kb_tools.site.topicpages import render_page
 
 from .site_helpers import copy_kap, mkdocs_build
 from .test_apa import BIB, GROUPS
@@ -140,7 +142,7 @@ def test_formatted_output_is_cached_per_style(monkeypatch, tmp_path):
 
 
 def test_the_style_changes_the_site_digest_and_the_index_key(tmp_path):
-    from kb_tools.index import index_meta
+    from kb_tools.index.writer import index_meta
 
     kb = forms(tmp_path, "apa")
     before = prepare(load_config(kb))

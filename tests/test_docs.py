@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_tools import options
 from kb_tools.cli import cli
-from kb_tools.config import EVIDENCE_LEVELS, SOURCE_TYPES, config_from_options
-from kb_tools.grading import AUTHORITIES, DESIGNS
+from kb_tools.config import options
+from kb_tools.config.kbconfig import EVIDENCE_LEVELS, SOURCE_TYPES, config_from_options
+from kb_tools.core.grading import AUTHORITIES, DESIGNS
 
 from . import doc_tables
 from .conftest import REPO
@@ -25,7 +25,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 def test_tables_are_made_from_the_registries(name, tables):
     text = (REPO / name).read_text(encoding="utf-8")
     assert doc_tables.marked(text) == tables
-    differs = f"{name}: a table differs from kb_tools.codes or kb_tools.options; run make tables"
+    differs = f"{name}: a table differs from kb_tools.core.codes or kb_tools.config.options; run make tables"
     assert text == doc_tables.current(text), differs
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.check import check
-from kb_tools.config import load_config
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
 from kb_tools.engines import ENGINES
 
 from .conftest import make_kb

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_tools.apa import html_to_text
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.sitedata import prepare
+from kb_tools.config.kbconfig import load_config
+from kb_tools.references.citeproc import html_to_text
+from kb_tools.site.data import prepare
 
 from .conftest import FIXTURES, KBS
 from .test_site_golden import _entries, pandoc_plain
@@ -135,7 +135,7 @@ def test_mkdocs_build_works_on_the_export(tmp_path):
 
 
 def _one(bib: str):
-    from kb_tools.bibliography import load_bib_text
+    from kb_tools.load.bibtex import load_bib_text
 
     return load_bib_text(bib, "refs.bib").sources[0]
 
@@ -168,7 +168,7 @@ def test_accented_names_are_precomposed(written, name):
     ],
 )
 def test_unclassified_source_suggests_a_type(entry, guess):
-    from kb_tools.sourcerules import likely_sourcetype, unclassified
+    from kb_tools.check.sourcerules import likely_sourcetype, unclassified
 
     s = _one(entry)
     assert s.sourcetype == ""  # never taken from the entry type
@@ -191,7 +191,7 @@ def test_unclassified_source_suggests_a_type(entry, guess):
     ],
 )
 def test_missing_identifier(entry, fires):
-    from kb_tools.sourcerules import missing_identifier, source_url
+    from kb_tools.check.sourcerules import missing_identifier, source_url
 
     s = _one(entry)
     assert (missing_identifier(s) is not None) == fires
@@ -214,7 +214,7 @@ def test_missing_identifier(entry, fires):
 )
 def test_missing_identifier_names_the_kind_of_source(entry, noun):
     """A conference paper is not asked for "the book's ISBN" (issue 22, item 6)."""
-    from kb_tools.sourcerules import missing_identifier
+    from kb_tools.check.sourcerules import missing_identifier
 
     message = missing_identifier(_one(entry)).message
     assert noun in message
@@ -231,13 +231,13 @@ def test_missing_identifier_names_the_kind_of_source(entry, noun):
     ],
 )
 def test_a_conference_paper_with_any_identifier_passes(entry):
-    from kb_tools.sourcerules import missing_identifier
+    from kb_tools.check.sourcerules import missing_identifier
 
     assert missing_identifier(_one(entry)) is None
 
 
 def test_a_corporate_author_written_as_a_person_is_reported():
-    from kb_tools.sourcerules import corporate_author
+    from kb_tools.check.sourcerules import corporate_author
 
     s = _one("@techreport{k, author = {National Institute for Health and Care Excellence}, title = {T}}")
     assert "double braces" in corporate_author(s).message
@@ -256,7 +256,7 @@ def test_a_corporate_author_written_as_a_person_is_reported():
     ],
 )
 def test_an_organisation_pandoc_would_split_at_and(field, fires):
-    from kb_tools.bibliography import load_bib_text
+    from kb_tools.load.bibtex import load_bib_text
 
     findings = load_bib_text(f"@book{{k, author = {{Smith, J}}, {field}}}", "refs.bib").findings
     got = [(f.code, f.severity) for f in findings if f.code != "bib-warning"]  # hk is undefined here
@@ -275,8 +275,8 @@ def test_an_organisation_pandoc_would_split_at_and(field, fires):
     ],
 )
 def test_unclosed_citations(tmp_path, text, bad):
-    from kb_tools.check import _unclosed_citations
-    from kb_tools.pageblocks import parse_page
+    from kb_tools.check.policy import _unclosed_citations
+    from kb_tools.load.pageblocks import parse_page
 
     (block,) = parse_page(text + "\n").blocks
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import urls
-from kb_tools.check import check
-from kb_tools.config import load_config
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core import urls
 from kb_tools.engines import ENGINES
 
 from .site_helpers import broken_links, copy_kap, parse_html

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import exports
-from kb_tools.bibliography import load_sources
+from kb_tools.load.bibtex import load_sources
+from kb_tools.site import exports
 
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
 REPO = Path(__file__).parent.parent

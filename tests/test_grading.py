@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb_tools.grading import (
+from kb_tools.core.grading import (
     DESIGNS,
     EVIDENCE_LEVELS,
     base_design,
@@ -15,7 +15,7 @@ from kb_tools.grading import (
     strongest_design,
     with_pooled,
 )
-from kb_tools.model import Location, Source
+from kb_tools.core.model import Location, Source
 
 ACCEPT = ("journal", "government")
 
@@ -80,7 +80,7 @@ def test_legacy_level(design, authorities, level):
 def _config(designs):
     from pathlib import Path
 
-    from kb_tools.config import config_from_options
+    from kb_tools.config.kbconfig import config_from_options
 
     return config_from_options(Path("."), Path("mkdocs.yml"), {}, {"designs": designs})
 
@@ -94,7 +94,7 @@ def test_designs_option_reorders():
     "bad", [[], "rct", [*DESIGNS, "guideline"], [*DESIGNS[:-1], "rct"], ["none"], ["Cross sectional!"], [3]]
 )
 def test_designs_option_rejects_what_is_no_design_list(bad):
-    from kb_tools.errors import ConfigError
+    from kb_tools.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="designs: "):
         _config(bad)

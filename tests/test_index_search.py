@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_tools import apa
-from kb_tools.check import check
+from kb_tools.check.policy import check
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.facets import FACETS
-from kb_tools.grading import DESIGNS
-from kb_tools.index import META_FILE, SCHEMA_VERSION, read_meta, write_index
-from kb_tools.search import Engine, IndexMissing, QueryError
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.grading import DESIGNS
+from kb_tools.index.writer import META_FILE, SCHEMA_VERSION, read_meta, write_index
+from kb_tools.references import citeproc as apa
+from kb_tools.search.engine import Engine, IndexMissing, QueryError
+from kb_tools.search.facets import FACETS
 
 from .conftest import KBS
 
@@ -207,7 +207,7 @@ def test_rebuild_swaps_in_and_engine_reopens(search_kb, engine, tmp_path):
 
 
 def test_failed_write_keeps_previous_index(search_kb, engine, monkeypatch):
-    import kb_tools.index as index_mod
+    import kb_tools.index.writer as index_mod
 
     config = load_config(search_kb)
     meta_before = (config.index_path / META_FILE).read_text()
@@ -356,7 +356,7 @@ def test_an_index_of_an_older_schema_is_rebuilt_not_read(update_kb):
 
 
 def test_failed_update_keeps_previous_index(update_kb, monkeypatch):
-    import kb_tools.index as index_mod
+    import kb_tools.index.writer as index_mod
 
     config = load_config(update_kb)
     page = _page_with(update_kb, "bladder")

@@ -25,12 +25,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_tools import apa, grading
-from kb_tools.check import check
-from kb_tools.config import load_config
-from kb_tools.index import write_index
-from kb_tools.loading import load_catalogue
-from kb_tools.search import Engine
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core import grading
+from kb_tools.index.writer import write_index
+from kb_tools.load.catalogue import load_catalogue
+from kb_tools.references import citeproc as apa
+from kb_tools.search.engine import Engine
 
 from .conftest import REPO
 from .site_helpers import copy_kap

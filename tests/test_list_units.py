@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.conditions import ConditionMatcher
-from kb_tools.config import KbConfig
-from kb_tools.pages import claim_id, load_page_text
+from kb_tools.config.kbconfig import KbConfig
+from kb_tools.load.conditions import ConditionMatcher
+from kb_tools.load.pages import claim_id, load_page_text
 
 CONFIG = KbConfig(root=Path("."), config_file=Path("mkdocs.yml"))
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from kb_tools.config import load_config, watched_paths
+from kb_tools.config.kbconfig import load_config, watched_paths
 
 from .conftest import make_kb
 

@@ -1,4 +1,4 @@
-"""``kb_tools.mdext``: the kb's inline work as a Python-Markdown extension, told the page by Zensical's context."""
+"""``kb_tools.engines.zensical.mdext``: the kb's inline work as a Python-Markdown extension, told the page by Zensical's context."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import shutil
 import pytest
 from markdown import Markdown
 
-from kb_tools import mdext, urls
-from kb_tools.config import load_config
-from kb_tools.sitedata import prepare
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core import urls
+from kb_tools.engines.zensical import mdext
+from kb_tools.site.data import prepare
 
 from .conftest import make_kb
 
@@ -25,7 +26,9 @@ def site(tmp_path_factory):
 def convert(path: str, markdown: str, meta: dict | None = None) -> str:
     """Convert ``markdown`` as Zensical does: its context extension holds the page, then kb's extension."""
     page = zensical_context.Page(url=urls.page_url(path), path=path, meta=meta if meta is not None else {})
-    md = Markdown(extensions=[zensical_context.ContextExtension(page=page, config={}), "kb_tools.mdext"])
+    md = Markdown(
+        extensions=[zensical_context.ContextExtension(page=page, config={}), "kb_tools.engines.zensical.mdext"]
+    )
     return md.convert(markdown)
 
 
@@ -49,7 +52,9 @@ def test_outside_a_session_or_for_another_page_the_markdown_is_left_alone(site):
     assert "[@smith2022]" in convert("topic.md", text)
     with mdext.session(site, True):
         assert "[@smith2022]" in convert("elsewhere/unknown.md", text)
-        assert "[@smith2022]" in Markdown(extensions=["kb_tools.mdext"]).convert(text)  # no page context
+        assert "[@smith2022]" in Markdown(extensions=["kb_tools.engines.zensical.mdext"]).convert(
+            text
+        )  # no page context
 
 
 def test_front_matter_title_and_description_become_text(site):

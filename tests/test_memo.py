@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb_tools.memo import Memo
+from kb_tools.store.memo import Memo
 
 
 def _counting():

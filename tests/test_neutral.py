@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import kb_tools
 from kb_tools.cli import cli
-from kb_tools.config import DEFAULT_CONDITIONS, load_config
-from kb_tools.index import load_lay_terms
+from kb_tools.config.kbconfig import DEFAULT_CONDITIONS, load_config
+from kb_tools.index.writer import load_lay_terms
 
 from .conftest import REPO
 from .site_helpers import broken_links

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb_tools.numbers import extract, mask, normalise, values
+from kb_tools.core.numbers import extract, mask, normalise, values
 
 
 def found(text: str) -> list[tuple[str, bool]]:
@@ -165,7 +165,7 @@ def test_a_name_with_digits_is_not_a_number(letters, n):
 
 @pytest.mark.parametrize("n", range(1, 30))
 def test_every_number_word_is_found_alone(n):
-    from kb_tools.numbers import _NAMES
+    from kb_tools.core.numbers import _NAMES
 
     word = _NAMES[n - 1] if n <= 20 else f"twenty-{_NAMES[n - 21]}"
     assert found(f"in {word} trials") == [(str(n), False)]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config as mkdocs_config
 
-from kb_tools import options
-from kb_tools.config import KbConfig, config_from_options, load_config
-from kb_tools.plugin import kb_config
+from kb_tools.config import options
+from kb_tools.config.kbconfig import KbConfig, config_from_options, load_config
+from kb_tools.engines.mkdocs.plugin import kb_config
 
 GIVEN = {  # a valid value for every option kb reads
     "bibliography": "references/*.bib",
@@ -54,7 +54,7 @@ def test_mkdocs_and_kb_check_read_the_options_alike(base_kb):
 
 
 def test_static_headers_must_be_true_or_false():
-    from kb_tools.errors import ConfigError
+    from kb_tools.core.errors import ConfigError
 
     root, path = Path("/kb"), Path("/kb/mkdocs.yml")
     with pytest.raises(ConfigError, match="static_headers: give true or false"):

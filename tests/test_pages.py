@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kb_tools.conditions import ConditionMatcher
-from kb_tools.config import KbConfig, load_config
-from kb_tools.pages import claim_id, load_page_text
+from kb_tools.config.kbconfig import KbConfig, load_config
+from kb_tools.load.conditions import ConditionMatcher
+from kb_tools.load.pages import claim_id, load_page_text
 
 from .conftest import REPO
 
@@ -208,7 +208,7 @@ def test_row_text_moves_citation_only_cells_to_the_end():
 
 
 def test_excluded_phrases_do_not_name_the_condition():
-    from kb_tools.model import Condition
+    from kb_tools.core.model import Condition
 
     matcher = ConditionMatcher([Condition("depression", "Depression", ("depression",), ("respiratory depression",))])
     assert matcher.match("It can cause respiratory depression.") == ()
@@ -217,7 +217,7 @@ def test_excluded_phrases_do_not_name_the_condition():
 
 
 def test_a_binary_file_named_md_is_one_bad_page_not_garbage_claims(tmp_path):
-    from kb_tools.pages import load_pages
+    from kb_tools.load.pages import load_pages
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs/image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe garbage words\n")

@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb_tools.conditions import ConditionMatcher
-from kb_tools.config import KbConfig, load_config
-from kb_tools.pages import load_page_text
+from kb_tools.config.kbconfig import KbConfig, load_config
+from kb_tools.load.conditions import ConditionMatcher
+from kb_tools.load.pages import load_page_text
 
 from .conftest import REPO
 

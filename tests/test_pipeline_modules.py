@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import incremental, navigation, pipeline
-from kb_tools.check import check
-from kb_tools.config import load_config
-from kb_tools.loading import load_catalogue
-from kb_tools.pagestore import PageStore
-from kb_tools.scan import mask_code, scan_page
+from kb_tools import pipeline
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
+from kb_tools.engines.mkdocs.pagestore import PageStore
+from kb_tools.load.catalogue import load_catalogue
+from kb_tools.references.scan import mask_code, scan_page
+from kb_tools.site import incremental, navigation
 
 # --- stages 1 and 2: loading, then judging ----------------------------------------------------------
 
@@ -216,7 +217,7 @@ def test_reusable_pages_get_the_titles_mkdocs_gives(tmp_path, nav):
     from mkdocs.structure.files import get_files
     from mkdocs.structure.nav import get_navigation
 
-    from kb_tools.reusablepage import ReusablePage, give_pages
+    from kb_tools.engines.mkdocs.reusablepage import ReusablePage, give_pages
 
     for page in ("index.md", "a.md", "one/b.md", "one/c.md", "one/d.md", "e.md", "not-listed.md"):
         (tmp_path / "docs" / page).parent.mkdir(parents=True, exist_ok=True)

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.index import load_lay_terms
-from kb_tools.query import Parsed, QueryError, Vocabulary, parse
-from kb_tools.search import MAX_LIMIT, MAX_QUERY_CHARS, Results
+from kb_tools.config.kbconfig import load_config
+from kb_tools.index.writer import load_lay_terms
+from kb_tools.search.engine import MAX_LIMIT, MAX_QUERY_CHARS, Results
+from kb_tools.search.query import Parsed, QueryError, Vocabulary, parse
 
 from .conftest import REPO
 from .test_index_search import engine, search_kb  # noqa: F401 - module fixtures: a real index of the search KB

@@ -10,13 +10,13 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb_tools.bibliography import load_bib_text
-from kb_tools.check import check
+from kb_tools.check.policy import check
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.errors import ConfigError
-from kb_tools.loading import load_catalogue
-from kb_tools.records import Outcome, Record, classify, load_records, parse_record
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.errors import ConfigError
+from kb_tools.load.bibtex import load_bib_text
+from kb_tools.load.catalogue import load_catalogue
+from kb_tools.load.records import Outcome, Record, classify, load_records, parse_record
 
 from .conftest import make_kb
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb_tools import pipeline
-from kb_tools.config import load_config
+from kb_tools.config.kbconfig import load_config
 
 from .conftest import make_kb
 from .site_helpers import broken_links, mkdocs_build

@@ -13,13 +13,13 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kb_tools import retractions
-from kb_tools.check import check
+from kb_tools.check.notices import Acknowledgement, SourceNotices, acknowledgement, mark_html, state
+from kb_tools.check.policy import check
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.model import Location, Source
-from kb_tools.notices import Acknowledgement, SourceNotices, acknowledgement, mark_html, state
-from kb_tools.retractions import Notice, normalise_doi, normalise_pmid, parse_date, read_rows
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.model import Location, Source
+from kb_tools.load import retractions
+from kb_tools.load.retractions import Notice, normalise_doi, normalise_pmid, parse_date, read_rows
 
 from .conftest import FIXTURES, make_kb
 

@@ -1,4 +1,4 @@
-"""Condition roles: the tag's parts and the cue words kb infers a role from (kb_tools.scope, kb_tools.roles)."""
+"""Condition roles: the tag's parts and the cue words kb infers a role from (kb_tools.core.scope, kb_tools.load.roles)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import scope
-from kb_tools.conditions import ConditionMatcher
-from kb_tools.config import KbConfig
-from kb_tools.model import Condition
-from kb_tools.pages import load_page_text
+from kb_tools.config.kbconfig import KbConfig
+from kb_tools.core import scope
+from kb_tools.core.model import Condition
+from kb_tools.load.conditions import ConditionMatcher
+from kb_tools.load.pages import load_page_text
 
 CONDITIONS = (
     Condition("depression", "Depression", ("depression", "depressive"), ("respiratory depression",)),

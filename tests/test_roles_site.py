@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.chromium import CHROMIUM
-from kb_tools.check import check
-from kb_tools.config import load_config
-from kb_tools.search import Engine
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
+from kb_tools.search.engine import Engine
 
 from .conftest import KBS
 from .site_helpers import mkdocs_build, serve_static

@@ -1,4 +1,4 @@
-"""Every YAML file kb reads is bounded (``kb_tools.safeyaml``): an alias bomb or 50,000 nested ``[`` is a
+"""Every YAML file kb reads is bounded (``kb_tools.core.safeyaml``): an alias bomb or 50,000 nested ``[`` is a
 finding at ``path:line`` (a config error: exit 2), never a hang, a MemoryError or a RecursionError."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.errors import BuildError
-from kb_tools.index import load_lay_terms
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.errors import BuildError
+from kb_tools.index.writer import load_lay_terms
 
 DEEP = "[" * 50_000
 ALIAS_BOMB = "".join(

@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from kb_tools.check import load_catalogue
+from kb_tools.check.policy import load_catalogue
 from kb_tools.cli import cli
-from kb_tools.config import SOURCE_TYPES, load_config
-from kb_tools.grading import DESIGNS
-from kb_tools.search import Engine
+from kb_tools.config.kbconfig import SOURCE_TYPES, load_config
+from kb_tools.core.grading import DESIGNS
+from kb_tools.search.engine import Engine
 
 from .conftest import KBS
 from .test_serve import build_site, request, uvicorn_serving

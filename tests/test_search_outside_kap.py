@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_tools import apa
-from kb_tools.acronyms import acronyms, initials
-from kb_tools.check import check
-from kb_tools.compounds import split
-from kb_tools.config import load_config
-from kb_tools.index import write_index
-from kb_tools.model import Location, Person, Source
-from kb_tools.search import Engine
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.model import Location, Person, Source
+from kb_tools.index.acronyms import acronyms, initials
+from kb_tools.index.writer import write_index
+from kb_tools.references import citeproc as apa
+from kb_tools.search.compounds import split
+from kb_tools.search.engine import Engine
 
 from .conftest import KBS
 
@@ -127,7 +127,7 @@ def test_the_fixture_is_marked_as_test_data():
 
 
 def test_acronyms_from_a_bib_entry_as_a_reference_manager_writes_it():
-    from kb_tools.bibliography import load_bib_text
+    from kb_tools.load.bibtex import load_bib_text
 
     bib = """@report{nice2020,
       author = {{National Institute for Health and Care Excellence}}, shortauthor = {{NICE}},

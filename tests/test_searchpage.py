@@ -6,7 +6,7 @@ import json
 
 import jinja2
 
-from kb_tools.theme import theme_overrides
+from kb_tools.site.theme import theme_overrides
 
 from .test_serve import built_kb  # noqa: F401 - the shared session fixture
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.config import load_config
+from kb_tools.config.kbconfig import load_config
 
 from .conftest import KBS
 

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kb_tools.search import MAX_LIMIT, MAX_QUERY_CHARS
+from kb_tools.search.engine import MAX_LIMIT, MAX_QUERY_CHARS
 
 from .conftest import KBS
 from .tree_helpers import KB, kb_run, leftovers

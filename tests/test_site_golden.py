@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import apa, styles
-from kb_tools.apa import csl_path, html_to_text
-from kb_tools.config import load_config
-from kb_tools.render import render_page
-from kb_tools.sitedata import prepare
+from kb_tools.config import styles
+from kb_tools.config.kbconfig import load_config
+from kb_tools.references import citeproc as apa
+from kb_tools.references.citeproc import csl_path, html_to_text
+from kb_tools.site.data import prepare
+from kb_tools.site.topicpages import render_page
 
 from .conftest import make_kb
 from .site_helpers import copy_kap

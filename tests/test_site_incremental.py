@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import build as kb_build
-from kb_tools import incremental, pipeline
-from kb_tools.config import load_config
+from kb_tools import pipeline
+from kb_tools.config.kbconfig import load_config
+from kb_tools.publish import swap as kb_build
+from kb_tools.site import incremental
 
 from .conftest import make_kb
 
@@ -142,7 +143,7 @@ def test_failed_swap_leaves_no_manifest_for_the_new_site(kb, monkeypatch):
 
 
 def _index_update(kb: Path) -> dict:
-    from kb_tools.index import read_meta
+    from kb_tools.index.writer import read_meta
 
     return read_meta(load_config(kb).index_path)["update"]
 
@@ -154,7 +155,7 @@ def test_unchanged_build_updates_the_live_index_instead_of_rewriting_it(kb):
 
 
 def test_edited_claim_replaces_only_its_index_document(kb):
-    from kb_tools.search import open_engine
+    from kb_tools.search.engine import open_engine
 
     topic = kb / "docs/topic.md"
     topic.write_text(topic.read_text().replace("in pooled studies", "in several pooled trials"))
@@ -168,7 +169,7 @@ def test_edited_claim_replaces_only_its_index_document(kb):
 def test_a_title_change_the_plan_misses_renders_every_page_again(tmp_path, monkeypatch):
     """Pages are reused only if the nav is unchanged, which is planned before pages are read; should the
     plan miss a change, the build sees it once the pages are converted and renders every page instead."""
-    from kb_tools import sitebuild
+    from kb_tools.engines.mkdocs import sitebuild
 
     monkeypatch.setattr(sitebuild.SiteBuild, "_foreseen_title", lambda self, page: "always the same")
     kb = make_kb(tmp_path / "kb")

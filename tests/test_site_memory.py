@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.pagestore import SPOOLED
+from kb_tools.engines.mkdocs.pagestore import SPOOLED
 
 from .conftest import make_kb
 from .site_helpers import mkdocs_build

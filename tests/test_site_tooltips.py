@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools import mdext, navigation
 from kb_tools.engines import ENGINES
-from kb_tools.htmltext import WORD_JOINER
-from kb_tools.render import tooltip_attr
+from kb_tools.engines.zensical import mdext
+from kb_tools.site import navigation
+from kb_tools.site.htmltext import WORD_JOINER
+from kb_tools.site.topicpages import tooltip_attr
 
 from .conftest import make_kb
 from .site_helpers import serve_static

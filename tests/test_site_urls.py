@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from kb_tools import urls
+from kb_tools.core import urls
 
 from .conftest import make_kb
 from .site_helpers import serve_static

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.grading import SOURCETYPE_LABELS
-from kb_tools.render import _hug
+from kb_tools.core.grading import SOURCETYPE_LABELS
+from kb_tools.site.topicpages import _hug
 
 from .conftest import KBS
 from .site_helpers import broken_links, mkdocs_build

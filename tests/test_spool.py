@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kb_tools.spool import Spool
+from kb_tools.store.spool import Spool
 
 
 @pytest.mark.parametrize(

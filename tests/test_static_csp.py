@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.inlinescripts import HEADERS_FILE, inline_script_hashes
+from kb_tools.site.csp import HEADERS_FILE, inline_script_hashes
 
 from .conftest import make_kb
 from .site_helpers import copy_kap

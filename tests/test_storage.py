@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from kb_tools import storage
+from kb_tools.store import files as storage
 
 
 def test_a_write_replaces_the_file_whole(tmp_path):

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_tools.check import check
-from kb_tools.citations import scan, split_findings
-from kb_tools.config import load_config
-from kb_tools.findingsrec import SourceFinding
-from kb_tools.model import Condition, Location, Person, Source
-from kb_tools.records import parse_record
-from kb_tools.support import Vocabulary, distinct, keys, supports
-from kb_tools.supporthtml import source_label
+from kb_tools.check.matching import Vocabulary, distinct, keys, supports
+from kb_tools.check.policy import check
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.model import Condition, Location, Person, Source
+from kb_tools.load.citations import scan, split_findings
+from kb_tools.load.findings import SourceFinding
+from kb_tools.load.records import parse_record
+from kb_tools.site.supporthtml import source_label
 
 from .conftest import KBS
 

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_tools import apa
-from kb_tools.check import check
+from kb_tools.check.policy import check
 from kb_tools.cli import cli
-from kb_tools.config import load_config
-from kb_tools.errors import BuildError, EntryError
-from kb_tools.sitedata import prepare
+from kb_tools.config.kbconfig import load_config
+from kb_tools.core.errors import BuildError, EntryError
+from kb_tools.references import citeproc as apa
+from kb_tools.site.data import prepare
 
 from .conftest import make_kb
 from .site_helpers import wait_listening

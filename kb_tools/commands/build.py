@@ -8,11 +8,11 @@ import threading
 
 import click
 
-from .. import progress
-from ..config import load_config
+from ..check.report import as_text
+from ..config.kbconfig import load_config
 from ..engines import DEFAULT, ENGINES
 from ..pipeline import build_site
-from ..report import as_text
+from ..store import progress
 from .check import KB_ARG
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..check import check as run_check
-from ..config import load_config
-from ..report import FORMATS
+from ..check.policy import check as run_check
+from ..check.report import FORMATS
+from ..config.kbconfig import load_config
 
 KB_ARG = click.argument("kb", required=False, default=".", type=click.Path(file_okay=False))
 

@@ -6,10 +6,10 @@ import json
 
 import click
 
-from ..config import load_config
-from ..errors import ConfigError
-from ..search import MAX_LIMIT, IndexMissing, QueryError, open_engine
-from ..searchtext import format_text
+from ..config.kbconfig import load_config
+from ..core.errors import ConfigError
+from ..search.engine import MAX_LIMIT, IndexMissing, QueryError, open_engine
+from ..search.textout import format_text
 from .check import KB_ARG
 
 

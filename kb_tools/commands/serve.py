@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..config import load_config
-from ..errors import KbError
+from ..config.kbconfig import load_config
+from ..core.errors import KbError
 from .check import KB_ARG
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}

@@ -1,14 +1,14 @@
 """The site engines ``kb build --engine`` can run: MkDocs (the default), ProperDocs and Zensical.
 
 Each engine module has ``run(config, report, site_dir, index_dir)``: it builds the checked KB's site
-into the empty staging folder ``site_dir`` and its search index into ``index_dir`` (``kb_tools.build``
+into the empty staging folder ``site_dir`` and its search index into ``index_dir`` (``kb_tools.publish.swap``
 swaps both in once both are complete), and raises ``BuildError`` or ``ConfigError`` when it cannot.
 
 * ``mkdocs``: MkDocs with the kb plugin (``kb_tools.pipeline.render_site``);
 * ``properdocs``: the same build and plugin under ProperDocs, a maintained fork of MkDocs 1.6, in a
-  child interpreter of its own (``kb_tools.engines.properdocs``);
+  child interpreter of its own (``kb_tools.engines.properdocs.runner``);
 * ``zensical``: Zensical, which runs no MkDocs plugin: kb stages ``docs/`` with its generated pages
-  and renders citations with a Python-Markdown extension (``kb_tools.engines.zensical``).
+  and renders citations with a Python-Markdown extension (``kb_tools.engines.zensical.runner``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import importlib
 import importlib.util
 from pathlib import Path
 
-from ..check import Report
-from ..config import KbConfig
-from ..errors import ConfigError
+from ..check.policy import Report
+from ..config.kbconfig import KbConfig
+from ..core.errors import ConfigError
 
 ENGINES = ("mkdocs", "properdocs", "zensical")
 DEFAULT = "mkdocs"
-_MODULES = {"mkdocs": "mkdocs_engine", "properdocs": "properdocs", "zensical": "zensical"}
+_MODULES = {"mkdocs": "mkdocs.runner", "properdocs": "properdocs.runner", "zensical": "zensical.runner"}
 _PACKAGES = {"mkdocs": "mkdocs", "properdocs": "properdocs", "zensical": "zensical"}
 
 

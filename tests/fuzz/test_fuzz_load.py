@@ -259,7 +259,7 @@ def test_a_crafted_cache_file_is_ignored(tmp_path, name, kind):
 
 
 def test_a_crafted_memo_database_is_ignored(tmp_path):
-    from kb_tools.memo import Memo
+    from kb_tools.store.memo import Memo
 
     memo = Memo(tmp_path, "scans", "context")
     for i in range(50):

@@ -1,0 +1,1 @@
+"""Stage 2: every claim and source judged against the editorial policy, into a ``Report``."""

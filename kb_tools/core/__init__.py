@@ -1,0 +1,1 @@
+"""The records, finding codes, grades and small rules every stage shares; imports nothing else of kb_tools."""

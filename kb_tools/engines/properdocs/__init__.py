@@ -1,0 +1,1 @@
+"""ProperDocs: the MkDocs build and kb plugin, run by ProperDocs in a child interpreter."""

@@ -1,0 +1,1 @@
+"""Zensical: kb stages ``docs/`` with its generated pages and renders citations itself."""

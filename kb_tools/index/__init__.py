@@ -1,0 +1,1 @@
+"""Stage 4: the Whoosh claim index, its schema and the process that writes it."""

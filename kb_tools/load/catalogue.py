@@ -1,0 +1,33 @@
+"""Stage 1 of the pipeline: load the KB's sources, findings records and pages into a ``Catalogue``.
+
+Problems found while loading (a BibTeX entry that cannot be read, a page whose front matter is
+broken) become findings, never exceptions, so ``kb check`` reports them all at once. Sources and
+records are cached by their files' contents (``kb_tools.store.loadcache``), pages by their text.
+"""
+
+from __future__ import annotations
+
+from ..config.kbconfig import KbConfig
+from ..core.model import Catalogue
+from ..store import loadcache as cache
+from .bibtex import load_sources
+from .pages import load_pages
+from .records import attach, load_records
+
+
+def load_catalogue(config: KbConfig) -> Catalogue:
+    """Load sources and pages; load-time problems become findings, never exceptions."""
+    bib = cache.cached_sources(config, config.bib_files(), load_sources)
+    sources, records = attach(cache.cached_sources(config, config.record_files(), load_records, "records"), bib.sources)
+    memo = cache.page_memo(config)
+    before = set(memo)
+    pages, page_findings = load_pages(config, memo)
+    if set(memo) != before:
+        cache.save_page_memo(config, memo)
+    return Catalogue(
+        sources=sources,
+        pages=tuple(pages),
+        findings=tuple(bib.findings) + tuple(page_findings) + records.findings,
+        bibtex=bib.clean_bibtex,
+        records=records.records,
+    )

@@ -1,0 +1,62 @@
+"""Find the conditions a claim is about from the words it uses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..core.model import Condition
+
+
+def _pattern(phrase: str) -> str:
+    # "low-back pain" also matches "low back pain" and a line break.
+    words = re.split(r"[-\s]+", phrase.strip())
+    return r"[-\s]+".join(re.escape(w) for w in words if w)
+
+
+class ConditionMatcher:
+    """Matches condition names and synonyms as whole words.
+
+    Acronyms written in capitals (COPD, LBP, MS) match only in capitals, so
+    "ms" (milliseconds) or a word fragment never counts; other phrases match in
+    any case.
+    """
+
+    def __init__(self, conditions: Iterable[Condition]):
+        self._rules: list[tuple[str, re.Pattern[str]]] = []
+        self._excludes: dict[str, re.Pattern[str]] = {}
+        for c in conditions:
+            if c.exclude:
+                alts = "|".join(_pattern(p) for p in sorted(c.exclude, key=len, reverse=True))
+                self._excludes[c.id] = re.compile(r"(?i)(?<![\w-])(?:" + alts + r")(?![\w-])")
+            phrases = {c.name, c.id.replace("-", " "), *c.synonyms}
+            caps = sorted(p for p in phrases if p.isupper())
+            other = sorted((p for p in phrases if not p.isupper()), key=len, reverse=True)
+            parts = []
+            if other:
+                parts.append("(?i:" + "|".join(_pattern(p) for p in other) + ")")
+            if caps:
+                parts.append("|".join(_pattern(p) for p in caps))
+            regex = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+            self._rules.append((c.id, regex))
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(cid for cid, _ in self._rules)
+
+    def match(self, text: str) -> tuple[str, ...]:
+        """The ids of every condition named in ``text``, in vocabulary order."""
+        return tuple(cid for cid, regex in self._rules if regex.search(self._without_excluded(cid, text)))
+
+    def spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
+        """(id, start, end) of every mention of a condition in ``text``, in text order."""
+        found = []
+        for cid, regex in self._rules:
+            found += [(cid, m.start(), m.end()) for m in regex.finditer(self._without_excluded(cid, text))]
+        return tuple(sorted(found, key=lambda s: (s[1], s[2])))
+
+    def _without_excluded(self, cid: str, text: str) -> str:
+        """The text with this condition's excluded phrases blanked out, so "heat stroke" is not
+        stroke while "stroke and heat stroke" still is."""
+        rule = self._excludes.get(cid)
+        return rule.sub(lambda m: " " * len(m.group()), text) if rule else text  # offsets kept for spans

@@ -1,0 +1,271 @@
+"""What a query is answered from: an open index's match sets and scores, cached least recently used first out.
+
+Every word's and phrase's matching claims with their BM25F scores, each filter term's claims and each
+clause's combined scores are computed once per open index (``OpenIndex``) and kept up to
+``DOCSET_CACHE_IDS`` claim numbers, so a query is set and dictionary work. ``search.Engine`` owns the
+open index; ``searchquery`` builds the Whoosh queries these functions take apart.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
+from whoosh.scoring import BM25FScorer
+from whoosh.spelling import ListCorrector
+
+from ..index.writer import read_orders
+from . import ranking
+from .facets import FacetSets, to_bits
+from .query import Vocabulary
+
+# How much a match in each field counts; the claim's own words matter most. A plain word matches in the
+# claim's own words (its text, page title and section heading, one field) and in what it cites (its
+# sources' authors, organisations and titles): two posting lists per query word, each read once per
+# open index; quoted phrases match in the claim text, which keeps word positions.
+TEXT_FIELD = "text"
+OWN_FIELD = "own"
+CITED_FIELD = "cited"
+# Size of the per-index LRU cache of match sets and per-word scores, in claim numbers (a score counts twice):
+# ~250 MiB at most. At 100,000 claims a common word matches 30,000 or more; a smaller cache thrashes.
+DOCSET_CACHE_IDS = 6_000_000
+# fields whose terms are only ever scored, never filtered on
+SCORED_FIELDS = (TEXT_FIELD, OWN_FIELD, CITED_FIELD, "named")
+COMMON_SHARE = 0.5  # a word in at least this share of the claims scores flat (``_flatten_common``)
+TITLE_ONLY = 0.5  # ... and half that where only the claim's page title or section heading has it
+
+
+@dataclass
+class OpenIndex:
+    """An open index and what was read from it once, reused by every query until it changes on disk."""
+
+    path: Path  # the index folder
+    stamp: tuple[int, int]
+    ix: object
+    searcher: object
+    vocab: Vocabulary
+    meta: dict
+    words: dict[str, int]  # unstemmed vocabulary -> claim count, for spelling suggestions
+    corrector: ListCorrector
+    schema: object = None  # ix.schema reads the index's TOC from disk on every access: read it once
+    tokens: dict = field(default_factory=dict)  # (field, text) -> analysed tokens
+    docsets: OrderedDict = field(default_factory=OrderedDict)  # (kind, field, words) -> frozenset of docnums, LRU
+    docset_ids: int = 0  # docnums held in ``docsets``, to bound its memory
+    all_docs: set | None = None
+    orders: list | None = None  # docnum -> site order, for listings without words
+    spans: dict = field(default_factory=dict)  # claim text -> (stem, start, end) tokens, for highlighting
+    facets: FacetSets | None = None
+    lengths: dict = field(default_factory=dict)  # (segment offset, field) -> each document's field length
+
+
+def facets(st: OpenIndex) -> FacetSets:
+    if st.facets is None:
+        st.facets = FacetSets(st.searcher, all_docs(st), st.meta)
+    return st.facets
+
+
+def matches(st: OpenIndex, main: Query, narrow: set | None, facet_sets: list) -> tuple[set, set]:
+    """(claims the query and its filters match, those of them the facet choices keep)."""
+    found = docset(st, main)
+    if narrow is not None:
+        found = found & narrow
+    return found, found.intersection(*facet_sets) if facet_sets else found
+
+
+def docset(st: OpenIndex, q: Query) -> set:
+    """The document numbers ``q`` matches (never modified: callers combine them into new sets)."""
+    if isinstance(q, And):
+        subs = [c for c in q.subqueries if not isinstance(c, Not)]
+        sets = sorted((docset(st, c) for c in subs), key=len) if subs else [all_docs(st)]
+        out = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+        for c in q.subqueries:
+            if isinstance(c, Not):
+                out = out - docset(st, c.query)
+        return out
+    if isinstance(q, Or):  # a word's fields, a clause's alternatives: the same ones recur across queries
+        key = ("u", repr(q))
+        found = st.docsets.get(key)
+        if found is None:
+            sets = [docset(st, c) for c in q.subqueries]
+            found = sets[0].union(*sets[1:]) if len(sets) > 1 else sets[0]
+            _remember(st, key, found)
+        else:
+            st.docsets.move_to_end(key)
+        return found
+    if isinstance(q, Every):
+        return all_docs(st)
+    if not isinstance(q, (Term, Phrase)):  # pragma: no cover - the engine builds only the queries above
+        return set(st.searcher.docs_for_query(q))
+    key = _leaf_key(q)
+    found = st.docsets.get(key)
+    if found is not None:
+        st.docsets.move_to_end(key)
+        return found
+    if isinstance(q, Phrase) or q.fieldname in SCORED_FIELDS:
+        found = set(leaf_scores(st, q))  # one pass over the postings gives both
+    else:
+        found = set(st.searcher.docs_for_query(q))
+    _remember(st, key, found)
+    return found
+
+
+def bits(st: OpenIndex, q: Query) -> int:
+    """``docset`` as a bitset (see ``kb_tools.search.facets.to_bits``); each clause's, term's and phrase's is cached."""
+    if isinstance(q, And):
+        out = -1  # every bit
+        for c in q.subqueries:
+            out = out & ~bits(st, c.query) if isinstance(c, Not) else out & bits(st, c)
+        return out
+    if isinstance(q, Every):
+        return -1
+    # a word's fields and stand-ins, converted once from their (cached) union
+    key = ("b", repr(q)) if isinstance(q, Or) else ("b", *_leaf_key(q))
+    found = st.docsets.get(key)
+    if found is None:
+        found = to_bits(docset(st, q), facets(st).size)
+        _remember(st, key, found)
+    else:
+        st.docsets.move_to_end(key)
+    return found
+
+
+def top(st: OpenIndex, parts: list[Query], matched: set, limit: int, strength=None) -> list[tuple[int, float]] | None:
+    """The ``limit`` best (docnum, score) among ``matched`` (see ``kb_tools.search.ranking``), from each clause's
+    cached scores, so a query costs dictionary look-ups instead of Whoosh stepping its matchers through
+    every match. None for a query shape this does not cover (an AND below an OR)."""
+    clauses = [clause_scores(st, part) for part in parts]
+    if any(c is None for c in clauses):
+        return None
+    return ranking.top(clauses, matched, limit, orders(st), strength, facets(st).strength)
+
+
+def clause_scores(st: OpenIndex, q: Query) -> ranking.Clause | None:
+    """(claims its own words match -> score, claims only its sources match -> score) of a clause (LRU-cached).
+
+    Whoosh's score of a claim is the sum of its matching leaves' scores (BM25F per term or phrase, times
+    the leaf's boost); the engine keeps the sums of the claim's own fields apart from those of its sources.
+    """
+    key = ("c", repr(q))
+    found = st.docsets.get(key)
+    if found is not None:
+        st.docsets.move_to_end(key)
+        return found
+    leaves: list[tuple[dict, float, bool]] = []
+    if not _leaves(st, q, leaves):
+        return None
+    found = ranking.combine(leaves)
+    _remember(st, key, found)
+    return found
+
+
+def _leaves(st: OpenIndex, q: Query, out: list) -> bool:
+    """Collect (scores, boost, own words?) for every scoring leaf of a clause; False if it has an AND."""
+    if isinstance(q, Or):
+        return all(_leaves(st, c, out) for c in q.subqueries)
+    if isinstance(q, (Term, Phrase)):
+        out.append((leaf_scores(st, q), q.boost, q.fieldname != CITED_FIELD))
+        return True
+    return False
+
+
+def leaf_scores(st: OpenIndex, q: Query) -> dict:
+    """docnum -> the unboosted Whoosh score of a term or phrase, for every claim it matches (LRU-cached)."""
+    key = ("s", q.fieldname, q.text if isinstance(q, Term) else tuple(q.words))
+    found = st.docsets.get(key)
+    if found is not None:
+        st.docsets.move_to_end(key)
+        return found
+    plain = Term(q.fieldname, q.text) if isinstance(q, Term) else Phrase(q.fieldname, q.words, slop=q.slop)
+    context = st.searcher.context()
+    found = {}
+    for sub, offset in st.searcher.leaf_searchers():
+        m = plain.matcher(sub, context)
+        scorer = getattr(m, "scorer", None)
+        if isinstance(plain, Term) and type(scorer) is BM25FScorer:
+            # BM25FScorer.score(m) is _score(weight, length) with the length read from a column per
+            # posting; the segment's lengths are read once instead (most of a cold word's cost)
+            lengths, score = _lengths(st, sub, offset, plain.fieldname), scorer._score
+            while m.is_active():
+                d = m.id()
+                found[d + offset] = score(m.weight(), lengths[d])
+                m.next()
+            continue
+        while m.is_active():
+            found[m.id() + offset] = m.score()
+            m.next()
+    if isinstance(q, Term) and q.fieldname in (OWN_FIELD, CITED_FIELD):
+        found = _flatten_common(st, q, found)
+    _remember(st, key, found)
+    return found
+
+
+def _flatten_common(st: OpenIndex, q: Term, found: dict) -> dict:
+    """A word in most claims (the KB's own subject, "melatonin" in a KB about it) says little about which
+    claim a reader wants: how often a short claim repeats it must not decide. Each such claim gets one
+    score, less when the word is only in its page title or section heading (the claim is less about it),
+    so the claims' other words, then the strength of their design (``ranking``), decide their order."""
+    if len(found) < COMMON_SHARE * max(len(all_docs(st)), 1) or len(found) < 2:
+        return found
+    flat = sorted(found.values())[len(found) // 2]
+    if q.fieldname == CITED_FIELD:
+        return dict.fromkeys(found, flat)
+    in_text = leaf_scores(st, Term(TEXT_FIELD, q.text))
+    return {d: flat if d in in_text else flat * TITLE_ONLY for d in found}
+
+
+def _lengths(st: OpenIndex, sub, offset: int, fieldname: str) -> list:
+    """Each document's length of a field in one segment, as Whoosh's scorer reads it (cached per index)."""
+    key = (offset, fieldname)
+    got = st.lengths.get(key)
+    if got is None:
+        reader = sub.reader()
+        got = st.lengths[key] = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+    return got
+
+
+def _remember(st: OpenIndex, key: tuple, value) -> None:
+    st.docsets[key] = value
+    st.docset_ids += _weight(value)
+    while st.docset_ids > DOCSET_CACHE_IDS and len(st.docsets) > 1:
+        _, dropped = st.docsets.popitem(last=False)
+        st.docset_ids -= _weight(dropped)
+
+
+def all_docs(st: OpenIndex) -> set:
+    if st.all_docs is None:
+        st.all_docs = set(st.searcher.reader().all_doc_ids())
+    return st.all_docs
+
+
+def orders(st: OpenIndex) -> list:
+    if st.orders is None:
+        by_id = read_orders(st.path)
+        last = len(by_id)
+        st.orders = [by_id.get(cid, last) for cid in st.searcher.reader().column_reader("id")]
+    return st.orders
+
+
+def tokens(st: OpenIndex, fname: str, text: str) -> list[str]:
+    key = (fname, text)
+    toks = st.tokens.get(key)
+    if toks is None:
+        toks = [t for t in st.schema[fname].process_text(text, mode="query")]
+        if len(st.tokens) < 50_000:  # a bounded cache: the same words recur across queries
+            st.tokens[key] = toks
+    return toks
+
+
+def _leaf_key(q: Query) -> tuple:
+    if isinstance(q, Term):
+        return ("t", q.fieldname, q.text)
+    return ("p", q.fieldname, tuple(q.words), q.slop)
+
+
+def _weight(cached) -> int:
+    if isinstance(cached, tuple):  # a clause's scores
+        return sum(_weight(c) for c in cached)
+    if isinstance(cached, int):  # a bitset: one bit per claim, counted as the claim numbers it stands for
+        return cached.bit_length() // 64 + 1
+    return (2 if isinstance(cached, dict) else 1) * len(cached) + 1

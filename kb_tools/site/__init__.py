@@ -1,0 +1,1 @@
+"""Stage 5: each page's Markdown and HTML pieces, the generated pages, exports and the site's assets."""
