@@ -75,7 +75,7 @@ def request_mix(kb: Path, n: int = 2000, seed: int = 1) -> list[tuple[str, int]]
     from whoosh.analysis import STOP_WORDS
 
     from kb_tools.config.kbconfig import load_config
-    from kb_tools.index.writer import read_meta
+    from kb_tools.index.schema import read_meta
 
     config = load_config(kb)
     rng = random.Random(seed)

@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from kb_tools.index.writer import read_meta, write_index
+    from kb_tools.index.schema import read_meta
+    from kb_tools.index.writer import write_index
     from kb_tools.search.engine import Engine, QueryError
 
     kb = Path(args.kb)

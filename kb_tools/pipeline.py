@@ -1,31 +1,28 @@
-"""The pipeline: every stage of a build, in order, and the module that does each.
+"""The pipeline: every stage of a build, in order, and the package that does each.
 
 ====  ===================  ==========================================================================
- 1    load                 ``loading``: sources (.bib), findings records and pages into a ``Catalogue``
+ 1    load                 ``load``: sources (.bib), findings records and pages into a ``Catalogue``
  2    check                ``check``: findings against the editorial policy, in a ``Report``
- 3    format references    ``scan`` finds each page's citations, ``sitedata`` styles them all with pandoc
-                           in the ``csl:`` style (``styles``; ``apa``, and ``csl`` for numeric styles'
-                           pages) into the ``SiteData`` every later stage reads
- 4    index                ``index_process``: the search index, written by a process of its own
-                           beside stage 5
- 5    render               ``render`` (topic pages) and ``sitepages`` (generated pages) make each page's
-                           Markdown; the docs engine, MkDocs, turns it into HTML (``plugin`` translates
-                           its events, ``sitebuild`` holds one build's pages, ``pagestore`` keeps their
-                           HTML aside, ``incremental`` reuses unchanged pages, ``navigation`` the nav)
- 6    publish              ``exports`` writes claims.json and references.json, the index is awaited, and
-                           ``build`` swaps the new site and index in for the live ones
+ 3    format references    ``references``: each page's citations found (``scan``) and styled with pandoc
+                           in the ``csl:`` style into the ``SiteData`` (``site.data``) every later stage reads
+ 4    index                ``index``: the search index, written by a process of its own beside stage 5
+ 5    render               ``site``: each topic page's Markdown (``topicpages``) and the generated pages'
+                           (``generated``); the docs engine (``engines``) turns them into HTML
+ 6    publish              ``site.exports`` writes claims.json and references.json, the index is awaited,
+                           and ``publish`` swaps the new site and index in for the live ones
 ====  ===================  ==========================================================================
 
-``kb build`` runs ``build_site``: stages 1 and 2, then MkDocs, whose kb plugin runs stages 3 to 5
-through ``open_site`` and ``page_markdown`` and the end of stage 6 through ``finish_site``; the swap
-comes last. ``mkdocs build`` and ``mkdocs serve`` enter at ``open_site``, which then loads and checks
-the KB itself.
+This module alone decides the order of stages. ``kb build`` runs ``build_site``: stages 1 and 2, then
+the engine, handed ``STAGES``: MkDocs' kb plugin (``kb_tools.plugin``) runs stages 3 to 5 through
+``open_site``, ``page_markdown`` and ``generated_pages`` and the end of stage 6 through ``finish_site``;
+the swap comes last. ``mkdocs build`` and ``mkdocs serve`` enter at the plugin, which runs ``check_kb``
+first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import engines
@@ -33,9 +30,10 @@ from .check.policy import Report, check
 from .config.kbconfig import KbConfig
 from .core.errors import KbError
 from .core.model import Catalogue
+from .engines.stages import Stages
 from .index import process as index_process
 from .load.catalogue import load_catalogue
-from .publish import swap as build
+from .publish import swap
 from .site import incremental
 from .site.data import SiteData, prepare
 from .site.evidence import tables_key
@@ -56,42 +54,19 @@ class BuildResult:
     site: Path | None = None
 
 
-@dataclass(frozen=True)
-class Handoff:
-    """What ``kb build`` gives the docs engine: its check report, where to write the index (a staging
-    folder) and, for an incremental build, the live site and the folder of its manifest."""
-
-    report: Report
-    index_dir: Path | None
-    reuse_from: tuple[Path, Path] | None = None
-
-
 # --- kb build: every stage, in order ----------------------------------------------------------------
 
 
-def build_site(
-    config: KbConfig, strict: bool = False, report: Report | None = None, engine: str = engines.DEFAULT
-) -> BuildResult:
+def build_site(config: KbConfig, strict: bool = False, engine: str = engines.DEFAULT) -> BuildResult:
     """Check the KB; when it passes, build site and index (with ``engine``, see ``kb_tools.engines``) into
     staging folders and swap both in."""
-    if report is None:
-        progress.stage("checking the KB")
-        report = check_kb(config)  # 1 and 2
+    progress.stage("checking the KB")
+    report = check_kb(config)  # 1 and 2
     if report.failed(strict):
         return BuildResult(report, published=False)
-    # 3 to 5 by the engine in staging folders (MkDocs: ``render_site``), then 6
-    build.publish(config, engine, lambda site, index: engines.run(engine, config, report, site, index))
+    # 3 to 5 by the engine in staging folders (MkDocs: its kb plugin runs them), then 6
+    swap.publish(config, engine, lambda site, index: engines.run(engine, STAGES, config, report, site, index))
     return BuildResult(report, published=True, site=config.site_path)
-
-
-def render_site(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
-    """Stages 3 to 5 by MkDocs into ``site_dir`` (its kb plugin calls ``open_site``, ``page_markdown`` and
-    ``finish_site``), copying the live site's unchanged pages."""
-    handoff = Handoff(report, index_dir, reuse_from=(config.site_path, config.cache_path))
-    try:
-        build.run_mkdocs(config, handoff, site_dir)
-    except incremental.NavChanged:  # the copied pages would show the old nav: build every page
-        build.run_mkdocs(config, replace(handoff, reuse_from=None), site_dir)
 
 
 # --- the stages ---------------------------------------------------------------------------------------
@@ -118,14 +93,13 @@ def start_index(site: SiteData, target: Path) -> Job:
 
 
 def open_site(
-    kb: KbConfig, handoff: Handoff | None, serving: bool = False, report: Report | None = None
+    kb: KbConfig, report: Report, index_dir: Path | None, serving: bool = False
 ) -> tuple[SiteData, Job | None]:
-    """Stages 1 to 4 for a docs engine: the site data, and the index job (none under ``mkdocs serve``, to
-    keep its rebuilds fast). Without ``kb build``'s handoff (or a ``report``) the KB is loaded and checked here."""
-    report = handoff.report if handoff is not None else (report or check_kb(kb))
+    """Stages 3 and 4 for a docs engine: the site data, and the index job writing into ``index_dir`` (``kb build``'s
+    staging folder) or else the KB's ``index_dir`` (none under ``mkdocs serve``, to keep its rebuilds fast)."""
     site = format_references(kb, report)
-    if handoff is not None and handoff.index_dir is not None:
-        return site, start_index(site, handoff.index_dir)
+    if index_dir is not None:
+        return site, start_index(site, index_dir)
     return site, (None if serving else start_index(site, kb.index_path))
 
 
@@ -177,3 +151,6 @@ def finish_site(
             index.wait(progress.counted("indexing claims (begun beside the rendering)"))
         except KbError as exc:
             raise KbError(f"search index: {exc}") from exc
+
+
+STAGES = Stages(check_kb, open_site, page_markdown, generated_pages, finish_site)  # what engines are handed

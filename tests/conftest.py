@@ -13,6 +13,13 @@ KBS = FIXTURES / "kbs"
 REPO = Path(__file__).parent.parent
 
 
+def site_data(config):
+    """Stages 1 to 3 as the pipeline runs them: the KB loaded, checked and its citations formatted."""
+    from kb_tools import pipeline
+
+    return pipeline.format_references(config, pipeline.check_kb(config))
+
+
 def make_kb(tmp_path: Path, planted: str | None = None) -> Path:
     """Copy the base fixture KB, then lay a planted overlay's files over it."""
     kb = tmp_path / (planted or "base")

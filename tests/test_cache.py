@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
 from kb_tools.load.catalogue import load_catalogue
+from kb_tools.pipeline import check_kb
 from kb_tools.store import loadcache as cache
 
 
@@ -15,10 +15,10 @@ def _claims(kb: Path):
 
 
 def test_warm_equals_cold_and_files_are_written(base_kb: Path):
-    cold = check(load_config(base_kb))
+    cold = check_kb(load_config(base_kb))
     assert (base_kb / ".kb/cache/pages.pickle").is_file()
     assert (base_kb / ".kb/cache/sources.pickle").is_file()
-    warm = check(load_config(base_kb))
+    warm = check_kb(load_config(base_kb))
     assert warm.findings == cold.findings
     assert warm.catalogue == cold.catalogue
 

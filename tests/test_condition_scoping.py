@@ -16,8 +16,8 @@ import pytest
 
 from benchmarks.chromium import CHROMIUM
 from benchmarks.chromium import CHROMIUM_ARGS as ARGS
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
+from kb_tools.pipeline import check_kb
 
 from .conftest import KBS
 from .site_helpers import mkdocs_build, serve_static
@@ -48,7 +48,7 @@ def _conditions_by_start(claims) -> dict[str, list[str]]:
 
 
 def test_check_scopes_each_claim(built):
-    report = check(load_config(built))
+    report = check_kb(load_config(built))
     assert report.findings == ()
     got = _conditions_by_start((c.plain, list(c.conditions)) for c in report.catalogue.claims)
     assert got == EXPECTED

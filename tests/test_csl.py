@@ -21,9 +21,9 @@ from kb_tools.config.kbconfig import load_config
 from kb_tools.load.bibfields import nfc
 from kb_tools.references import citeproc as apa
 from kb_tools.references import styling as csl
-from kb_tools.site.data import prepare
 from kb_tools.site.topicpages import render_page
 
+from .conftest import site_data
 from .site_helpers import copy_kap, mkdocs_build
 from .test_apa import BIB, GROUPS
 
@@ -145,9 +145,9 @@ def test_the_style_changes_the_site_digest_and_the_index_key(tmp_path):
     from kb_tools.index.writer import index_meta
 
     kb = forms(tmp_path, "apa")
-    before = prepare(load_config(kb))
+    before = site_data(load_config(kb))
     with_style(kb, "vancouver")
-    after = prepare(load_config(kb))
+    after = site_data(load_config(kb))
     assert after.config.csl == "vancouver" and after.styled.numeric and not before.styled.numeric
     assert before.styled.digest != after.styled.digest
     assert index_meta(before.config)["config_key"] != index_meta(after.config)["config_key"]
@@ -215,7 +215,7 @@ def ours(body: str) -> tuple[list[str], dict[str, str]]:
 @pytest.mark.parametrize("name", ["forms", "kap"])
 def test_numeric_pages_are_formatted_exactly_as_pandoc_formats_them(tmp_path, name, value):
     kb = forms(tmp_path, value) if name == "forms" else with_style(copy_kap(tmp_path), value)
-    site = prepare(load_config(kb))
+    site = site_data(load_config(kb))
     assert site.styled.numeric
     numbered = 0
     for page in site.published:
@@ -258,7 +258,7 @@ def test_vancouver_reference_list_is_numbered_in_the_same_order(vancouver_site):
 
 
 def test_vancouver_source_pages_show_the_entry_without_a_number(vancouver_site):
-    site = prepare(load_config(vancouver_site))
+    site = site_data(load_config(vancouver_site))
     for key in ("smith2022", "smith2022b", "agency2023"):
         page = (vancouver_site / f"site/sources/{key}/index.html").read_text(encoding="utf-8")
         block = re.search(r'<div class="kb-source-reference">\s*<p>(.*?)</p>', page, re.S).group(1)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
 from kb_tools.engines import ENGINES
+from kb_tools.pipeline import check_kb
 
 from .conftest import make_kb
 
@@ -45,7 +45,7 @@ def linked_kb(tmp_path: Path, cited: bool) -> Path:
 
 
 def test_links_out_of_the_kb_are_findings_and_linked_pages_inside_are_checked(tmp_path):
-    report = check(load_config(linked_kb(tmp_path, cited=False)))
+    report = check_kb(load_config(linked_kb(tmp_path, cited=False)))
     found = {(f.code, f"{f.location.path}:{f.location.line}") for f in report.findings}
     for path in OUTSIDE:
         assert ("link-outside-kb", f"{path}:1") in found
@@ -84,7 +84,7 @@ def test_a_link_back_to_a_folder_that_holds_it_stops_the_build_whatever_its_seve
     kb = make_kb(tmp_path)
     os.symlink(".", kb / "docs/loop")
     os.symlink("..", kb / "docs/root")
-    report = check(load_config(kb))
+    report = check_kb(load_config(kb))
     assert {f"{f.location.path}:1" for f in report.findings if f.code == "link-outside-kb"} == {
         "docs/loop:1",
         "docs/root:1",

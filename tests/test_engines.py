@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core import urls
 from kb_tools.engines import ENGINES
+from kb_tools.pipeline import check_kb
 
 from .site_helpers import broken_links, copy_kap, parse_html
 from .test_serve import request, uvicorn_serving
@@ -56,7 +56,7 @@ def built(request, tmp_path_factory) -> tuple[str, Path]:
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory):
     """The KAP KB's pages and sources, as ``kb check`` reads them."""
-    return check(load_config(copy_kap(tmp_path_factory.mktemp("catalogue")))).catalogue
+    return check_kb(load_config(copy_kap(tmp_path_factory.mktemp("catalogue")))).catalogue
 
 
 def page_file(site: Path, path: str) -> Path:

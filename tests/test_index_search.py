@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_tools.check.policy import check
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.grading import DESIGNS
-from kb_tools.index.writer import META_FILE, SCHEMA_VERSION, read_meta, write_index
+from kb_tools.index.schema import META_FILE, SCHEMA_VERSION, read_meta
+from kb_tools.index.writer import write_index
+from kb_tools.pipeline import check_kb
 from kb_tools.references import citeproc as apa
 from kb_tools.search.engine import Engine, IndexMissing, QueryError
 from kb_tools.search.facets import FACETS
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="APA cita
 
 def build_index(kb: Path) -> Path:
     config = load_config(kb)
-    report = check(config)
+    report = check_kb(config)
     cat = report.catalogue
     styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], [], config.cache_path)
     write_index(config, report, styled, config.index_path)
@@ -217,7 +218,7 @@ def test_failed_write_keeps_previous_index(search_kb, engine, monkeypatch):
 
     monkeypatch.setattr(index_mod, "swap_in", boom)
     with pytest.raises(RuntimeError):
-        write_index(config, check(config), None, config.index_path)
+        write_index(config, check_kb(config), None, config.index_path)
     assert (config.index_path / META_FILE).read_text() == meta_before
     assert not list(config.index_path.parent.glob(".index-*"))
     assert engine.search("bladder").total == 1
@@ -286,7 +287,7 @@ def test_edited_claim_is_found_with_its_new_text_not_its_old_one(update_kb):
     assert res.total == 1 and "kidneyquux" in res.hits[0].text
     assert engine.search("ketamine").total == Engine(load_config(update_kb).index_path).search("ketamine").total
     full = update_kb.parent / "full"
-    write_index(load_config(update_kb), check(load_config(update_kb)), None, full, previous=full / "none")
+    write_index(load_config(update_kb), check_kb(load_config(update_kb)), None, full, previous=full / "none")
     fresh = Engine(full)
     for q in ("ketamine", "condition:ptsd", "blood pressure", "kidneyquux", "treatments"):
         a, b = engine.search(q), fresh.search(q)
@@ -368,7 +369,7 @@ def test_failed_update_keeps_previous_index(update_kb, monkeypatch):
 
     monkeypatch.setattr(index_mod, "swap_in", boom)
     with pytest.raises(RuntimeError):
-        write_index(config, check(config), None, config.index_path)
+        write_index(config, check_kb(config), None, config.index_path)
     assert {p.name: p.read_bytes() for p in config.index_path.iterdir()} == files_before
     assert not list(config.index_path.parent.glob(".index-*"))
     assert Engine(config.index_path).search("bladder").total == 1

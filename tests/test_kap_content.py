@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core import grading
 from kb_tools.index.writer import write_index
 from kb_tools.load.catalogue import load_catalogue
+from kb_tools.pipeline import check_kb
 from kb_tools.references import citeproc as apa
 from kb_tools.search.engine import Engine
 
@@ -276,7 +276,7 @@ def test_no_markdown_link_syntax_reaches_a_claims_text(catalogue):
 
 def _index(kap: Path) -> Path:
     config = load_config(kap)
-    report = check(config)
+    report = check_kb(config)
     cat = report.catalogue
     styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], [], config.cache_path)
     write_index(config, report, styled, config.index_path)

@@ -1,4 +1,4 @@
-"""``kb_tools.engines.zensical.mdext``: the kb's inline work as a Python-Markdown extension, told the page by Zensical's context."""
+"""``kb_tools.engines.zensical.mdext``: kb's inline work as a Python-Markdown extension, told the page by Zensical."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from markdown import Markdown
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core import urls
 from kb_tools.engines.zensical import mdext
-from kb_tools.site.data import prepare
 
-from .conftest import make_kb
+from .conftest import make_kb, site_data
 
 zensical_context = pytest.importorskip("zensical.extensions.context")
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="styling citations needs pandoc")
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="styling 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    return prepare(load_config(make_kb(tmp_path_factory.mktemp("mdext"))))
+    return site_data(load_config(make_kb(tmp_path_factory.mktemp("mdext"))))
 
 
 def convert(path: str, markdown: str, meta: dict | None = None) -> str:

@@ -10,13 +10,13 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb_tools.check.policy import check
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.errors import ConfigError
 from kb_tools.load.bibtex import load_bib_text
 from kb_tools.load.catalogue import load_catalogue
 from kb_tools.load.records import Outcome, Record, classify, load_records, parse_record
+from kb_tools.pipeline import check_kb
 
 from .conftest import make_kb
 
@@ -160,7 +160,7 @@ def test_classify_reports_disagreements_and_keeps_the_bib():
 def test_a_record_gives_an_unclassified_source_its_type(tmp_path):
     kb = make_kb(tmp_path, "unclassified-source")
     (kb / "references/records/blog2021.yml").write_text("sourcetype: other\n")
-    report = check(load_config(kb))
+    report = check_kb(load_config(kb))
     assert not [f for f in report.findings if f.code == "unclassified-source"]
     assert report.catalogue.source_map()["blog2021"].sourcetype == "other"
 
@@ -174,7 +174,7 @@ def test_two_records_for_one_key_and_records_option(tmp_path):
                                            "      records: [references/records/*.yml, extra/*.yml]"))  # fmt: skip
     config = load_config(kb)
     assert config.records == ("references/records/*.yml", "extra/*.yml")
-    found = [f for f in check(config).findings if f.code == "bad-record"]
+    found = [f for f in check_kb(config).findings if f.code == "bad-record"]
     assert [(f.location.path, f.location.line) for f in found] == [("extra/smith2022.yml", 1)]
     assert "a second record for 'smith2022' (the first is references/records/smith2022.yml:1)" in found[0].message
 
@@ -221,14 +221,14 @@ def test_a_record_supports_its_numbers_and_bib_fields_never_do(tmp_path):
     page = kb / "docs/numbers.md"
     # volume 12, pages 100--110 and the year come from the .bib; 45% and 2,665 from the record
     page.write_text(page.read_text() + "\nVolume 12, pages 100 to 110, in 2022: 45% of 2,665 [@smith2022].\n")
-    before = [f for f in check(load_config(kb)).findings if f.code == "unsupported-number"]
+    before = [f for f in check_kb(load_config(kb)).findings if f.code == "unsupported-number"]
     assert len(before) == 8  # 12, 100, 110 (volume, pages) and the five the page plants; 2022 is the year
     (kb / "references/records/smith2022.yml").write_text(
         "outcomes:\n  - outcome: Response\n    value: 55% within two hours\n"
         "numbers: [2665, 14, 79, 21, 12%, 45%, 30%]\n"
     )
     (kb / "references/records/agency2023.yml").write_text("notes: Updated in 2024.\nnumbers: [2023, 2024]\n")
-    left = [f for f in check(load_config(kb)).findings if f.code == "unsupported-number"]
+    left = [f for f in check_kb(load_config(kb)).findings if f.code == "unsupported-number"]
     assert sorted(f.message.split("'")[1] for f in left) == ["100", "110", "12"]
 
 
@@ -257,7 +257,7 @@ def test_bibliographic_fields_never_trace_a_number(tmp_path, claim, bib, flagged
         "design: rct\noutcomes:\n  - outcome: Response\n    value: 45%\n"
     )
     (kb / "docs/mel.md").write_text(f"---\nreviewed: 2026-11-01\n---\n\n# Mel\n\n{claim} [@mel2020].\n")
-    found = [f for f in check(load_config(kb)).findings if f.code == "unsupported-number"]
+    found = [f for f in check_kb(load_config(kb)).findings if f.code == "unsupported-number"]
     assert sorted(f.message.split("'")[1] for f in found) == sorted(flagged)
     assert all(f.severity == "error" for f in found)
 
@@ -265,7 +265,7 @@ def test_bibliographic_fields_never_trace_a_number(tmp_path, claim, bib, flagged
 def test_no_number_finding_where_no_cited_source_has_a_record(tmp_path):
     kb = make_kb(tmp_path, "missing-findings")
     (kb / "docs/more.md").write_text("---\nreviewed: 2026-11-01\n---\n\n# More\n\n12 of 99 improved [@norecord2021].\n")
-    codes = [f.code for f in check(load_config(kb)).findings]
+    codes = [f.code for f in check_kb(load_config(kb)).findings]
     assert "unsupported-number" not in codes and codes.count("missing-findings") == 1
 
 
@@ -275,9 +275,9 @@ def test_missing_findings_only_where_a_record_matters(tmp_path):
     bib.write_text(bib.read_text().replace("evidence   = {rct}", "design = {none}"))
     page = kb / "docs/more.md"
     page.write_text("---\nreviewed: 2026-11-01\n---\n\n# More\n\nThe page says to call ahead [@norecord2021].\n")
-    assert "missing-findings" not in {f.code for f in check(load_config(kb)).findings}
+    assert "missing-findings" not in {f.code for f in check_kb(load_config(kb)).findings}
     page.write_text(page.read_text() + "\nIt lists 3 clinics [@norecord2021].\n")
-    (found,) = [f for f in check(load_config(kb)).findings if f.code == "missing-findings"]
+    (found,) = [f for f in check_kb(load_config(kb)).findings if f.code == "missing-findings"]
     assert "states a number (at docs/more.md:9)" in found.message
 
 
@@ -285,7 +285,7 @@ def test_numbers_on_draft_pages_are_draft_findings(tmp_path):
     kb = make_kb(tmp_path, "unsupported-number")
     cfg = kb / "mkdocs.yml"
     cfg.write_text(cfg.read_text() + "draft_docs: |\n  numbers.md\n")
-    report = check(load_config(kb))
+    report = check_kb(load_config(kb))
     assert not [f for f in report.findings if f.code == "unsupported-number"]
     assert len([f for f in report.draft_findings if f.code == "unsupported-number"]) == 5
 
@@ -293,7 +293,7 @@ def test_numbers_on_draft_pages_are_draft_findings(tmp_path):
 def test_claims_citing_only_unknown_sources_are_not_checked(tmp_path):
     kb = make_kb(tmp_path)
     (kb / "docs/more.md").write_text("---\nreviewed: 2026-11-01\n---\n\n# More\n\nIt was 99% [@nobody2020].\n")
-    codes = {f.code for f in check(load_config(kb)).findings}
+    codes = {f.code for f in check_kb(load_config(kb)).findings}
     assert "unknown-source" in codes and "unsupported-number" not in codes
 
 
@@ -301,13 +301,13 @@ def test_missing_findings_only_for_sources_cited_by_published_claims(tmp_path):
     kb = make_kb(tmp_path, "missing-findings")
     cfg = kb / "mkdocs.yml"
     cfg.write_text(cfg.read_text() + "draft_docs: |\n  more.md\n")
-    report = check(load_config(kb))
+    report = check_kb(load_config(kb))
     assert not [f for f in report.findings + report.draft_findings if f.code == "missing-findings"]
 
 
 def test_a_number_on_a_later_line_of_a_claim_is_reported_there(tmp_path):
     kb = make_kb(tmp_path, "unsupported-number")
-    found = [f for f in check(load_config(kb)).findings if "'2024'" in f.message]
+    found = [f for f in check_kb(load_config(kb)).findings if "'2024'" in f.message]
     assert [f.location.line for f in found] == [26]  # the claim starts on line 25
 
 
@@ -329,7 +329,7 @@ def test_kb_without_records_folder_loads(tmp_path):
     kb = make_kb(tmp_path)
     for f in (kb / "references/records").iterdir():
         f.unlink()
-    report = check(load_config(kb))
+    report = check_kb(load_config(kb))
     assert {f.code for f in report.findings} == {"missing-findings"}
     assert Path(report.findings[0].location.path) == Path("references/sources.bib")
 
@@ -337,12 +337,12 @@ def test_kb_without_records_folder_loads(tmp_path):
 def test_claims_numbers_are_cached_and_follow_edits(tmp_path):
     kb = make_kb(tmp_path, "unsupported-number")
     config = load_config(kb)
-    first = [f.message for f in check(config).findings]
+    first = [f.message for f in check_kb(config).findings]
     assert (kb / ".kb/cache/numbers.pickle").is_file()
-    assert [f.message for f in check(load_config(kb)).findings] == first
+    assert [f.message for f in check_kb(load_config(kb)).findings] == first
     page = kb / "docs/numbers.md"
     page.write_text(page.read_text().replace("55%", "56%"))
-    again = [f.message for f in check(load_config(kb)).findings]
+    again = [f.message for f in check_kb(load_config(kb)).findings]
     assert any("'56%'" in m for m in again) and not any("'55%'" in m for m in again)
     (kb / ".kb/cache/numbers.pickle").write_bytes(b"not a pickle")
-    assert [f.message for f in check(load_config(kb)).findings] == again
+    assert [f.message for f in check_kb(load_config(kb)).findings] == again

@@ -14,12 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kb_tools.check.notices import Acknowledgement, SourceNotices, acknowledgement, mark_html, state
-from kb_tools.check.policy import check
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.model import Location, Source
 from kb_tools.load import retractions
 from kb_tools.load.retractions import Notice, normalise_doi, normalise_pmid, parse_date, read_rows
+from kb_tools.pipeline import check_kb
 
 from .conftest import FIXTURES, make_kb
 
@@ -335,7 +335,7 @@ def test_unreadable_file_is_a_finding(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(retractions, "file_digest", refuse)
-    report = check(load_config(kb))
+    report = check_kb(load_config(kb))
     (finding,) = report.findings
     assert (finding.code, str(finding.location)) == ("bad-retractions", "data/retraction-watch.csv:1")
     assert "Permission denied" in finding.message
@@ -348,7 +348,7 @@ def test_retractions_outside_the_kb_folder(tmp_path):
     shutil.move(kb / "data/retraction-watch.csv", outside / "rw.csv")
     cfg = kb / "mkdocs.yml"
     cfg.write_text(cfg.read_text().replace("[data/*.csv]", f"[{outside}/rw.csv]"))
-    (finding,) = check(load_config(kb)).findings
+    (finding,) = check_kb(load_config(kb)).findings
     assert finding.code == "retracted-source"
 
 
@@ -362,7 +362,7 @@ def test_acknowledged_retraction_passes_but_is_still_known(tmp_path):
     acknowledge(kb, "2026-11-20: the retraction concerns a subgroup analysis the claim does not use")
     result = run("check", str(kb), "--strict", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.output)["findings"] == []
-    notices = check(load_config(kb)).notices["retracted2020"]
+    notices = check_kb(load_config(kb)).notices["retracted2020"]
     assert notices.retracted and notices.acknowledged.date == dt.date(2026, 11, 20)
 
 
@@ -393,7 +393,7 @@ def test_acknowledged_notices_pass_strict(tmp_path):
 
 
 def test_no_option_no_data(base_kb):
-    report = check(load_config(base_kb))
+    report = check_kb(load_config(base_kb))
     assert report.notices == {} and report.findings == ()
 
 
@@ -401,7 +401,7 @@ def test_draft_page_citing_a_retracted_source_does_not_fail(tmp_path):
     kb = make_kb(tmp_path, "retracted-source")
     cfg = kb / "mkdocs.yml"
     cfg.write_text(cfg.read_text() + "draft_docs: |\n  more.md\n")
-    report = check(load_config(kb))
+    report = check_kb(load_config(kb))
     assert [f.code for f in report.draft_findings] == ["retracted-source"]
     assert [f.code for f in report.findings] == ["unused-source"]
 

@@ -1,4 +1,4 @@
-"""Condition roles: the tag's parts and the cue words kb infers a role from (kb_tools.core.scope, kb_tools.load.roles)."""
+"""Condition roles: the tag's parts and the cue words kb infers a role from (core.scope, load.roles)."""
 
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.chromium import CHROMIUM
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
+from kb_tools.pipeline import check_kb
 from kb_tools.search.engine import Engine
 
 from .conftest import KBS
@@ -35,7 +35,7 @@ def built(tmp_path_factory) -> Path:
 
 
 def test_the_fixture_is_clean_and_the_added_design_ranks_where_designs_puts_it(built):
-    report = check(load_config(built))
+    report = check_kb(load_config(built))
     assert report.findings == ()
     designs = load_config(built).designs
     assert designs.index("cohort") + 1 == designs.index("cross-sectional") == designs.index("case-control") - 1

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.model import Location, Person, Source
 from kb_tools.index.acronyms import acronyms, initials
 from kb_tools.index.writer import write_index
+from kb_tools.pipeline import check_kb
 from kb_tools.references import citeproc as apa
 from kb_tools.search.compounds import split
 from kb_tools.search.engine import Engine
@@ -33,7 +33,7 @@ def engine(tmp_path_factory):
     kb = tmp_path_factory.mktemp("sleep") / "sleep"
     shutil.copytree(SLEEP, kb)
     config = load_config(kb)
-    report = check(config)
+    report = check_kb(config)
     cat = report.catalogue
     styled = apa.style_catalogue(cat.bibtex, [s.key for s in cat.sources], [], config.cache_path)
     write_index(config, report, styled, config.index_path)

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from kb_tools import pipeline
-from kb_tools.check.policy import check
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.errors import BuildError
+from kb_tools.pipeline import check_kb
 from kb_tools.publish import swap as kb_build
 
 from .conftest import make_kb
@@ -62,7 +62,7 @@ def test_citations_render_as_apa_links_with_full_reference(built):
 
 
 def test_every_claim_has_its_anchor(built):
-    report = check(load_config(built))
+    report = check_kb(load_config(built))
     ids = parse_html(built / "site/topic/index.html").ids
     claims = report.catalogue.claims
     assert claims and all(c.id in ids for c in claims)
@@ -102,7 +102,7 @@ def test_condition_and_overview_pages(built):
 def test_exports_are_valid(built):
     site = built / "site"
     claims = json.loads((site / "claims.json").read_text())
-    report = check(load_config(built))
+    report = check_kb(load_config(built))
     assert [c["id"] for c in claims] == [c.id for c in report.catalogue.claims]
     first = claims[0]
     assert set(first) == {"id", "text", "page", "url", "section", "conditions", "sources", "design", "authorities"} | {

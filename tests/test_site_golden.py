@@ -19,10 +19,9 @@ from kb_tools.config import styles
 from kb_tools.config.kbconfig import load_config
 from kb_tools.references import citeproc as apa
 from kb_tools.references.citeproc import csl_path, html_to_text
-from kb_tools.site.data import prepare
 from kb_tools.site.topicpages import render_page
 
-from .conftest import make_kb
+from .conftest import make_kb, site_data
 from .site_helpers import copy_kap
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -50,7 +49,7 @@ def _kb(name: str, tmp_path: Path, style: str = "apa") -> Path:
 
 def rendered(kb: Path) -> tuple[list[str], list[str]]:
     """Every rendered citation and reference entry of every published page, as ``path: html`` lines."""
-    site = prepare(load_config(kb))
+    site = site_data(load_config(kb))
     cites, refs = [], []
     for page in site.published:
         text = (kb / "docs" / page.path).read_text(encoding="utf-8")
@@ -101,7 +100,7 @@ def test_reference_entries_are_pandocs(name, style, tmp_path):
     """Each entry on the site reads exactly as pandoc's output in the KB's style for that one BibTeX entry
     (a numeric style's entry without the number, which belongs to a page; see tests/test_csl.py)."""
     kb = _kb(name, tmp_path, style)
-    site = prepare(load_config(kb))
+    site = site_data(load_config(kb))
     numeric = site.config.style().numeric
     assert site.config.csl == style and numeric == (style != "apa")
     entries = {}
@@ -125,7 +124,7 @@ def test_reference_entries_are_pandocs(name, style, tmp_path):
 
 def test_citation_forms_render_and_code_stays_literal(tmp_path):
     kb = _kb("forms", tmp_path)
-    site = prepare(load_config(kb))
+    site = site_data(load_config(kb))
     text = (kb / "docs" / "citations.md").read_text(encoding="utf-8")
     body = render_page(site, "citations.md", text, text)
     assert "`[@smith2022]` stays literal" in body and "[@smith2022] inside a fence is code" in body
@@ -137,7 +136,7 @@ def test_citation_forms_render_and_code_stays_literal(tmp_path):
 
 def test_a_page_edited_after_prepare_is_scanned_again(tmp_path):
     kb = _kb("forms", tmp_path)
-    site = prepare(load_config(kb))
+    site = site_data(load_config(kb))
     text = (kb / "docs" / "citations.md").read_text(encoding="utf-8")
     assert site.scans.get("citations.md", text).text == text  # the stored scan
     edited = text + "\nA new claim [@smith2022].\n"

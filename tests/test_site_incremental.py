@@ -143,7 +143,7 @@ def test_failed_swap_leaves_no_manifest_for_the_new_site(kb, monkeypatch):
 
 
 def _index_update(kb: Path) -> dict:
-    from kb_tools.index.writer import read_meta
+    from kb_tools.index.schema import read_meta
 
     return read_meta(load_config(kb).index_path)["update"]
 

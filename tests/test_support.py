@@ -10,12 +10,12 @@ import pytest
 import yaml
 
 from kb_tools.check.matching import Vocabulary, distinct, keys, supports
-from kb_tools.check.policy import check
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.model import Condition, Location, Person, Source
 from kb_tools.load.citations import scan, split_findings
 from kb_tools.load.findings import SourceFinding
 from kb_tools.load.records import parse_record
+from kb_tools.pipeline import check_kb
 from kb_tools.site.supporthtml import source_label
 
 from .conftest import KBS
@@ -136,7 +136,7 @@ def test_the_matcher(claim, source, supported):
 
 @pytest.fixture(scope="module")
 def frozen_report():
-    return check(load_config(KBS / "kap-frozen"))
+    return check_kb(load_config(KBS / "kap-frozen"))
 
 
 def test_precision_and_recall_on_the_labelled_set(frozen_report):
@@ -266,7 +266,7 @@ def test_a_finding_named_for_a_source_without_a_record_is_unknown(tmp_path):
     kb = make_kb(tmp_path, "missing-findings")
     page = kb / "docs/more.md"
     page.write_text(page.read_text().replace("[@norecord2021]", "[@norecord2021, finding: result]"))
-    (f,) = [f for f in check(load_config(kb)).findings if f.code == "unknown-finding"]
+    (f,) = [f for f in check_kb(load_config(kb)).findings if f.code == "unknown-finding"]
     assert f.severity == "error" and f.location == Location("docs/more.md", 9) and f.source == "norecord2021"
     assert "'norecord2021', which has no findings record" in f.message
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_tools.check.policy import check
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.errors import BuildError, EntryError
+from kb_tools.pipeline import check_kb
 from kb_tools.references import citeproc as apa
 from kb_tools.site.data import prepare
 
@@ -69,7 +69,7 @@ def test_format_all_names_the_entry_pandoc_cannot_read():
 
 def test_a_pandoc_failure_the_check_let_through_is_reported_at_the_entrys_line(base_kb):
     config = load_config(base_kb)
-    report = check(config)
+    report = check_kb(config)
     bibtex = report.catalogue.bibtex.replace("@article{smith2022,\n", "@article{smith2022,\n  ti~tle = {x},\n")
     report = dataclasses.replace(report, catalogue=dataclasses.replace(report.catalogue, bibtex=bibtex))
     with pytest.raises(BuildError) as caught:

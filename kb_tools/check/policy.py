@@ -15,7 +15,6 @@ from ..core import grading, scope
 from ..core.codes import finding
 from ..core.grading import Grade
 from ..core.model import Catalogue, Finding, Location, Page, Source
-from ..load.catalogue import load_catalogue
 from ..load.layterms import read_lay_terms
 from .designs import design_findings
 from .notices import SourceNotices, source_notices
@@ -65,9 +64,10 @@ def claim_evidence(config: KbConfig, keys, sources: dict[str, Source]) -> str:
     return claim_grade(config, keys, sources).evidence
 
 
-def check(config: KbConfig, catalogue: Catalogue | None = None, today: dt.date | None = None) -> Report:
-    """Run every rule; return findings with the configured severities, in path and line order."""
-    cat = catalogue or load_catalogue(config)
+def check(config: KbConfig, catalogue: Catalogue, today: dt.date | None = None) -> Report:
+    """Run every rule on the loaded ``catalogue``; return findings with the configured severities, in path and line
+    order."""
+    cat = catalogue
     today = today or dt.date.today()
     sources = cat.source_map()
     raw: list[Finding] = list(cat.findings)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-
 import click
 
 from ..check.report import as_text
 from ..config.kbconfig import load_config
+from ..core.interrupts import terminate_as_interrupt
 from ..engines import DEFAULT, ENGINES
 from ..pipeline import build_site
 from ..store import progress
@@ -35,7 +32,7 @@ def build(kb: str, strict: bool, quiet: bool, engine: str) -> None:
     Exit status: 0 built; 1 findings (nothing published) or a failed build; 2 configuration error.
     """
     config = load_config(kb)
-    with _terminate_as_interrupt(), progress.reporting(progress.reporter_for(quiet)):
+    with terminate_as_interrupt(), progress.reporting(progress.reporter_for(quiet)):
         result = build_site(config, strict=strict, engine=engine)
     click.echo(as_text(result.report, drafts=False))  # drafts are never published; kb check lists them
     if not result.published:
@@ -43,20 +40,3 @@ def build(kb: str, strict: bool, quiet: bool, engine: str) -> None:
         click.echo(f"kb: not published: the check has {what}; fix them and build again", err=True)
         raise SystemExit(1)
     click.echo(f"Site built in {result.site}")
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt():
-    """SIGTERM (``kill``, a CI timeout) stops a build the way Ctrl-C does, so it removes its staging folders."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

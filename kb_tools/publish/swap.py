@@ -1,5 +1,5 @@
 """Stage 6 of the pipeline, publishing: the site and search index are built into staging folders and
-swapped in (``publish``); ``run_mkdocs`` runs the docs engine into the staging folder.
+swapped in (``publish``), once the engine has rendered both into their staging folders.
 
 The previous ``site/`` and index stay untouched until a build has completed:
 MkDocs writes into a temporary folder next to ``site/`` (same file system, so
@@ -14,26 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import shutil
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..config.kbconfig import KbConfig
 from ..core.errors import BuildError, ConfigError
-from ..index import writer as index
+from ..core.interrupts import interrupted
+from ..index.schema import META_FILE
 from ..load import docsfiles
 from ..site import csp as inlinescripts
 from ..site import incremental
 from ..store import progress
 from ..store.files import put_back, refuse_to_replace, swap_in
 from . import sitedir
-
-if TYPE_CHECKING:
-    from ..pipeline import Handoff
 
 
 def staging_dir(target: Path) -> Path:
@@ -87,52 +83,13 @@ def build_lock(config: KbConfig) -> Iterator[bool]:
         handle.close()  # releases the lock
 
 
-def run_mkdocs(config: KbConfig, handoff: Handoff, site_dir: Path) -> None:
-    """Build with MkDocs into ``site_dir``, handing the kb plugin what ``kb build`` knows (``Handoff``)."""
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config as mkdocs_config
-    from mkdocs.exceptions import MkDocsException
-
-    try:
-        cfg = mkdocs_config(config_file=str(config.config_file), site_dir=str(site_dir))
-    except MkDocsException as exc:
-        raise ConfigError(f"{config.config_file.name}: {exc}") from exc
-    plugin = cfg.plugins.get("kb")
-    if plugin is None:
-        raise ConfigError(f"{config.config_file.name}: add the kb plugin under 'plugins:' so kb can build the site")
-    plugin.hand_over(handoff)
-    handler = _console_handler()
-    progress.stage("loading the site")
-    cfg.plugins.on_startup(command="build", dirty=False)
-    try:
-        mkdocs_build(cfg)
-    except (MkDocsException, SystemExit) as exc:
-        raise BuildError(f"mkdocs could not build the site: {plugin.error or exc}") from exc
-    finally:
-        cfg.plugins.on_shutdown()
-        if handler is not None:
-            logging.getLogger("mkdocs").removeHandler(handler)
-
-
-def _console_handler() -> logging.Handler | None:
-    """Show MkDocs' warnings when it runs inside ``kb build`` (its CLI would normally install this)."""
-    logger = logging.getLogger("mkdocs")
-    if logger.handlers:
-        return None
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    logger.addHandler(handler)
-    return handler
-
-
 def publish(config: KbConfig, engine: str, render: Callable[[Path, Path], None]) -> None:
     """``render(site_dir, index_dir)`` (by ``engine``) into staging folders, then swap both in for the live
     site and index.
 
     Holds the build lock meanwhile; leftovers of killed builds are removed first when no other build runs.
     """
-    refuse_to_replace(config.index_path, index.META_FILE, "index_dir")  # before building: it is replaced at the end
+    refuse_to_replace(config.index_path, META_FILE, "index_dir")  # before building: it is replaced at the end
     sitedir.refuse_foreign(config.site_path)  # so is the site, but for the files MkDocs would keep
     refuse_loops(config)
     with build_lock(config) as alone:
@@ -184,7 +141,7 @@ def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path]
     except BaseException as exc:
         if isinstance(exc, BuildError | ConfigError | KeyboardInterrupt):
             raise
-        if _interrupted(exc):  # a signal in a class body reaches here wrapped (RuntimeError from __set_name__)
+        if interrupted(exc):  # a signal in a class body reaches here wrapped (RuntimeError from __set_name__)
             raise KeyboardInterrupt from exc
         raise BuildError(f"the build failed ({exc.__class__.__name__}: {exc}); the previous site is unchanged") from exc
     finally:
@@ -192,14 +149,3 @@ def _build_and_swap(config: KbConfig, engine: str, render: Callable[[Path, Path]
             shutil.rmtree(d, ignore_errors=True)
         if old_site is not None:
             shutil.rmtree(old_site, ignore_errors=True)
-
-
-def _interrupted(exc: BaseException | None) -> bool:
-    """Whether an interrupt (Ctrl-C, or SIGTERM turned into one) is among the exceptions that led to ``exc``."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False

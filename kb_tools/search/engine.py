@@ -37,7 +37,7 @@ from whoosh.scoring import BM25F
 from whoosh.spelling import ListCorrector
 
 from ..core.errors import KbError
-from ..index.writer import META_FILE, read_meta, read_words
+from ..index.schema import META_FILE, read_meta, read_words
 from . import compounds
 from . import matchsets as searchsets
 from . import whooshquery as searchquery

@@ -16,7 +16,7 @@ from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
 from whoosh.scoring import BM25FScorer
 from whoosh.spelling import ListCorrector
 
-from ..index.writer import read_orders
+from ..index.schema import read_orders
 from . import ranking
 from .facets import FacetSets, to_bits
 from .query import Vocabulary

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 
 from ..core.grading import design_label
-from ..index.writer import SourceRef
+from ..index.schema import SourceRef
 from .facets import FacetValue
 
 HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting

@@ -16,7 +16,7 @@ from functools import cached_property
 from ..references import citeproc as apa, styling as csl
 from ..store import files as storage
 from ..store.loadcache import fingerprint
-from ..check.policy import Report, check, claim_grade
+from ..check.policy import Report, claim_grade
 from ..config.kbconfig import KbConfig
 from ..core.errors import BuildError, EntryError
 from ..core.grading import Grade
@@ -121,9 +121,8 @@ def at_entry(cat, exc: EntryError) -> BuildError:
     return BuildError(f"{where}error bib-syntax: {exc}; fix this entry (kb check could not tell)")
 
 
-def prepare(config: KbConfig, report: Report | None = None) -> SiteData:
-    """Scan the KB's pages and style every citation once (loading and checking the KB if no ``report``)."""
-    report = report or check(config)
+def prepare(config: KbConfig, report: Report) -> SiteData:
+    """Scan the checked KB's pages and style every citation once."""
     cat = report.catalogue
     _give_back_memory()  # the check's garbage, before pandoc's processes start beside this one
     style = config.style()

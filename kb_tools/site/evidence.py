@@ -23,7 +23,7 @@ from ..core.grading import design_label as _label
 from ..load.records import Record
 from ..references.scan import PageScan, mask_code
 from .data import SiteData
-from .generated import placeholder
+from .placeholders import placeholder
 
 DIRECTIVE = re.compile(r"^ {0,3}<!--\s*kb:\s*evidence-table\b(?P<args>[^\n]*?)-->[ \t]*$", re.M)
 _KEY = re.compile(r"-?@([^\s;,\[\]]+)")

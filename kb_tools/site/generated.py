@@ -24,6 +24,8 @@ from ..core.model import Claim, Page
 from ..check.report import summary
 from ..core.scope import EXCLUSION, HARM, ROLES, TREATED
 from .data import SiteData
+from .evidence import record_table
+from .placeholders import stash_html
 from .templating import Renderer, design_label, source_href
 from ..check.sourcerules import source_url
 
@@ -38,7 +40,6 @@ def _by_page(site: SiteData, claims, order: dict[str, int] | None = None) -> lis
 
 
 def source_page(r: Renderer, key: str) -> str:
-    from .evidence import record_table  # evidence.py builds on this module
 
     site = r.site
     s = site.sources[key]
@@ -233,32 +234,12 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
     )
 
 
-def stash_html(markdown: str, stash: list[str]) -> str:
-    """Swap each raw HTML block (a paragraph starting with ``<``) for a placeholder paragraph.
-
-    Python-Markdown would only parse these blocks to pass them through unchanged; with
-    thousands of source pages that parse is most of the build. The plugin puts the HTML
-    back in ``on_page_content`` (``restore_html``).
-    """
-    parts = markdown.split("\n\n")
-    for n, part in enumerate(parts):
-        if part.startswith("<") and not part.startswith("<!--"):
-            stash.append(part)
-            parts[n] = placeholder(len(stash) - 1)
-    return "\n\n".join(parts)
 
 
-def placeholder(n: int, inline: bool = False) -> str:
-    """Letters and digits only, so Markdown leaves it alone; a block one becomes its own paragraph."""
-    return f"KBCITE{n:06d}KB" if inline else f"KBRAW{n:06d}KB"
 
 
-_PLACEHOLDER = re.compile(r"<p>KBRAW(\d{6})KB</p>|KBCITE(\d{6})KB")
 
 
-def restore_html(html_text: str, stash: list[str]) -> str:
-    """Put stashed HTML back in place of its placeholders."""
-    return _PLACEHOLDER.sub(lambda m: stash[int(m.group(1) or m.group(2))], html_text)
 
 
 def generated_page_makers(

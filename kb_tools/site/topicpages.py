@@ -20,7 +20,7 @@ from ..check.notices import mark_html
 from ..load.pageblocks import Block
 from ..references.scan import PageScan, mask_code
 from .data import SiteData
-from .generated import placeholder
+from .placeholders import placeholder
 from .supporthtml import block_prefix, support_html
 
 _REF_LINK = re.compile(r'<a href="#ref-([^"]+)" role="doc-biblioref">')
@@ -230,7 +230,7 @@ def render_page(
     what MkDocs passes after removing the front matter; edits are placed in
     ``text`` by line and offset, then the same front matter is removed again.
     With ``stash``, citations become placeholders whose HTML is appended to it
-    (``sitepages.restore_html`` puts them back into the page's HTML).
+    (``placeholders.restore_html`` puts them back into the page's HTML).
     """
     scan = site.scans.get(
         path, text

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..core.errors import BuildError, KbError
+from ..core.interrupts import raise_interrupt
 from .files import libc
 
 _PR_SET_PDEATHSIG = 1
@@ -41,10 +42,6 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def _child(parent: int, conn, step: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     global _conn
     _die_with_parent(parent)
@@ -57,7 +54,7 @@ def _child(parent: int, conn, step: Callable[..., Any], args: tuple, kwargs: dic
 
 
 def _run(conn, step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    signal.signal(signal.SIGTERM, _interrupt)  # ``cancel``: unwind, so the step removes its temporary files
+    signal.signal(signal.SIGTERM, raise_interrupt)  # ``cancel``: unwind, so the step removes its temporary files
     try:
         step(*args, **kwargs)
     except BaseException as exc:  # reported to the parent, which raises it as a build error

@@ -17,6 +17,7 @@ per page or per claim) do no I/O of their own. Pandoc's chunks finish on worker 
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import threading
 import time
@@ -157,14 +158,27 @@ def reporter_for(quiet: bool, out: IO[str] | None = None) -> Reporter:
     out = out if out is not None else sys.stderr
     if quiet:
         return Reporter()
-    return Bar(out) if _isatty(out) else Lines(out)
+    return Bar(out) if isatty(out) else Lines(out)
 
 
-def _isatty(out: IO[str]) -> bool:
+def isatty(out: IO[str]) -> bool:
+    """Whether ``out`` is a terminal (False for a closed or replaced stream)."""
     try:
         return out.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def console_warnings(logger: logging.Logger, only_if_none: bool = False) -> logging.Handler | None:
+    """Show a docs engine's warnings on stderr as its own command line would (None when ``only_if_none`` and
+    ``logger`` has a handler already); the caller removes the handler it gets."""
+    if only_if_none and logger.handlers:
+        return None
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    logger.addHandler(handler)
+    return handler
 
 
 @contextlib.contextmanager

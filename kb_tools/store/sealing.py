@@ -1,6 +1,6 @@
 """Cache entries kb trusts: each one sealed with a key of the cache folder's own, made on this machine.
 
-The caches under ``cache_dir`` hold pickles (``kb_tools.store.loadcache``, ``kb_tools.store.memo``): fast, but unpickling
+The caches under ``cache_dir`` hold pickles (``loadcache``, ``memo``): fast, but unpickling
 runs whatever the bytes say, so a crafted ``.kb/cache/pages.pickle`` (committed to a KB's repository,
 left in a shared folder) would run code during ``kb check``. So every entry kb writes is *sealed*: a keyed
 BLAKE2b MAC of its bytes goes in front of them, and an entry is unpickled only if its MAC is right.

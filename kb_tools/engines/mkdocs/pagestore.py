@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...site.generated import restore_html, stash_html
+from ...site.placeholders import restore_html, stash_html
 from ...store.spool import Spool
 
 SPOOLED = "<!-- kb: this page's HTML and Markdown are on disk until its template is rendered -->"

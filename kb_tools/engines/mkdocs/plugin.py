@@ -29,7 +29,6 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from ... import pipeline
 from ...check.report import draft_line, refusal
 from ...config import kbconfig
 from ...config.options import NAMES as OPTIONS
@@ -37,6 +36,7 @@ from ...config.options import plugin_config_class
 from ...core.errors import KbError
 from ...load import docsfiles
 from ...site import incremental, navigation
+from ..stages import Handoff, Stages
 from .sitebuild import SiteBuild, add_assets, template_loader
 
 log = get_plugin_logger(__name__)
@@ -67,14 +67,15 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     """
 
     supports_multiple_instances = False
+    stages: Stages  # the pipeline's, given by the entry point ``kb_tools.plugin``
 
     def __init__(self) -> None:
         self.command = "build"
-        self.handoff: pipeline.Handoff | None = None  # from ``kb build``
+        self.handoff: Handoff | None = None  # from ``kb build``
         self.build: SiteBuild | None = None  # this build's state
         self.error: str | None = None  # why the build failed, for ``kb build``'s message (MkDocs says "Aborted")
 
-    def hand_over(self, handoff: pipeline.Handoff) -> None:
+    def hand_over(self, handoff: Handoff) -> None:
         """Called by ``kb build``: its check report, the index's staging folder, the live site to reuse."""
         self.handoff = handoff
 
@@ -90,11 +91,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return config
         try:
             kb = kb_config(config, dict(self.config))
-            report = self.handoff.report if self.handoff is not None else pipeline.check_kb(kb)
+            report = self.handoff.report if self.handoff is not None else self.stages.check_kb(kb)
             if self.handoff is None and self.command == "build" and report.failed():
                 self.error = refusal(report)
                 raise PluginError(self.error)  # whatever the flags: -q drops MkDocs' warnings, not this error
-            site, index = pipeline.open_site(kb, self.handoff, serving=self.command == "serve", report=report)
+            index_dir = self.handoff.index_dir if self.handoff is not None else None
+            site, index = self.stages.open_site(kb, report, index_dir, serving=self.command == "serve")
         except KbError as exc:
             raise PluginError(str(exc)) from exc
         for f in site.report.findings:
@@ -103,7 +105,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             log.info(draft_line(f))
         reuse_from = self.handoff.reuse_from if self.handoff is not None and self.command == "build" else None
         reuse = incremental.open_reuse(*reuse_from, config) if reuse_from is not None else None
-        self.build = SiteBuild(site, index, reuse)
+        self.build = SiteBuild(self.stages, site, index, reuse)
         config.nav = navigation.site_nav(config.nav, site)
         add_assets(config)
         return config

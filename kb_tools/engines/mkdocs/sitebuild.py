@@ -7,7 +7,7 @@ a page's ``meta``, ``markdown`` and ``content``, and pages of its own (``reusabl
 
 * Generated pages (sources, conditions, evidence, report, search) are added as empty files and made
   when MkDocs reaches them, so a KB's thousands of source pages are never all in memory.
-* A page's Markdown is made by the pipeline (``pipeline.page_markdown`` for topic pages, the generated
+* A page's Markdown is made by the pipeline (``Stages.page_markdown`` for topic pages, the generated
   pages' makers for the rest); large HTML fragments travel as placeholders (``pagestore``).
 * A converted page's HTML and Markdown wait on disk from the end of ``on_page_content`` until
   ``on_page_context`` (``pagestore``), and are dropped once the page is written.
@@ -24,7 +24,6 @@ from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.utils.meta import get_data
 
-from ... import pipeline
 from ...core import urls
 from ...load.pages import changed_during_build
 from ...site import incremental, navigation
@@ -35,6 +34,7 @@ from ...site.theme import ASSETS, THEME, theme_overrides
 from ...store import progress
 from ...store.background import Job
 from ...store.memo import Memo
+from ..stages import Stages
 from .pagestore import SPOOLED, PageStore
 from .reusablepage import ReusablePage, give_pages
 
@@ -63,8 +63,10 @@ def template_loader(theme_loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
 class SiteBuild:
     """The state of one MkDocs build of the site: its pages' makers, memos and store, and the reuse."""
 
-    def __init__(self, site: SiteData, index: Job | None, reuse: incremental.Reuse | None = None) -> None:
-        self.site, self.index, self.reuse = site, index, reuse
+    def __init__(
+        self, stages: Stages, site: SiteData, index: Job | None, reuse: incremental.Reuse | None = None
+    ) -> None:
+        self.stages, self.site, self.index, self.reuse = stages, site, index, reuse
         self.source_keys = {urls.source_path(k): k for k in site.sources}  # generated source page -> key
         self.store: PageStore | None = None
         self.memos: dict[str, Memo] = {}  # "generated-pages", "topic-pages": what the last build made
@@ -81,7 +83,7 @@ class SiteBuild:
         self.memos = {name: self.site.memo(name, use_dir) for name in ("generated-pages", "topic-pages")}
         self.store = PageStore(self.site.config.cache_path)
         self.order = navigation.page_order(config.nav)
-        makers = pipeline.generated_pages(self.site, use_dir, self.memos["generated-pages"], self.order)
+        makers = self.stages.generated_pages(self.site, use_dir, self.memos["generated-pages"], self.order)
         self.makers = {p: make for p, make in makers.items() if _add(files, self._generated(config, p), log)}
         for path, content in search_files(self.site, use_dir).items():  # the search page and its data
             _add(files, File.generated(config, path, content=content), log)
@@ -128,7 +130,7 @@ class SiteBuild:
             changed = changed_during_build(self.site.config, self.site.pages[src], text)
             if changed is not None:  # its HTML would pair this text with the check's claims (and be kept)
                 raise changed
-            markdown, stash = pipeline.page_markdown(self.site, memo, src, text, markdown, use_dir)
+            markdown, stash = self.stages.page_markdown(self.site, memo, src, text, markdown, use_dir)
             self.store.keep(src, stash)
         return markdown if self.reuse is None else self._offer(page, markdown)
 
@@ -194,7 +196,7 @@ class SiteBuild:
         """After MkDocs: keep the memos, then the end of the pipeline (exports, reused pages, index)."""
         self.close(save=True)
         index, self.index = self.index, None
-        pipeline.finish_site(self.site, site_dir, use_dir, self.exports, self.reuse, index)
+        self.stages.finish_site(self.site, site_dir, use_dir, self.exports, self.reuse, index)
 
     def close(self, save: bool = False) -> None:
         """Keep (``save``) or drop this build's memos, and free its page store."""

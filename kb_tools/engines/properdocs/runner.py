@@ -7,7 +7,7 @@ so the build runs in a child interpreter (``python -m kb_tools.engines.properdoc
 has MkDocs loaded (a test run, ``mkdocs serve``) keeps it.
 
 The child gets the check report on its standard input (pickled: the KB is not loaded twice), runs
-``kb_tools.pipeline.render_site`` (MkDocs' build with the kb plugin) into the same staging folders, and
+``kb_tools.engines.mkdocs.runner.render`` (MkDocs' build with the kb plugin) into the same staging folders, and
 reports its progress and any error as JSON lines on a pipe, which ``run`` relays to ``kb build``'s display.
 """
 
@@ -25,13 +25,15 @@ from typing import IO
 from ...check.policy import Report
 from ...config.kbconfig import KbConfig
 from ...core.errors import BuildError, ConfigError, KbError
+from ...core.interrupts import raise_interrupt
 from ...store import progress
+from ..stages import Stages
 
 MODULE = "kb_tools.engines.properdocs.runner"
 
 
-def run(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
-    """Build with ProperDocs in a child interpreter; raise its error here."""
+def run(stages: Stages, config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
+    """Build with ProperDocs in a child interpreter, whose kb plugin runs the stages; raise its error here."""
     progress.stage("starting ProperDocs")
     read_fd, write_fd = os.pipe()
     package_root = str(Path(__file__).resolve().parents[3])  # so ``-m`` finds this kb_tools
@@ -102,28 +104,21 @@ class _Relay(progress.Reporter):
         self.send("advance", n)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(fd: int) -> int:
     """The child: build with ProperDocs from the report on stdin, reporting on ``fd``."""
     import signal
 
     import properdocs.replacement  # noqa: F401 - from here on ``mkdocs.*`` is ProperDocs
 
-    from ...pipeline import render_site
+    from ..mkdocs.runner import render
 
-    signal.signal(signal.SIGTERM, _interrupt)  # ``_stop``: unwind, so the plugin stops its index writer
+    signal.signal(signal.SIGTERM, raise_interrupt)  # ``_stop``: unwind, so the plugin stops its index writer
     relay = _Relay(os.fdopen(fd, "w", encoding="utf-8"))
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    logging.getLogger("properdocs").addHandler(handler)  # ProperDocs' warnings, as MkDocs' are shown
+    progress.console_warnings(logging.getLogger("properdocs"))  # ProperDocs' warnings, as MkDocs' are shown
     config, report, site_dir, index_dir = pickle.load(sys.stdin.buffer)  # from ``run``, in the parent
     try:
         with progress.reporting(relay):
-            render_site(config, report, Path(site_dir), Path(index_dir))
+            render(config, report, Path(site_dir), Path(index_dir))
     except KeyboardInterrupt:
         return 130
     except KbError as exc:

@@ -1,6 +1,6 @@
 """The kb's inline work as a Python-Markdown extension, for engines that run extensions but not MkDocs plugins.
 
-``kb_tools.engines.zensical.mdext`` renders a KB page's citations, claim anchors, "citation needed" marks, review date and
+This extension renders a KB page's citations, claim anchors, "citation needed" marks, review date and
 reference list with the same code as the MkDocs plugin (``render.render_page``). A preprocessor needs to
 know which page it converts: it asks the engine's page context (Zensical registers a
 ``ContextPreprocessor`` whose ``page`` has the docs-relative ``path`` and the front matter, ``meta``, that

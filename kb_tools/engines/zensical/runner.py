@@ -3,7 +3,7 @@
 What the kb plugin does under MkDocs is done around Zensical instead:
 
 * the check report is styled once and the search index written by its own process beside the build,
-  as under MkDocs (``pipeline.format_references``, ``pipeline.start_index``);
+  as under MkDocs (``Stages.open_site``);
 * a work folder next to ``site/`` holds a staging copy of ``docs/`` with the generated pages written
   as Markdown (``kb_tools.engines.zensical.staging``) and a ``mkdocs.yml`` that inherits the KB's own (``INHERIT``) and
   adds kb's nav sections, stylesheet, scripts and the ``kb_tools.engines.zensical.mdext`` Markdown extension, which
@@ -29,7 +29,6 @@ from pathlib import Path
 
 import yaml
 
-from ... import pipeline
 from ...check.policy import Report
 from ...config.kbconfig import KbConfig
 from ...core import safeyaml, urls
@@ -38,6 +37,7 @@ from ...site.data import SiteData
 from ...site.exports import EXPORTS, write_exports
 from ...store import progress
 from ...store.background import Job
+from ..stages import Stages
 from . import mdext
 from .staging import StagedDocs, stage_docs
 
@@ -125,17 +125,10 @@ def _output_shown_on_stderr() -> Iterator[None]:
                 os.close(copy)
             captured.seek(0)
             text = captured.read().decode("utf-8", errors="replace")
-            if not _isatty(sys.stderr):  # Zensical colours even a log file, a character at a time
+            if not progress.isatty(sys.stderr):  # Zensical colours even a log file, a character at a time
                 text = _COLOUR.sub("", text)
             sys.stderr.writelines(line for line in text.splitlines(keepends=True) if not line.startswith(_ROUTINE))
             sys.stderr.flush()
-
-
-def _isatty(out) -> bool:
-    try:
-        return out.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _zensical_build(config_file: Path, site: SiteData) -> None:
@@ -152,10 +145,9 @@ def _zensical_build(config_file: Path, site: SiteData) -> None:
         raise BuildError(f"zensical could not build the site: {why}; the previous site is unchanged") from exc
 
 
-def run(config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
+def run(stages: Stages, config: KbConfig, report: Report, site_dir: Path, index_dir: Path) -> None:
     """Build the site with Zensical into ``site_dir`` and the search index into ``index_dir``."""
-    site = pipeline.format_references(config, report)  # stages 3 and 4 as under MkDocs (``kb_tools.pipeline``)
-    job = pipeline.start_index(site, index_dir)
+    site, job = stages.open_site(config, report, index_dir)  # stages 3 and 4 as under MkDocs
     work = site_dir.with_name(site_dir.name + "-zensical")  # a killed build's is cleared with the staging folders
     try:
         settings = read_settings(config)
