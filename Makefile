@@ -1,5 +1,5 @@
 # The two quick-start commands: `make serve` and `make test`.
-.PHONY: serve test setup lint tables fuzz
+.PHONY: serve test check-fast setup lint tables fuzz
 
 serve:
 	scripts/setup.sh
@@ -9,7 +9,13 @@ test:
 	scripts/setup.sh --test
 	.venv/bin/ruff check kb_tools tests benchmarks
 	.venv/bin/ruff format --check kb_tools tests benchmarks
-	.venv/bin/python -m pytest -q
+	.venv/bin/lint-imports
+	.venv/bin/python -m pytest -q -n auto
+
+check-fast:  # the quick loop while editing: lint, import contracts, and every test but the browser, engine and corpus ones
+	.venv/bin/ruff check kb_tools tests benchmarks
+	.venv/bin/lint-imports
+	.venv/bin/python -m pytest -q -n auto -m 'not fuzz and not browser and not engines and not corpus and not slow'
 
 lint:
 	.venv/bin/ruff check --fix kb_tools tests benchmarks

@@ -328,7 +328,7 @@ def test_the_plugin_refuses_an_index_dir_over_other_files_too(tmp_path):
 def test_an_interrupt_that_python_wrapped_is_still_an_interrupt():
     """A signal during a class body reaches kb as a RuntimeError from ``__set_name__`` (seen in a loaded run):
     kb build must still say "interrupted" and exit 130, not report a failed build."""
-    from kb_tools.publish.swap import _interrupted
+    from kb_tools.core.interrupts import interrupted
 
     try:
         try:
@@ -336,5 +336,5 @@ def test_an_interrupt_that_python_wrapped_is_still_an_interrupt():
         except KeyboardInterrupt as exc:
             raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from exc
     except RuntimeError as wrapped:
-        assert _interrupted(wrapped)
-    assert not _interrupted(RuntimeError("a bug in kb"))
+        assert interrupted(wrapped)
+    assert not interrupted(RuntimeError("a bug in kb"))

@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from kb_tools.check.policy import load_catalogue
+from kb_tools.load.catalogue import load_catalogue
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core import codes

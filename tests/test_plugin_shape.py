@@ -16,9 +16,12 @@ import pytest
 import kb_tools
 
 PACKAGE = Path(kb_tools.__file__).parent
-PLUGIN = PACKAGE / "plugin.py"
+PLUGIN = PACKAGE / "engines" / "mkdocs" / "plugin.py"
 # every module that is handed MkDocs' config, files, nav or pages
-MKDOCS_FACING = ("plugin.py", "sitebuild.py", "incremental.py", "navigation.py", "pagestore.py", "reusablepage.py")
+MKDOCS_FACING = (
+    *("engines/mkdocs/plugin.py", "engines/mkdocs/sitebuild.py", "engines/mkdocs/pagestore.py"),
+    *("engines/mkdocs/reusablepage.py", "site/incremental.py", "site/navigation.py", "plugin.py"),
+)
 
 
 def _tree(name: str) -> ast.Module:
@@ -53,7 +56,7 @@ def _is_self(node: ast.expr) -> bool:
 
 def test_the_plugin_is_under_200_lines():
     lines = PLUGIN.read_text(encoding="utf-8").count("\n")
-    assert lines < 200, f"kb_tools/plugin.py has {lines} lines; move the work into the pipeline's modules"
+    assert lines < 200, f"kb_tools/engines/mkdocs/plugin.py has {lines} lines; move the work into the pipeline's modules"
 
 
 @pytest.mark.parametrize("name", MKDOCS_FACING)

@@ -16,6 +16,7 @@ from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.core.errors import BuildError
 from kb_tools.pipeline import check_kb
+from kb_tools.engines.mkdocs import runner as mkdocs_runner
 from kb_tools.publish import swap as kb_build
 
 from .conftest import make_kb
@@ -208,7 +209,7 @@ def test_failed_build_leaves_previous_site_untouched(tmp_path, monkeypatch):
         (site_dir / "index.html").write_text("half a site")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(kb_build, "run_mkdocs", half_a_build)
+    monkeypatch.setattr(mkdocs_runner, "run_mkdocs", half_a_build)
     with pytest.raises(BuildError, match="previous site is unchanged"):
         pipeline.build_site(config)
     after = {p.relative_to(kb): p.read_bytes() for p in (kb / "site").rglob("*") if p.is_file()}

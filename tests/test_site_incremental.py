@@ -9,6 +9,7 @@ import pytest
 
 from kb_tools import pipeline
 from kb_tools.config.kbconfig import load_config
+from kb_tools.engines.mkdocs import runner as mkdocs_runner
 from kb_tools.publish import swap as kb_build
 from kb_tools.site import incremental
 
@@ -178,9 +179,9 @@ def test_a_title_change_the_plan_misses_renders_every_page_again(tmp_path, monke
     topic = kb / "docs/topic.md"
     topic.write_text(topic.read_text().replace("title: Topic\n", ""))
     _build(kb)
-    runs, real = [], kb_build.run_mkdocs
+    runs, real = [], mkdocs_runner.run_mkdocs
     monkeypatch.setattr(
-        kb_build, "run_mkdocs", lambda config, handoff, site: runs.append(handoff) or real(config, handoff, site)
+        mkdocs_runner, "run_mkdocs", lambda config, handoff, site: runs.append(handoff) or real(config, handoff, site)
     )
     topic.write_text(topic.read_text().replace("# Topic", "# Ketamine heading"))
     _build(kb)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..check.policy import check as run_check
 from ..check.report import FORMATS
 from ..config.kbconfig import load_config
+from ..pipeline import check_kb
 
 KB_ARG = click.argument("kb", required=False, default=".", type=click.Path(file_okay=False))
 
@@ -20,6 +20,6 @@ def check(kb: str, fmt: str, strict: bool) -> None:
 
     Exit status: 0 no errors (with --strict: no warnings either); 1 findings; 2 configuration error.
     """
-    report = run_check(load_config(kb))
+    report = check_kb(load_config(kb))
     click.echo(FORMATS[fmt](report))
     raise SystemExit(1 if report.failed(strict) else 0)
