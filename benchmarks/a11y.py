@@ -9,7 +9,7 @@ browser may fetch nothing else (no fonts or scripts from the internet).
 
     .venv/bin/python -m benchmarks.a11y SITE_DIR [--json]      # a built site/ folder
 
-``tests/test_browser_a11y.py`` runs the same audit on a fresh build of the KAP KB and asserts there are no
+``tests/browser/test_a11y.py`` runs the same audit on a fresh build of the KAP KB and asserts there are no
 serious or critical violations and no overflow.
 """
 

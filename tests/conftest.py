@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "fixtures"
 KBS = FIXTURES / "kbs"
 REPO = Path(__file__).parent.parent
 

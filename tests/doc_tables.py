@@ -1,6 +1,6 @@
 """The tables the docs take from kb_tools' registries, between ``<!-- table: NAME -->`` and ``<!-- end table -->``.
 
-``tests/test_docs.py`` fails while a table differs from its registry; ``make tables`` (or
+``tests/project/test_docs.py`` fails while a table differs from its registry; ``make tables`` (or
 ``python -m tests.doc_tables``) writes them.
 """
 

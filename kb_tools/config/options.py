@@ -2,7 +2,7 @@
 
 It drives ``config.config_from_options`` (which names are known, and each one's default), the MkDocs
 plugin's config class (``plugin_config_class``), and the README's table of options (``markdown_table``;
-``tests/test_docs.py`` fails when the README's table differs from it).
+``tests/project/test_docs.py`` fails when the README's table differs from it).
 
 Defaults are written as an editor would write them in ``mkdocs.yml``, so ``config_from_options`` reads a
 default the same way as a given value. This module imports no MkDocs: ``kb check`` runs without it.

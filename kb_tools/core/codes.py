@@ -3,7 +3,7 @@
 The codes are a public contract (``kb check``'s JSON, the GitHub annotations, ``severity:`` in
 ``mkdocs.yml``). This registry drives the validation of ``severity:``, the severity each rule gives its
 findings (``finding``), and the tables of codes in the README and the editors' guide
-(``markdown_table``; ``tests/test_docs.py`` fails when they differ from it).
+(``markdown_table``; ``tests/project/test_docs.py`` fails when they differ from it).
 
 A code has one default severity: a problem that only warrants a warning gets a code of its own
 (``bib-warning`` beside ``bib-syntax``), so no rule ever sets a severity its code does not have.
