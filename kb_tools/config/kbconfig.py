@@ -127,22 +127,6 @@ def _draft_spec(patterns: str) -> pathspec.PathSpec:
     return pathspec.PathSpec.from_lines(style, patterns.splitlines())
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader that tolerates MkDocs' ``!ENV`` and ``!!python/name:`` tags."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)
-
-
-_Loader.add_multi_constructor("!", _any_tag)
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
-
-
 def find_config_file(root: Path) -> Path:
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         if (root / name).is_file():
@@ -161,7 +145,7 @@ def load_config(root: Path | str = ".") -> KbConfig:
         raise ConfigError(f"{root}: not a folder; name the KB's folder")
     path = find_config_file(root)
     try:
-        data = safeyaml.load(path.read_text(encoding="utf-8"), _Loader) or {}
+        data = safeyaml.load_mkdocs(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         line = safeyaml.line_of(exc)
         where = f"{path.name}:{line}" if line is not None else f"{path.name}:1"
@@ -265,7 +249,7 @@ def _csl(value: Any, root: Path, path: Path) -> str:
 def _option_line(path: Path, key: str) -> int:
     """The line of mkdocs.yml that sets kb option ``key`` (the ``kb`` entry's line when it is not set there)."""
     try:
-        root = safeyaml.compose(path.read_text(encoding="utf-8"), _Loader)
+        root = safeyaml.compose_mkdocs(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return 1
     plugins = _child(root, "plugins")

@@ -43,8 +43,6 @@ FIELDS = ("key", "design", "pooled", "sourcetype", "authority", *TEXT_FIELDS, "o
 # what a source reports, for the number and support checks: never notes (the editor's), never the .bib's fields
 REPORTED_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator")
 OUTCOME_FIELDS = ("outcome", "value", "timepoint")
-# libyaml's parser, where PyYAML has it: 20 times faster, and a KB can have 10,000 records to read cold
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +128,7 @@ def parse_record(text: str, path: str, key: str) -> tuple[Record | None, list[Fi
         findings.append(_bad(path, line, message, key))
 
     try:
-        root = safeyaml.compose(text, _LOADER)
+        root = safeyaml.compose(text)  # libyaml's parser: a KB can have 10,000 records to read cold
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
