@@ -50,7 +50,8 @@ class KbConfig:
     bibliography: tuple[str, ...] = _default("bibliography")
     records: tuple[str, ...] = _default("records")  # findings records, one YAML file per source
     accept: tuple[str, ...] = DEFAULT_ACCEPT
-    severity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))  # every code's (the option: changes)
+    # every code's severity, where the option lists only those it changes
+    severity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     conditions: tuple[Condition, ...] = DEFAULT_CONDITIONS
     review_max_age_days: int = _default("review_max_age_days")
     index_dir: str = _default("index_dir")

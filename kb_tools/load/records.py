@@ -29,7 +29,7 @@ import yaml
 
 from ..config.kbconfig import SOURCE_TYPES
 from ..core import grading, safeyaml
-from ..core.codes import finding
+from ..core.codes import BAD_RECORD, finding
 from ..core.model import Finding, Location, Source
 from ..core.numbers import extract
 from ..core.safeyaml import node_line, scalar_text
@@ -99,7 +99,7 @@ class RecordSet:
 
 
 def _bad(path: str, line: int, message: str, key: str | None = None) -> Finding:
-    return finding("bad-record", Location(path, line), message, source=key)
+    return finding(BAD_RECORD, Location(path, line), message, source=key)
 
 
 def _token(value: str) -> str:
