@@ -43,13 +43,12 @@ from . import matchsets as searchsets
 from . import whooshquery as searchquery
 from .facets import FACETS, Selection, check_choices, check_sort
 from .matchsets import OpenIndex
+from .params import DEFAULT_LIMIT, DEFAULT_SORT, check_limit, check_query
 from .query import Parsed, QueryError, Vocabulary, parse
 from .results import Hit, Results, make_hit
 
 __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
 
-MAX_QUERY_CHARS = 300
-MAX_LIMIT = 100
 OWN_B = 0.5  # BM25's length normalisation, milder than its 0.75: a short list item is not more relevant
 
 
@@ -126,10 +125,10 @@ class Engine:
         query: str,
         conditions: tuple[str, ...] = (),
         source: str | None = None,
-        limit: int = 10,
+        limit: int = DEFAULT_LIMIT,
         designs: tuple[str, ...] = (),
         sourcetypes: tuple[str, ...] = (),
-        sort: str = "relevance",
+        sort: str = DEFAULT_SORT,
         roles: tuple[str, ...] = (),
     ) -> Results:
         """Ranked claims for ``query``; raises QueryError with a reader-facing message when it cannot be searched.
@@ -137,11 +136,8 @@ class Engine:
         ``conditions``, ``roles``, ``designs`` and ``sourcetypes`` are facet choices: any of a facet's values, all
         facets (a role is the chosen conditions' role in the claim; see kb_tools.search.facets).
         """
-        query = query or ""
-        if len(query) > MAX_QUERY_CHARS:
-            raise QueryError(f"the query is too long ({len(query)} characters); keep it under {MAX_QUERY_CHARS}")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        query = check_query(query)
+        limit = check_limit(limit)
         sort = check_sort(sort)
         with self._lock:
             st = self._current()

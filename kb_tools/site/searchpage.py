@@ -19,7 +19,7 @@ from ..core.errors import BuildError
 from ..search.facets import ROLE_LABELS
 from ..core.grading import AUTHORITY_LABELS, NO_DESIGN, SOURCETYPE_LABELS, design_label
 from ..index.writer import QUESTION_WORDS, load_lay_terms
-from ..search.engine import MAX_QUERY_CHARS
+from ..search.params import MAX_QUERY_CHARS
 from .data import SiteData
 
 PAGE_PATH = "search.md"

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kb_tools.search.engine import MAX_LIMIT, MAX_QUERY_CHARS
+from kb_tools.search.params import MAX_LIMIT, MAX_QUERY_CHARS
 from tests.conftest import KBS
 from tests.tree_helpers import KB, kb_run, leftovers
 
