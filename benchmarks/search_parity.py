@@ -23,6 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +78,21 @@ def api_answers(index_path: Path, queries: list[str], limit: int = LIMIT) -> dic
             out[q] = _answer(res)
     finally:
         engine.close()
+    return out
+
+
+def served_answers(host: str, queries: list[str], limit: int = LIMIT) -> dict[str, Answer]:
+    """Each query's claims as a running ``kb serve`` at ``host`` ("127.0.0.1:8000") answers ``GET /api/search``."""
+    out = {}
+    for q in queries:
+        url = f"http://{host}/api/search?" + urllib.parse.urlencode({"q": q, "limit": limit})
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                out[q] = _answer(json.load(resp))
+        except urllib.error.HTTPError as exc:
+            if exc.code != 400:
+                raise
+            out[q] = Answer((), error=True)  # a query that cannot be searched: the reader is told why
     return out
 
 
@@ -163,15 +181,16 @@ def read_queries(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def measure(kb: Path, judgments: Path | None, extra: list[str], browser=None) -> Parity:
-    """Build nothing: compare the answers of ``kb``'s built site and index."""
+def measure(kb: Path, judgments: Path | None, extra: list[str], browser=None, host: str | None = None) -> Parity:
+    """Compare the answers of ``kb``'s built site and index (building nothing): the API's from ``kb serve`` at
+    ``host`` when given, else from the engine in this process (the same code ``/api/search`` runs)."""
     from kb_tools.config.kbconfig import load_config
 
     config = load_config(kb)
     claims = json.loads((config.site_path / "claims.json").read_text(encoding="utf-8"))
     judged = load_judgments(judgments, claims) if judgments else []
     queries = list(dict.fromkeys([j.query for j in judged] + extra))
-    api = api_answers(config.index_path, queries)
+    api = served_answers(host, queries) if host else api_answers(config.index_path, queries)
     static = static_answers(config.site_path, queries, browser=browser)
     return parity(queries, judged, api, static)
 

@@ -2,8 +2,8 @@
  * engine computes them: window.kbSearchRank.
  *
  * index(docs, rules) keeps, for each field the engine scores (the claim text, its own words, what it cites, its
- * conditions and the conditions it names), each word's claims with how often the claim has it, and each claim's
- * field length in Whoosh's one-byte encoding; and for each field the query filters on, each value's claims.
+ * conditions and the conditions it names), each word's claims (a claim once per time it has the word), and each
+ * claim's field length in Whoosh's one-byte encoding; and for each field the query filters on, each value's claims.
  * A word's score in a claim is Whoosh's BM25F with the engine's parameters (rules.rank, generated from
  * kb_tools/search/engine.py), a phrase's the sum of its words' where they stand together in the claim text,
  * and a word in most claims scores flat, as kb_tools/search/matchsets.py has it. clauses() and top() rank as
@@ -40,22 +40,49 @@
     return false;
   }
 
-  // ``docs``: per claim, in site order, its stems per scored field and its values per filter field.
-  function Index(docs, rules) {
-    var r = rules.rank, n = docs.length, self = this;
-    this.r = r; this.n = n; this.docs = docs; this.post = {}; this.len = {}; this.avg = {}; this.cache = new Map();
+  // Each word's place in ``lists``: word -> the numbers of the lists that have it, a number once per time.
+  function postings(lists) {
+    var post = new Map();
+    lists.forEach(function (toks, i) {
+      for (var j = 0; j < toks.length; j++) {
+        var p = post.get(toks[j]);
+        if (p) p.push(i); else post.set(toks[j], [i]);
+      }
+    });
+    return post;
+  }
+
+  // ``docs``: per claim, in site order: its text's stems, those of its page title and section (``extra``), its
+  // sources' keys, its conditions and those it names, and its values per filter field. ``sources``: what the index
+  // searches each source by, as stems. A claim's own words are its text and extra; what it cites, its sources'.
+  function Index(docs, sources, rules) {
+    var r = rules.rank, n = docs.length, self = this, keys = Object.keys(sources), at = new Map();
+    keys.forEach(function (k, i) { at.set(k, i); });
+    this.r = r; this.n = n; this.docs = docs; this.cache = new Map(); this.len = {}; this.avg = {};
+    this.citing = keys.map(function () { return []; });
+    docs.forEach(function (d, i) { d.keys.forEach(function (k) { self.citing[at.get(k)].push(i); }); });
+    this.post = {
+      text: postings(docs.map(function (d) { return d.text; })),
+      extra: postings(docs.map(function (d) { return d.extra; })),
+      sources: postings(keys.map(function (k) { return sources[k]; })),
+      conditions: postings(docs.map(function (d) { return d.conditions; })),
+      named: postings(docs.map(function (d) { return d.named; }))
+    };
+    var lengths = {
+      text: function (d) { return d.text.length; },
+      own: function (d) { return d.text.length + d.extra.length; },
+      cited: function (d) { return d.keys.reduce(function (sum, k) { return sum + sources[k].length; }, 0); },
+      conditions: function (d) { return d.conditions.length; },
+      named: function (d) { return d.named.length; }
+    };
     SCORED.forEach(function (f) {
-      var post = new Map(), lens = [], total = 0;
-      docs.forEach(function (d, i) {
-        total += d[f].length;
-        lens.push(encoded(r.lengths, d[f].length));
-        d[f].forEach(function (t) {
-          var p = post.get(t);
-          if (!p) post.set(t, (p = new Map()));
-          p.set(i, (p.get(i) || 0) + 1);
-        });
+      var total = 0;
+      self.len[f] = docs.map(function (d) {
+        var l = lengths[f](d);
+        total += l;
+        return encoded(r.lengths, l);
       });
-      self.post[f] = post; self.len[f] = lens; self.avg[f] = total / (n || 1) || 1;
+      self.avg[f] = total / (n || 1) || 1;
     });
     this.values = {};
     Object.keys(rules.filter_fields).forEach(function (f) {
@@ -66,6 +93,23 @@
       self.values[f] = m;
     });
   }
+
+  // Whether any claim has ``term`` in ``field``.
+  Index.prototype.has = function (field, term) {
+    var p = this.post;
+    if (field === "own") return p.text.has(term) || p.extra.has(term);
+    return field === "cited" ? p.sources.has(term) : p[field].has(term);
+  };
+
+  // docnum -> how often the claim has ``term`` in ``field``.
+  Index.prototype.tfs = function (field, term) {
+    var p = this.post, out = new Map(), citing = this.citing;
+    var count = function (docs) { (docs || []).forEach(function (d) { out.set(d, (out.get(d) || 0) + 1); }); };
+    if (field === "cited") (p.sources.get(term) || []).forEach(function (s) { count(citing[s]); });
+    else if (field === "own") { count(p.text.get(term)); count(p.extra.get(term)); }
+    else count(p[field].get(term));
+    return out;
+  };
 
   Index.prototype.remember = function (key, make) {
     var got = this.cache.get(key);
@@ -80,10 +124,9 @@
   // docnum -> BM25F score of a term, unboosted.
   Index.prototype.bm25 = function (field, term) {
     return this.remember("b\u0000" + field + "\u0000" + term, function () {
-      var p = this.post[field].get(term), out = new Map(), r = this.r;
-      if (!p) return out;
-      var idf = Math.log(this.n / (p.size + 1)) + 1, B = r.b[field], K1 = r.k1, avg = this.avg[field], lens = this.len[field];
-      p.forEach(function (tf, d) { out.set(d, idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lens[d] / avg)))); });
+      var tfs = this.tfs(field, term), out = new Map(), r = this.r;
+      var idf = Math.log(this.n / (tfs.size + 1)) + 1, B = r.b[field], K1 = r.k1, avg = this.avg[field], lens = this.len[field];
+      tfs.forEach(function (tf, d) { out.set(d, idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lens[d] / avg)))); });
       return out;
     });
   };
@@ -102,7 +145,7 @@
   // docnum -> unboosted score of a leaf: a term ({field, term}) or a phrase of the claim text ({field, seq}).
   Index.prototype.scores = function (leaf) {
     if (leaf.seq) return this.phrase(leaf.seq);
-    if (!this.post[leaf.field]) return null;  // a filter field: matched, never scored
+    if (SCORED.indexOf(leaf.field) < 0) return null;  // a filter field: matched, never scored
     var s = this.bm25(leaf.field, leaf.term);
     return leaf.field === "own" || leaf.field === "cited" ? this.remember("f\u0000" + leaf.field + "\u0000" + leaf.term,
       function () { return this.flatten(leaf.field, leaf.term, s); }) : s;
@@ -173,5 +216,5 @@
     return out.length < limit ? out.concat(pick(c[1], limit - out.length)) : out;
   }
 
-  window.kbSearchRank = { index: function (docs, rules) { return new Index(docs, rules); }, top: top };
+  window.kbSearchRank = { index: function (docs, sources, rules) { return new Index(docs, sources, rules); }, top: top };
 })();

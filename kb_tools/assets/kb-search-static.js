@@ -16,32 +16,37 @@
 
   // ---- the claims as the index holds them ------------------------------------------------------------------
 
+  // A function's answers kept by their argument: a KB's claims share page titles, sections and sources.
+  function memo(fn) {
+    var seen = new Map();
+    return function (x) {
+      if (!seen.has(x)) seen.set(x, fn(x));
+      return seen.get(x);
+    };
+  }
+
   function prepare(claims, data) {
     var t = T(), rules = data.rules, an = t.analyzer(rules, data.stems), vocab = t.vocabulary(rules, an);
-    var wordsOf = t.wordsOf(rules), words = new Map(), rank = new Map(), named = new Map(), bySource = new Map();
+    var wordsOf = t.wordsOf(rules), words = new Map(), rank = new Map(), named = new Map();
+    var stemsOf = memo(an.tokens), wordsIn = memo(wordsOf), accept = new Set(data.accept || []), sources = {};
+    var namesOf = memo(function (id) { return vocab.names(id).map(function (ws) { return ws.join(" "); }).join(" "); });
     data.designs.forEach(function (d, i) { rank.set(d.id, i); });
     Object.keys(data.named || {}).forEach(function (cid) {
       data.named[cid].forEach(function (id) { named.set(id, (named.get(id) || []).concat([cid])); });
     });
-    var source = function (k) {  // what the index searches a source by, analysed once per source
-      if (!bySource.has(k)) bySource.set(k, an.tokens(data.sources[k].cited));
-      return bySource.get(k);
-    };
-    var accept = new Set(data.accept || []);
     var docs = claims.map(function (c) {
       var text = (data.texts || {})[c.id] || c.text, title = data.pages[c.page] || "", section = c.section || "";
       var keys = (c.sources || []).filter(function (k) { return data.sources[k]; });
       var srcs = keys.map(function (k) { return data.sources[k]; }), conds = c.conditions || [];
-      var body = an.tokens(text), cited = [];
-      keys.forEach(function (k) { cited = cited.concat(source(k)); });
+      keys.forEach(function (k) { if (!sources[k]) sources[k] = an.tokens(data.sources[k].cited); });
       // the index's word list: each word of the claim, its page title and section, what it cites, its conditions' names
-      var names = conds.map(function (id) { return vocab.names(id).map(function (ws) { return ws.join(" "); }).join(" "); });
-      new Set(wordsOf([text, title, section].concat(srcs.map(function (s) { return s.cited; }), names).join(" ")))
-        .forEach(function (w) { words.set(w, (words.get(w) || 0) + 1); });
+      var seen = new Set(wordsOf(text)), add = function (ws) { ws.forEach(function (w) { seen.add(w); }); };
+      [title, section].concat(srcs.map(function (s) { return s.cited; }), conds.map(namesOf)).forEach(function (x) { add(wordsIn(x)); });
+      seen.forEach(function (w) { words.set(w, (words.get(w) || 0) + 1); });
       var years = Array.from(new Set(srcs.map(function (s) { return s.year; }).filter(Boolean))).sort();
       return {
-        c: c, text: body, own: body.concat(an.tokens(title), an.tokens(section)), cited: cited,
-        conditions: conds, named: named.get(c.id) || [], shown: text, title: title,
+        c: c, text: an.tokens(text), extra: stemsOf(title).concat(stemsOf(section)), conditions: conds,
+        named: named.get(c.id) || [], shown: text, title: title,
         types: Array.from(new Set(srcs.map(function (s) { return s.sourcetype; }).filter(function (s) { return accept.has(s); }))),
         // the design facet's value and rank: a design of the KB's ladder, or none (last)
         design: rank.has(c.design) ? c.design : "none", rank: rank.has(c.design) ? rank.get(c.design) : data.designs.length - 1,
@@ -52,9 +57,9 @@
         }
       };
     });
-    var index = window.kbSearchRank.index(docs, rules);
+    var index = window.kbSearchRank.index(docs, sources, rules);
     var known = function (w) {  // the index has the word, or a stem of it in a claim's own words or sources
-      return words.has(w) || an.tokens(w).some(function (s) { return index.post.own.has(s) || index.post.cited.has(s); });
+      return words.has(w) || an.tokens(w).some(function (s) { return index.has("own", s) || index.has("cited", s); });
     };
     return { docs: docs, index: index, data: data, rules: rules, an: an, vocab: vocab, words: words, known: known };
   }
@@ -214,5 +219,5 @@
     }
   }
 
-  window.kbSearchStatic = { prepare: prepare, search: search, leaves: unitLeaves };
+  window.kbSearchStatic = { prepare: prepare, search: search };
 })();

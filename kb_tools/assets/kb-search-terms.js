@@ -63,7 +63,7 @@
   // dropped, so a phrase's words stand together across them); spans(text) the same with where each word stands.
   function analyzer(rules, stems) {
     var a = rules.analyzer, stop = new Set(a.stop), byWord = new Map(), cache = new Map();
-    var porterStem = porter(rules.porter);
+    var porterStem = porter(rules.porter), re = new RegExp(a.pattern, "gu");
     Object.keys(stems || {}).forEach(function (s) { stems[s].split(" ").forEach(function (w) { byWord.set(w, s); }); });
     function stem(w) {
       var got = cache.get(w);
@@ -73,18 +73,25 @@
       }
       return got;
     }
-    function spans(text) {
-      var re = new RegExp(a.pattern, "gu"), out = [], m;
-      while ((m = re.exec(String(text || ""))) !== null) {
-        var t = a.lower ? m[0].toLowerCase() : m[0];
+    // each word the index keeps, with where it stands (``at``, ``end``) when ``spans`` is an array to fill
+    function tokens(text, spans) {
+      var out = [], m, t;
+      text = String(text || "");
+      re.lastIndex = 0;
+      while ((m = re.exec(text)) !== null) {
+        t = a.lower ? m[0].toLowerCase() : m[0];
         if (t.length < a.minsize || (a.maxsize !== null && t.length > a.maxsize) || stop.has(t)) continue;
-        out.push({ stem: stem(t), at: m.index, end: m.index + m[0].length });
+        out.push(stem(t));
+        if (spans) spans.push({ at: m.index, end: m.index + m[0].length });
       }
       return out;
     }
     return {
-      stem: stem, porter: porterStem, spans: spans,
-      tokens: function (text) { return spans(text).map(function (s) { return s.stem; }); }
+      stem: stem, porter: porterStem, tokens: function (text) { return tokens(text); },
+      spans: function (text) {
+        var where = [], stems = tokens(text, where);
+        return where.map(function (w, i) { return { stem: stems[i], at: w.at, end: w.end }; });
+      }
     };
   }
 
