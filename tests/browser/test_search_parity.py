@@ -60,6 +60,9 @@ def test_static_search_ranks_the_kap_kbs_judged_queries_as_the_api(browser, kap)
         p = search_parity.measure(kap, REPO / "tests" / "search_judgments.yml", [], browser, host)
     assert p.judged >= 40
     check("KAP KB", p)
+    # the rules and stems are a small part of what the browser loads: claims.json is the bulk
+    data, claims = ((kap / "site" / name).stat().st_size for name in ("search-data.json", "claims.json"))
+    assert data < claims / 4
 
 
 def test_static_search_ranks_the_sleep_kbs_judged_queries_as_the_api(browser, sleep):
