@@ -111,11 +111,12 @@
         if (seq.every(function (s, j) { return toks[i + j].stem === s; })) for (var j = 0; j < seq.length; j++) hit[i + j] = true;
       }
     });
-    var spans = [];
+    var spans = [], joiners = db.rules.rank.mark_joiners;
+    var joined = function (gap) { return Array.from(gap).every(function (ch) { return joiners.indexOf(ch) >= 0; }); };
     toks.forEach(function (t, i) {
       if (!hit[i]) return;
       var last = spans[spans.length - 1];
-      if (last && !text.slice(last[1], t.at).replace(/[ \-\u2010\u2011]/g, "")) last[1] = t.end;  // "blood pressure": one mark
+      if (last && joined(text.slice(last[1], t.at))) last[1] = t.end;  // "blood pressure": one mark
       else spans.push([t.at, t.end]);
     });
     var esc = window.kbSearch.escapeHtml, out = "", pos = 0;

@@ -26,7 +26,7 @@ from whoosh.lang import porter
 from whoosh.util.numeric import byte_to_length
 
 from ..index.schema import schema
-from . import compounds, engine, facets, matchsets, query, ranking, whooshquery
+from . import compounds, engine, facets, matchsets, query, ranking, results, whooshquery
 
 # a word character, as Python's ``\w`` reads one (letters, digits, underscore); inside [...] and alone
 _WORD_IN_CLASS = r"\p{L}\p{N}_"
@@ -140,6 +140,7 @@ def _ranking() -> dict:
         "common_share": matchsets.COMMON_SHARE,
         "title_only": matchsets.TITLE_ONLY,
         "tier": ranking.TIER,
+        "mark_joiners": results.MARK_JOINERS,
     }
 
 
