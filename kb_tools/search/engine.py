@@ -50,6 +50,13 @@ from .results import Hit, Results, make_hit
 __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
 
 OWN_B = 0.5  # BM25's length normalisation, milder than its 0.75: a short list item is not more relevant
+NO_WORDS = "type one or more words to search for, e.g. 'side effects'"
+COMMON_ONLY = "the query has only common words; add one that says what you are looking for"
+
+
+def weighting() -> BM25F:
+    """How the engine scores a match: Whoosh's BM25F, with its own length normalisation for the claim's own words."""
+    return BM25F(own_B=OWN_B)
 
 
 class IndexMissing(KbError):
@@ -99,7 +106,7 @@ class Engine:
             raise IndexMissing(f"{self.path}: no search index here; run kb build first")
         ix = whoosh_index.open_dir(str(self.path))
         words = read_words(self.path)
-        searcher = ix.searcher(weighting=BM25F(own_B=OWN_B))
+        searcher = ix.searcher(weighting=weighting())
         vocab = Vocabulary.from_meta(meta)
         return OpenIndex(self.path, stamp, ix, searcher, vocab, meta, words, ListCorrector(sorted(words)), ix.schema)
 
@@ -153,9 +160,9 @@ class Engine:
             filt = searchquery.filter_query(parsed, source)
             narrowed = filt is not None or any(sel.of(f) for f in FACETS)
             if not parsed.clauses and not parsed.negated and not narrowed:
-                raise QueryError("type one or more words to search for, e.g. 'side effects'")
+                raise QueryError(NO_WORDS)
             if parsed.clauses and not narrowed and not any(searchquery.clause_query(st, c) for c in parsed.clauses):
-                raise QueryError("the query has only common words; add one that says what you are looking for")
+                raise QueryError(COMMON_ONLY)
             return self._run(st, query, parsed, filt, sel, limit, sort)
 
     def _run(

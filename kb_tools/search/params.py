@@ -16,6 +16,8 @@ MAX_QUERY_CHARS = 300  # a question is a line; a longer text is not a search
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
 DEFAULT_SORT = SORTS[0]
+TOO_LONG = "{name} is too long ({n} characters); keep it under {max}"
+BAD_LIMIT = "limit must be a whole number from 1 to {max}"
 
 
 class QueryString(Protocol):
@@ -30,7 +32,7 @@ def check_query(text: str | None, name: str = "the query") -> str:
     """The query text, once it is short enough to search; ``name`` is what the message calls it."""
     text = text or ""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"{name} is too long ({len(text)} characters); keep it under {MAX_QUERY_CHARS}")
+        raise QueryError(TOO_LONG.format(name=name, n=len(text), max=MAX_QUERY_CHARS))
     return text
 
 
@@ -42,7 +44,7 @@ def check_limit(limit: int | str) -> int:
         except ValueError:  # "abc", "1e9", or more digits than Python turns into a number
             limit = 0
     if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        raise QueryError(BAD_LIMIT.format(max=MAX_LIMIT))
     return limit
 
 
