@@ -215,6 +215,7 @@ def test_failed_build_leaves_previous_site_untouched(tmp_path, monkeypatch):
     assert not [p.name for p in kb.iterdir() if ".building-" in p.name]
 
 
+@pytest.mark.slow  # the whole KAP KB, cold
 def test_kap_kb_builds_strict(tmp_path):
     kb = copy_kap(tmp_path)
     result = mkdocs_build(kb, "--strict")

@@ -35,6 +35,7 @@ def run(cmd: list[str], kb: Path, env: dict) -> None:
     assert result.returncode in (0, 1), (cmd, result.stderr[-2000:])
 
 
+@pytest.mark.slow  # two full builds and a tree walk of each: the slowest of the fast set
 @pytest.mark.parametrize("which", ["base", "kap"])
 def test_only_output_folders_change(tmp_path, which):
     work = tmp_path / "work"

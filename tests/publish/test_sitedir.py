@@ -80,7 +80,7 @@ def _modes(site: Path) -> tuple[set[int], set[int]]:
     return dirs, files
 
 
-@pytest.mark.parametrize("engine", ["mkdocs", "properdocs"])
+@pytest.mark.parametrize("engine", ["mkdocs", pytest.param("properdocs", marks=pytest.mark.engines)])
 def test_the_site_is_published_with_the_umasks_modes(tmp_path, engine):
     """A web server running as another user must be able to read the site (directories 755, files 644)."""
     kb = make_kb(tmp_path)

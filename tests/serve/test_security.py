@@ -173,6 +173,7 @@ def _answered_after(poller: Poller, moment: float, timeout: float = 60) -> None:
     raise AssertionError(f"no search answered within {timeout} s")
 
 
+@pytest.mark.slow  # three full builds under a stream of requests
 def test_rebuild_while_serving(kb, served):
     safety = kb / "docs/topics/safety.md"
     original = safety.read_text()
