@@ -279,11 +279,11 @@ def bench_check_build(kb: Path, manifest: dict, runs: int, log) -> dict:
 
 
 def load_report(kb: Path):
-    from kb_tools.check.policy import check
     from kb_tools.config.kbconfig import load_config
+    from kb_tools.pipeline import check_kb
 
     config = load_config(kb)
-    return config, check(config)
+    return config, check_kb(config)
 
 
 def bench_index(kb: Path, runs: int, work: Path) -> tuple[dict, Path | None]:
