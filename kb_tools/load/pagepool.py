@@ -58,6 +58,8 @@ class PendingPages:
             job = Job("page parser", _parse_share, writer, self.jobs, self.config, share, workers)
             writer.close()
             self._parsers.append((job, reader))
+        # the parsers have the texts (a fork's copy): this process needs only how many there are
+        self.jobs = [None] * len(self.jobs)  # type: ignore[list-item]
 
     def result(self) -> tuple[list[Page], list[Finding]]:
         parsed = self._collect() if self._parsers else _parse(self.jobs, self.config, 0, 1)
