@@ -54,12 +54,19 @@ class Judged:
 
 
 def load_judgments(path: Path, claims: list[dict]) -> list[Judged]:
-    """Resolve (page, phrase) pairs to claim ids; a phrase that names no claim, or several, is an error."""
+    """Resolve (page, phrase) pairs to claim ids; a phrase that names no claim, or several, is an error.
+
+    ``claims.json`` gives a list item with its lead-in and a table row with its headings, where the judgments
+    name a claim by its own words; a phrase those make ambiguous ("dizziness;" in a row labelled
+    "Adverse event: Dizziness;" and in a list item) names the one claim that has it as written, in its case.
+    """
     out, problems = [], []
     for item in yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]:
         ids = set()
         for page, phrase in item["relevant"]:
-            found = [c["id"] for c in claims if c["page"] == page and phrase.lower() in c["text"].lower()]
+            found = [c for c in claims if c["page"] == page and phrase.lower() in c["text"].lower()]
+            exact = [c for c in found if phrase in c["text"]]
+            found = [c["id"] for c in (exact if len(found) > 1 and len(exact) == 1 else found)]
             if len(found) != 1:
                 problems.append(f"{item['query']!r}: {page} / {phrase!r} matches {len(found)} claims")
             ids.update(found)

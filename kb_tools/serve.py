@@ -24,7 +24,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .config.kbconfig import KbConfig, load_config
-from .search.engine import MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, QueryError, open_engine
+from .search.engine import IndexMissing, QueryError, open_engine
+from .search.params import from_query_string
 from .site.csp import SECURITY_HEADERS, csp, inline_script_hashes
 
 KB_ENV = "KB_SERVE_KB"  # the KB folder, for the app factory uvicorn's worker processes call
@@ -159,26 +160,11 @@ def search_endpoint(config: KbConfig):
     engine = open_engine(config.index_path)
 
     async def api_search(request: Request) -> Response:
-        params = request.query_params
-        q = params.get("q", "")
-        if len(q) > MAX_QUERY_CHARS:
-            return _error(f"q is too long ({len(q)} characters); keep it under {MAX_QUERY_CHARS}", 400)
         try:
-            limit = int(params.get("limit", "10"))
-        except ValueError:
-            return _error(f"limit must be a whole number from 1 to {MAX_LIMIT}", 400)
-        if not 1 <= limit <= MAX_LIMIT:
-            return _error(f"limit must be a whole number from 1 to {MAX_LIMIT}", 400)
-        conditions = tuple(c for c in params.getlist("condition") if c)
-        source = params.get("source") or None
-        designs = tuple(d for d in params.getlist("design") if d)
-        sourcetypes = tuple(t for t in params.getlist("sourcetype") if t)
-        roles = tuple(r for r in params.getlist("role") if r)
-        sort = params.get("sort") or "relevance"
-        try:
-            # an unknown condition, role, design, source type or sort is a QueryError naming the valid values
-            args = (q, conditions, source, limit, designs, sourcetypes, sort, roles)
-            results = await run_in_threadpool(engine.search, *args)
+            # q and limit are checked first; an unknown condition, role, design, source type or sort is then
+            # a QueryError from the engine, naming the valid values
+            args = from_query_string(request.query_params)
+            results = await run_in_threadpool(engine.search, **args)
         except QueryError as exc:
             return _error(str(exc), 400)
         except IndexMissing:

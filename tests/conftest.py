@@ -7,6 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: on two cores running the suite side by side (pytest-xdist) an example's time says
+# nothing about kb; a property that hangs still ends at pytest's own limits.
+settings.register_profile("kb", deadline=None)
+settings.load_profile("kb")
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"

@@ -88,7 +88,7 @@
   Box.prototype.lookup = function () {
     var self = this, q = this.input.value.trim(), seq = ++this.seq;
     if (q.length < MIN_CHARS) { this.render(null, q); return; }
-    this.K.query({ q: q, limit: SHOWN }).then(function (r) {
+    this.K.query({ q: q, limit: SHOWN, prefix: true }).then(function (r) {
       if (seq === self.seq) self.render(r, q);
     }, function () {
       if (seq === self.seq) self.render({ results: [], total: 0, error: "Search failed" }, q);

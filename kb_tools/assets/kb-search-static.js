@@ -1,273 +1,222 @@
-/* kb claim search in the browser, part 2: matching and ranking claims.json as kb serve's engine does, more
- * simply: window.kbSearchStatic. kb-search-core.js uses it where there is no /api/search; the query is read
- * by kb-search-terms.js.
+/* kb claim search in the browser, part 3: answering a query from claims.json and search-data.json as kb serve's
+ * engine answers it from its index (kb_tools/search/engine.py): window.kbSearchStatic. kb-search-core.js uses it
+ * where there is no /api/search; kb-search-terms.js reads the query and kb-search-rank.js scores.
  *
- * Every unit of the query must match (failing that, some: "relaxed"). A word matches in the claim's text,
- * its page title and section, or (ranked below those) its sources' citations; a phrase matches in the
- * text; a lay term's stand-ins match in the claim's own words; a condition unit also matches the claims
- * about the condition and those naming it. Claims rank first by how many units their own words match,
- * then by a BM25-like score (each word by its rarity and the claim's length, and by where it matched; a
- * word in most claims scores the same in each); ties go to the stronger design, then site order. The answer has the shape of
- * GET /api/search, with the same facets, sorts and highlights.
+ * prepare() makes each claim's fields as the index has them (its text, its own words with its page title and
+ * section, what it cites: its sources' authors, organisations and titles; its conditions and those it names;
+ * its sources, years and grading for filters), with the index's analyzer. search() reads the query, matches its
+ * clauses (all of them; failing that, a corrected query; failing that, some of them: "relaxed"), ranks, counts
+ * facets and marks the matched words, and answers in the shape of GET /api/search.
  *
  * Safety: `highlight` is HTML, built by escaping the claim text and adding only <mark>. */
 (function () {
   "use strict";
 
-  var FACETS = ["condition", "role", "design", "sourcetype"];
-  // what a unit's match counts for, by where: roughly the engine's field boosts (kb_tools/searchquery.py),
-  // times a word's BM25 weight (its rarity, the claim's length; k1 and b as the engine's own field has them)
-  var OTHER = 0.5, CITED = 0.5, EXPANSION = 0.6, CONDITION = 2, TIER = 1000, K1 = 1.2, B = 0.5, COMMON = 0.5;
-
   function T() { return window.kbSearchTerms; }
 
-  // Claim text as readers see it, as kb_tools.index.plain_text gives it to the API: no link targets or emphasis.
-  function plain(text) {
-    return String(text || "").replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/(\*\*|__|\*|`)/g, "").replace(/\s+/g, " ").trim();
-  }
+  // ---- the claims as the index holds them ------------------------------------------------------------------
 
-  function stems(text) { return T().words(text).map(T().stem); }
-
-  // claims.json and search-data.json, ready to search: each claim's stems by field, its conditions and the
-  // ones it names; and the claims' words (with their conditions' names) for "did you mean".
-  function prepare(claims, meta) {
-    var t = T(), vocab = t.vocabulary(meta.vocabulary), rank = {}, counts = new Map(), known = new Set();
-    var df = new Map(), length = 0;
-    meta.designs.forEach(function (d, i) { rank[d.id] = i; });
-    var prepared = claims.map(function (c, order) {
-      c.text = plain(c.text);
-      var title = meta.pages[c.page] || "", conds = c.conditions || [], types = [];
-      // a source is found by its citation and its organisations' acronyms (kb_tools/acronyms.py)
-      var cites = (c.sources || []).map(function (k) {
-        var s = meta.sources[k] || {};
-        return (s.citation || "") + " " + (s.acronyms || []).join(" ");
-      }).join(" ");
-      var names = conds.map(function (id) { return (vocab.names.get(id) || []).flat().join(" "); });
-      new Set(t.words([c.text, title, c.section, cites].concat(names).join(" ")).map(t.fold)).forEach(function (w) {
-        counts.set(w, (counts.get(w) || 0) + 1);
-      });
-      (c.sources || []).forEach(function (k) {
-        var s = (meta.sources[k] || {}).sourcetype;
-        if (s && types.indexOf(s) < 0) types.push(s);
-      });
-      var text = stems(c.text);
-      length += text.length;
-      new Set(text).forEach(function (s) { df.set(s, (df.get(s) || 0) + 1); });
-      conds.forEach(function (id) { df.set("\u0000" + id, (df.get("\u0000" + id) || 0) + 1); });
-      return {
-        c: c, order: order, title: title, text: text, other: stems(c.section + " " + title),
-        cited: stems(cites), conditions: new Set(conds), named: new Set(t.named(vocab, c.text)), types: types,
-        design: c.design || "none", rank: c.design in rank ? rank[c.design] : meta.designs.length
-      };
-    });
-    counts.forEach(function (n, w) { known.add(t.stem(w)); });
-    var avg = length / (prepared.length || 1) || 1;
-    prepared.forEach(function (p) { p.norm = (K1 + 1) / (1 + K1 * (1 - B + B * p.text.length / avg)); });
-    return { claims: prepared, meta: meta, vocab: vocab, words: counts, stems: known, df: df };
-  }
-
-  // Whether the stems ``seq`` stand together in ``list``; for a half-typed word, any of its ``completions``.
-  function hasSeq(list, seq, completions) {
-    outer: for (var i = 0; i + seq.length <= list.length; i++) {
-      for (var j = 0; j < seq.length; j++) {
-        if (!(list[i + j] === seq[j] || (completions && completions.has(list[i + j])))) continue outer;
-      }
-      return true;
-    }
-    return false;
-  }
-
-  // A word in the text or else the page title or section; several words together in the text only. A word
-  // in most claims (``common``: the KB's subject) scores the same in each claim that has it, whatever its
-  // length, as the engine's kb_tools/searchsets.py does: the other words, then the design, decide.
-  function wordsScore(p, seq, completions, idf, common) {
-    var norm = common ? 1 : p.norm;
-    if (seq.length > 1) return hasSeq(p.text, seq, null) ? idf * p.norm : 0;
-    return hasSeq(p.text, seq, completions) ? idf * norm : hasSeq(p.other, seq, completions) ? OTHER * idf : 0;
-  }
-
-  // How a unit matches a claim: (score through its own words and conditions, score through its citations).
-  function unitScore(p, u) {
-    var own = wordsScore(p, u.stems, u.completions, u.idf, u.common);
-    u.expansions.forEach(function (e, i) { own += EXPANSION * wordsScore(p, e, null, u.idfs[i]); });
-    if (u.condition) own += CONDITION * u.idfs[u.idfs.length - 1] * (p.conditions.has(u.condition) + p.named.has(u.condition));
-    return { own: own, cited: !own && u.stems.length === 1 && hasSeq(p.cited, u.stems, u.completions) ? CITED : 0 };
-  }
-
-  // A claim's roles: its chosen conditions' roles in it (with none chosen, any condition's), as the engine has it.
-  function rolesOf(p, selected) {
-    var roles = p.c.roles || {}, want = (selected && selected.condition) || [];
-    return (p.c.conditions || []).filter(function (c) { return !want.length || want.indexOf(c) >= 0; })
-      .map(function (c) { return roles[c] || "treated"; })
-      .filter(function (r, i, all) { return all.indexOf(r) === i; });
-  }
-
-  function facetValues(p, facet, selected) {
-    if (facet === "condition") return p.c.conditions || [];
-    if (facet === "role") return rolesOf(p, selected);
-    if (facet === "design") return [p.design];
-    return p.types;
-  }
-
-  function passes(p, selected, skip) {
-    return FACETS.every(function (f) {
-      var want = selected[f] || [];
-      return f === skip || !want.length || facetValues(p, f, selected).some(function (v) { return want.indexOf(v) >= 0; });
-    });
-  }
-
-  // The claims with every positive unit (or, ``relax``, some) and no negative one, scored, and those of
-  // them the chosen facets keep.
-  function match(db, units, sel, relax) {
-    var pos = units.filter(function (u) { return !u.neg; }), neg = units.filter(function (u) { return u.neg; });
-    var hits = [];
-    db.claims.forEach(function (p) {
-      if (neg.some(function (u) { var s = unitScore(p, u); return s.own || s.cited; })) return;
-      var tier = 0, score = 0, hit = 0;
-      pos.forEach(function (u) {
-        var s = unitScore(p, u);
-        if (s.own || s.cited) hit++;
-        if (s.own) tier++;
-        score += s.own || s.cited;
-      });
-      if (hit === pos.length || (relax && hit)) hits.push({ p: p, score: tier * TIER + score });
-    });
-    return { units: units, hits: hits, found: hits.filter(function (h) { return passes(h.p, sel); }) };
-  }
-
-  // A half-typed last word (three letters or more, not a word of the claims): the stems of the claims'
-  // words it begins, or null.
-  function completions(db, w) {
-    if (w.length < 3 || db.words.has(w)) return null;
-    var out = new Set();
-    db.words.forEach(function (n, v) { if (v.lastIndexOf(w, 0) === 0) out.add(T().stem(v)); });
-    return out.size ? out : null;
-  }
-
-  // How rare a word is among the claims (BM25's idf); several words: the sum of theirs.
-  function idf(db, seq) {
-    var n = db.claims.length;
-    return seq.reduce(function (sum, s) {
-      var d = db.df.get(s) || 0;
-      return sum + Math.log(1 + (n - d + 0.5) / (d + 0.5));
-    }, 0);
-  }
-
-  // The query's units (compound words joined or split against the claims' words, kb_tools/compounds.py),
-  // with their words' weights, whether a word is in most claims, and a half-typed last word's completions.
-  function read(db, q) {
-    var units = T().compounds(db.vocab, T().parse(db.vocab, q), db.words);
-    units.forEach(function (u) {
-      if (u.prefix) u.completions = completions(db, u.words[0]);
-      u.idf = idf(db, u.stems);
-      u.common = u.stems.length === 1 && (db.df.get(u.stems[0]) || 0) >= COMMON * db.claims.length && db.claims.length > 1;
-      u.idfs = u.expansions.map(function (e) { return idf(db, e); }).concat([idf(db, ["\u0000" + u.condition])]);
-    });
-    return units;
-  }
-
-  // As the engine: all units; if no claim has them, the query with its unknown words corrected (offered as
-  // "did you mean" only when it finds claims); then claims with some of the units.
-  function answer(db, p) {
-    var t = T(), units = read(db, p.q);
-    var m = match(db, units, p, false);
-    var several = function (us) { return us.filter(function (u) { return !u.neg; }).length > 1; };
-    if (!m.found.length && units.some(function (u) { return !u.neg; })) {
-      var better = t.correct(db, p.q, units);
-      if (better) {
-        var fixed = match(db, read(db, better), p, false);
-        if (!fixed.found.length && several(fixed.units)) fixed = Object.assign(match(db, fixed.units, p, true), { relaxed: true });
-        if (fixed.found.length) return Object.assign(fixed, { suggestion: better });
-      }
-    }
-    if (!m.found.length && several(units)) m = Object.assign(match(db, units, p, true), { relaxed: true });
-    return Object.assign(m, { suggestion: null });
-  }
-
-  // ---- the answer, as /api/search gives it --------------------------------------------------------------
-
-  // Single stems to mark anywhere, and stem sequences only where they stand together (as the engine marks).
-  function marks(db, units) {
-    var singles = [], seqs = [];
-    units.forEach(function (u) {
-      if (u.neg) return;
-      var names = u.condition ? db.vocab.names.get(u.condition) || [] : [];
-      [u.stems].concat(u.expansions, names.map(function (ws) { return ws.map(T().stem); })).forEach(function (s, i) {
-        if (s.length === 1) singles.push({ stem: s[0], completions: i === 0 ? u.completions : null });
-        else seqs.push(s);
-      });
-    });
-    return { singles: singles, seqs: seqs };
-  }
-
-  function highlight(text, mk) {
-    var re = new RegExp(T().WORD.source, "gu"), toks = [], m;
-    while ((m = re.exec(text)) !== null) toks.push({ at: m.index, end: m.index + m[0].length, stem: T().stem(m[0]) });
-    var on = toks.map(function (tok) {
-      return mk.singles.some(function (s) {
-        return tok.stem === s.stem || (s.completions && s.completions.has(tok.stem));
-      });
-    });
-    mk.seqs.forEach(function (seq) {
-      for (var i = 0; i + seq.length <= toks.length; i++) {
-        if (seq.every(function (s, j) { return toks[i + j].stem === s; })) for (var j = 0; j < seq.length; j++) on[i + j] = true;
-      }
-    });
-    var esc = window.kbSearch.escapeHtml, out = "", last = 0;
-    toks.forEach(function (tok, i) {
-      if (!on[i]) return;
-      out += esc(text.slice(last, tok.at)) + "<mark>" + esc(text.slice(tok.at, tok.end)) + "</mark>";
-      last = tok.end;
-    });
-    return out + esc(text.slice(last));
-  }
-
-  function result(db, hit, mk) {
-    var c = hit.p.c, meta = db.meta;
-    return {
-      claim: c.id, text: c.text, highlight: highlight(c.text, mk), url: c.url, page: hit.p.title,
-      section: c.section || "", conditions: c.conditions || [], roles: c.roles || {}, design: c.design || "",
-      design_label: c.design_label || "",
-      authorities: c.authorities || [], evidence: c.evidence || "", score: hit.score,
-      sources: (c.sources || []).map(function (k) {
-        var s = meta.sources[k] || {};
-        return { key: k, citation: s.citation || "", sourcetype: s.sourcetype || "", design: s.design || "",
-          authority: s.authority || [], evidence: "" };
-      })
+  // A function's answers kept by their argument: a KB's claims share page titles, sections and sources.
+  function memo(fn) {
+    var seen = new Map();
+    return function (x) {
+      if (!seen.has(x)) seen.set(x, fn(x));
+      return seen.get(x);
     };
   }
 
-  function facetList(hits, selected, facet, labels) {
-    var counts = {};
-    hits.forEach(function (h) {
-      if (!passes(h.p, selected, facet)) return;
-      facetValues(h.p, facet, selected).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+  function prepare(claims, data) {
+    var t = T(), rules = data.rules, an = t.analyzer(rules, data.stems), vocab = t.vocabulary(rules, an);
+    var wordsOf = t.wordsOf(rules), words = new Map(), rank = new Map(), named = new Map();
+    var stemsOf = memo(an.tokens), wordsIn = memo(wordsOf), accept = new Set(data.accept || []), sources = {};
+    var namesOf = memo(function (id) { return vocab.names(id).map(function (ws) { return ws.join(" "); }).join(" "); });
+    data.designs.forEach(function (d, i) { rank.set(d.id, i); });
+    Object.keys(data.named || {}).forEach(function (cid) {
+      data.named[cid].forEach(function (id) { named.set(id, (named.get(id) || []).concat([cid])); });
     });
-    var out = labels.map(function (l) { return { value: l.id, label: l.label, count: counts[l.id] || 0 }; })
-      .filter(function (f) { return f.count > 0 || (selected[facet] || []).indexOf(f.value) >= 0; });
-    // as the API lists them: conditions in the KB's order, designs strongest first, source types by count
-    if (facet === "sourcetype") out.sort(function (a, b) { return b.count - a.count; }); // stable: ties keep their order
+    var docs = claims.map(function (c) {
+      var text = (data.texts || {})[c.id] || c.text, title = data.pages[c.page] || "", section = c.section || "";
+      var keys = (c.sources || []).filter(function (k) { return data.sources[k]; });
+      var srcs = keys.map(function (k) { return data.sources[k]; }), conds = c.conditions || [];
+      keys.forEach(function (k) { if (!sources[k]) sources[k] = an.tokens(data.sources[k].cited); });
+      // the index's word list: each word of the claim, its page title and section, what it cites, its conditions' names
+      var seen = new Set(wordsOf(text)), add = function (ws) { ws.forEach(function (w) { seen.add(w); }); };
+      [title, section].concat(srcs.map(function (s) { return s.cited; }), conds.map(namesOf)).forEach(function (x) { add(wordsIn(x)); });
+      seen.forEach(function (w) { words.set(w, (words.get(w) || 0) + 1); });
+      var years = Array.from(new Set(srcs.map(function (s) { return s.year; }).filter(Boolean))).sort();
+      return {
+        c: c, text: an.tokens(text), extra: stemsOf(title).concat(stemsOf(section)), conditions: conds,
+        named: named.get(c.id) || [], shown: text, title: title,
+        types: Array.from(new Set(srcs.map(function (s) { return s.sourcetype; }).filter(function (s) { return accept.has(s); }))),
+        // the design facet's value and rank: a design of the KB's ladder, or none (last)
+        design: rank.has(c.design) ? c.design : "none", rank: rank.has(c.design) ? rank.get(c.design) : data.designs.length - 1,
+        keys: keys,
+        filters: {
+          conditions: conds, sources: keys.map(function (k) { return k.toLowerCase(); }), years: years,
+          design: [c.design || ""], evidence: [c.evidence || ""], authorities: c.authorities || []
+        }
+      };
+    });
+    var index = window.kbSearchRank.index(docs, sources, rules);
+    var known = function (w) {  // the index has the word, or a stem of it in a claim's own words or sources
+      return words.has(w) || an.tokens(w).some(function (s) { return index.has("own", s) || index.has("cited", s); });
+    };
+    return { docs: docs, index: index, data: data, rules: rules, an: an, vocab: vocab, words: words, known: known };
+  }
+
+  // ---- a query's parts, as kb_tools/search/whooshquery.py builds them --------------------------------------
+
+  function leaf(field, term, boost) { return { field: field, term: term, boost: boost === undefined ? 1 : boost }; }
+
+  // One word matches in the claim's own words (and, ``cited``, in what it cites); several stand together in its text.
+  function wordsLeaves(db, words, boost, cited) {
+    var toks = db.an.tokens(words.join(" ")), r = db.rules.rank;
+    if (toks.length > 1) return [{ field: "text", seq: toks, boost: boost }];
+    if (!toks.length) return [];
+    return cited ? [leaf("own", toks[0], boost), leaf("cited", toks[0], boost * r.cited_boost)] : [leaf("own", toks[0], boost)];
+  }
+
+  // The value of a filter field as the index reads it (split at commas, lower-cased, as its field does).
+  function fieldValues(db, field, value) {
+    var f = db.rules.filter_fields[field];
+    var vs = f.split ? value.split(",").map(function (v) { return v.trim(); }).filter(Boolean) : [value];
+    return f.lower ? vs.map(function (v) { return v.toLowerCase(); }) : vs;
+  }
+
+  function unitLeaves(db, u) {
+    var r = db.rules.rank, parts;
+    if (r.unit_fields[u.field]) {  // author:, section: or title: one word, in those fields only
+      var toks = db.an.tokens(u.words.join(" "));
+      return toks.length ? r.unit_fields[u.field].map(function (f) { return leaf(f, toks[0]); }) : null;
+    }
+    if (u.field) {  // an excluded condition, source, grade or year
+      var vs = fieldValues(db, u.field, u.words.join(" "));
+      return vs.length ? [leaf(u.field, vs[0])] : null;
+    }
+    parts = wordsLeaves(db, u.words, 1, true);
+    (u.completions || []).forEach(function (s) { parts.push(leaf("own", s), leaf("cited", s, r.cited_boost)); });
+    u.expansions.forEach(function (ws) { parts = parts.concat(wordsLeaves(db, ws, r.expansion_boost, false)); });
+    if (u.condition) parts.push(leaf("conditions", u.condition, r.condition_boost), leaf("named", u.condition, r.condition_boost));
+    return parts.length ? parts : null;
+  }
+
+  function clauseLeaves(db, clause) {
+    var out = [];
+    clause.forEach(function (u) { out = out.concat(unitLeaves(db, u) || []); });
+    return out.length ? out : null;
+  }
+
+  // (the claims the query matches before facets, the clauses' leaves)
+  function matching(db, parsed, requireAll) {
+    var parts = parsed.clauses.map(function (c) { return clauseLeaves(db, c); }).filter(Boolean);
+    var negs = parsed.negated.map(function (u) { return unitLeaves(db, u); }).filter(Boolean);
+    var sets = parts.map(function (p) { return db.index.union(p); }), found;
+    if (!sets.length) found = new Set(db.docs.keys());
+    else if (requireAll) found = new Set(Array.from(sets[0]).filter(function (d) { return sets.every(function (s) { return s.has(d); }); }));
+    else { found = new Set(); sets.forEach(function (s) { s.forEach(function (d) { found.add(d); }); }); }
+    if (negs.length) {
+      var out = db.index.union([].concat.apply([], negs));
+      found.forEach(function (d) { if (out.has(d)) found.delete(d); });
+    }
+    return { found: found, parts: parts };
+  }
+
+  // The query's own filters: its sources and design:, year: ... (all must hold); null when it has none.
+  function filtered(db, parsed) {
+    var leaves = parsed.sources.map(function (k) { return leaf("sources", k.toLowerCase()); })
+      .concat(parsed.filters.map(function (f) { return leaf(f[0], f[1]); }));
+    if (!leaves.length) return null;
+    var sets = leaves.map(function (l) { return db.index.matches(l); });
+    return new Set(db.docs.map(function (_, d) { return d; }).filter(function (d) { return sets.every(function (s) { return s.has(d); }); }));
+  }
+
+  // ---- answering -------------------------------------------------------------------------------------------
+
+  function read(db, q, prefix) {
+    var t = T(), parsed = t.parse(db.rules, db.vocab, q), keep = prefix ? halfTyped(db, q, parsed) : null;
+    parsed = t.compounds(db.rules, db.vocab, parsed, db.words, keep && keep.word);
+    if (keep) parsed.clauses.forEach(function (c) { if (c.length === 1 && c[0].words[0] === keep.word) c[0].completions = keep.stems; });
+    return parsed;
+  }
+
+  // As you type (the header's box): a last word of three letters or more that is no word of the claims but begins
+  // some of them also matches those (``stems``). The search page and /api/search read the query as it is.
+  function halfTyped(db, q, parsed) {
+    var last = parsed.clauses[parsed.clauses.length - 1], ws = T().wordsOf(db.rules)(q), w = ws[ws.length - 1];
+    if (!w || w.length < 3 || db.words.has(w) || /\s$/.test(q) || !last || last.length !== 1 || last[0].words[0] !== w) return null;
+    var stems = new Set();
+    db.words.forEach(function (_, v) { if (v.lastIndexOf(w, 0) === 0) db.an.tokens(v).forEach(function (s) { stems.add(s); }); });
+    return stems.size ? { word: w, stems: Array.from(stems) } : null;
+  }
+
+  function intersect(a, b) {
+    var out = new Set();
+    (a.size <= b.size ? a : b).forEach(function (d) { if ((a.size <= b.size ? b : a).has(d)) out.add(d); });
     return out;
   }
 
-  function search(db, p) {
-    var a = answer(db, p), meta = db.meta;
-    a.found.sort(function (x, y) {
-      if (p.sort === "design" && x.p.rank !== y.p.rank) return x.p.rank - y.p.rank;
-      return y.score - x.score || x.p.rank - y.p.rank || x.p.order - y.p.order;
-    });
-    var mk = marks(db, a.units);
-    return {
-      query: p.q, total: a.found.length, relaxed: !!a.relaxed && a.found.length > 0, sort: p.sort || "relevance",
-      suggestion: a.suggestion,
-      results: a.found.slice(0, p.limit || 10).map(function (h) { return result(db, h, mk); }),
-      facets: {
-        condition: facetList(a.hits, p, "condition", meta.conditions),
-        role: facetList(a.hits, p, "role", meta.roles || []),
-        design: facetList(a.hits, p, "design", meta.designs),
-        sourcetype: facetList(a.hits, p, "sourcetype", meta.sourcetypes)
+  // The claims the query and its filters match, and those of them the chosen facets keep.
+  function narrowed(found, filt, chosen) {
+    var f = filt ? intersect(found, filt) : found, matched = f;
+    Object.keys(chosen).forEach(function (k) { if (chosen[k]) matched = intersect(matched, chosen[k]); });
+    return { found: f, matched: matched };
+  }
+
+  function ranked(db, parts, matched, limit, sort) {
+    var rank = db.docs.map(function (d) { return d.rank; }), byDesign = sort === "design";
+    if (parts.length) {
+      var clauses = parts.map(function (p) { return db.index.clause(p); });
+      return window.kbSearchRank.top(db.rules.rank, clauses, matched, limit, rank, byDesign);
+    }
+    // filters or exclusions only: claims in site order (strongest design first for sort=design), unscored
+    return Array.from(matched).sort(function (a, b) { return (byDesign ? rank[a] - rank[b] : 0) || a - b; })
+      .slice(0, limit).map(function (d) { return [d, 0]; });
+  }
+
+  // As kb_tools.search.engine.Engine.search: all the clauses; if no claim has them, the query with its unknown
+  // words corrected; then claims with some of the clauses ("relaxed").
+  function answer(db, p) {
+    var t = T(), R = db.rules, q = String(p.q || ""), limit = Math.min(Math.max(p.limit || 10, 1), R.query.max_limit);
+    var res = window.kbSearchResults;
+    if (q.length > R.query.max_chars) throw new t.QueryError(t.format(R.messages.too_long, { n: q.length, max: R.query.max_chars }));
+    var sort = res.checkSort(db, p.sort), parsed = read(db, q, p.prefix), sel = res.selection(db, parsed, p);
+    var filt = filtered(db, parsed), chosen = res.chosen(db, sel);
+    var narrow = filt !== null || R.facets.some(function (f) { return sel[f].length; });
+    if (!parsed.clauses.length && !parsed.negated.length && !narrow) throw new t.QueryError(R.messages.no_words);
+    if (parsed.clauses.length && !narrow && !parsed.clauses.some(function (c) { return clauseLeaves(db, c); })) {
+      throw new t.QueryError(R.messages.common_only);
+    }
+    var m = matching(db, parsed, true), got = narrowed(m.found, filt, chosen), suggestion = null, relaxed = false;
+    if (!got.matched.size && parsed.clauses.length) {
+      var fixes = t.corrections(R, parsed, db.words, db.known);
+      if (fixes.size) {  // searched as if typed, so a corrected condition name expands too
+        suggestion = t.applyFixes(R, q, fixes);
+        parsed = read(db, suggestion, false);
+        m = matching(db, parsed, true);
+        got = narrowed(m.found, filt, chosen);
       }
+    }
+    if (!got.matched.size && parsed.clauses.length > 1) {
+      relaxed = true;
+      m = matching(db, parsed, false);
+      got = narrowed(m.found, filt, chosen);
+    }
+    var top = got.matched.size ? ranked(db, m.parts, got.matched, limit, sort) : [], marks = res.marks(db, parsed);
+    return {
+      query: q, total: got.matched.size, relaxed: relaxed, sort: sort,
+      suggestion: got.matched.size ? suggestion : null,  // a correction that finds nothing is no help here
+      results: top.map(function (h) { return res.result(db, h[0], h[1], marks); }),
+      facets: res.counts(db, got.found, chosen, sel)
     };
+  }
+
+  function search(db, p) {
+    try {
+      return answer(db, p);
+    } catch (e) {
+      if (e instanceof T().QueryError) return { error: e.message, results: [], total: 0 };
+      throw e;
+    }
   }
 
   window.kbSearchStatic = { prepare: prepare, search: search };

@@ -11,7 +11,6 @@
   var PAGE = 20; // results per "Show more"
   var MAX = 100; // the API's largest limit
   var DEBOUNCE_MS = 250;
-  var FACET_NAMES = { condition: "Condition", role: "Role of the condition", design: "Study design", sourcetype: "Source type" };
 
   function Page(root) {
     this.K = window.kbSearch;
@@ -36,11 +35,15 @@
     this.designOrder = (this.labels.designs || []).map(function (d) { return d.id; }).filter(function (d) { return d !== "none"; });
     this.designLabels = {};
     (this.labels.designs || []).forEach(function (d) { self.designLabels[d.id] = d.label; });
+    // the facets, in the engine's order, with the headings the build gave them (kb_tools/search/facets.py)
+    this.facetIds = (this.labels.facets || []).map(function (f) { return f.id; });
+    this.facetNames = {};
+    (this.labels.facets || []).forEach(function (f) { self.facetNames[f.id] = f.label; });
   }
 
   Page.prototype.readUrl = function () {
     var sp = new URLSearchParams(location.search), state = { q: sp.get("q") || sp.get("query") || "" };
-    this.K.facets.forEach(function (f) { state[f] = sp.getAll(f).filter(Boolean); });
+    this.facetIds.forEach(function (f) { state[f] = sp.getAll(f).filter(Boolean); });
     state.sort = sp.get("sort") === "design" ? "design" : "relevance";
     return state;
   };
@@ -48,7 +51,7 @@
   Page.prototype.href = function (state) {
     var sp = new URLSearchParams();
     if (state.q) sp.set("q", state.q);
-    this.K.facets.forEach(function (f) { state[f].forEach(function (v) { sp.append(f, v); }); });
+    this.facetIds.forEach(function (f) { state[f].forEach(function (v) { sp.append(f, v); }); });
     if (state.sort === "design") sp.set("sort", "design");
     var s = sp.toString();
     return location.pathname + (s ? "?" + s : "");
@@ -104,7 +107,7 @@
 
   Page.prototype.filtered = function () {
     var s = this.state;
-    return this.K.facets.reduce(function (n, f) { return n + s[f].length; }, 0);
+    return this.facetIds.reduce(function (n, f) { return n + s[f].length; }, 0);
   };
 
   Page.prototype.run = function () {
@@ -126,10 +129,9 @@
   Page.prototype.show = function (r) {
     var K = this.K, self = this;
     if (r.mode === "static" && this.notice.hidden) {
-      this.notice.textContent = "Reduced search: this host has no search service, so your browser searches the " +
-        "claims. It knows the conditions' names and everyday words for the site's terms, but ranks more simply, " +
-        "does not search the titles of the cited sources, and reads no filters typed into the query " +
-        "(such as author: or year:).";
+      this.notice.textContent = "Searched in your browser: this host has no search service, so your browser loads " +
+        "the claims and searches them by the search service's own rules (the conditions' names, everyday words for " +
+        "the site's terms, filters typed into the query such as author: or year:).";
       this.notice.hidden = false;
     }
     this.clear();
@@ -213,7 +215,7 @@
 
   Page.prototype.clearFilters = function () {
     var s = this.state;
-    this.K.facets.forEach(function (f) { s[f] = []; });
+    this.facetIds.forEach(function (f) { s[f] = []; });
     this.go(true);
     this.input.focus();
   };
@@ -222,11 +224,11 @@
     var K = this.K, self = this, focused = document.activeElement, keep = null;
     if (focused && this.facets.contains(focused) && focused.name) keep = focused.name + "\u0000" + focused.value;
     this.facets.textContent = "";
-    K.facets.forEach(function (f) {
+    self.facetIds.forEach(function (f) {
       var values = (facets[f] || []).filter(function (v) { return v.count > 0 || self.state[f].indexOf(v.value) >= 0; });
       if (!values.length) return;
       var set = K.el("fieldset", "kb-facet"), ul = K.el("ul", "kb-facet__list");
-      set.appendChild(K.el("legend", "kb-facet__name", FACET_NAMES[f]));
+      set.appendChild(K.el("legend", "kb-facet__name", self.facetNames[f]));
       values.forEach(function (v) {
         var li = K.el("li"), label = K.el("label", "kb-facet__option"), box = K.el("input");
         box.type = "checkbox";

@@ -4,7 +4,7 @@ option does not list, and a synthesis that does not say what it pooled (``missin
 from __future__ import annotations
 
 from ..config.kbconfig import KbConfig
-from ..core.codes import finding
+from ..core.codes import BAD_RECORD, BIB_SYNTAX, MISSING_POOLED, finding
 from ..core.grading import NO_DESIGN, SYNTHESES
 from ..core.model import Catalogue, Finding, Location
 
@@ -17,7 +17,7 @@ def design_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
         record = records.get(s.key)
         from_record = record is not None and bool(record.design) and not s.field("design") and not s.evidence
         where = Location(record.location.path, record.line("design")) if from_record else s.location
-        code = "bad-record" if from_record else "bib-syntax"
+        code = BAD_RECORD if from_record else BIB_SYNTAX
         if s.design and s.design not in known:
             msg = (
                 f"'{s.key}' has design '{s.design}', which designs: in mkdocs.yml does not list; use one of "
@@ -32,5 +32,5 @@ def design_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
                 f"does; read its methods and add 'pooled: randomised', 'pooled: observational' or 'pooled: mixed' "
                 f"to {path} (or pooled = {{...}} to its .bib entry)"
             )
-            out.append(finding("missing-pooled", where, msg, source=s.key))
+            out.append(finding(MISSING_POOLED, where, msg, source=s.key))
     return out

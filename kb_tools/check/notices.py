@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from ..config.kbconfig import KbConfig
-from ..core.codes import finding
+from ..core.codes import BIB_SYNTAX, RETRACTED_SOURCE, SOURCE_NOTICE, finding
 from ..core.model import Catalogue, Claim, Finding, Location, Source
 from ..load import retractions
 from ..load.retractions import CONCERN, CORRECTION, REINSTATEMENT, RETRACTION, Notice
@@ -130,7 +130,7 @@ def acknowledgement(source: Source, today: dt.date) -> tuple[Acknowledgement | N
                 problem = f"is dated {when.isoformat()}, in the future"
     if problem:
         return None, finding(
-            "bib-syntax",
+            BIB_SYNTAX,
             source.location,
             f"source '{source.key}': {ACK_FIELD} {problem}; write the date you read the notice and why the "
             f"citation stays, e.g. {ACK_FIELD} = {{{today.isoformat()}: the correction does not touch the "
@@ -176,9 +176,9 @@ def claim_findings(catalogue: Catalogue, notices: Mapping[str, SourceNotices]) -
             if sn is None or not sn.open:
                 continue
             if sn.retracted and any(n.nature == RETRACTION for n in sn.open):
-                code, todo = "retracted-source", "remove or replace the citation; if the claim still stands,"
+                code, todo = RETRACTED_SOURCE, "remove or replace the citation; if the claim still stands,"
             else:
-                code, todo = "source-notice", "re-read the claim against the notices, then"
+                code, todo = SOURCE_NOTICE, "re-read the claim against the notices, then"
             out.append(
                 finding(
                     code,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..config.kbconfig import KbConfig
-from ..core.codes import finding
+from ..core.codes import MISSING_FINDINGS, UNSUPPORTED_NUMBER, finding
 from ..core.grading import NO_DESIGN
 from ..core.model import Catalogue, Claim, Finding, Location, Source
 from ..core.numbers import extract, mask, values
@@ -135,7 +135,7 @@ def _missing(config: KbConfig, source: Source, at: Location, numbered: Location 
         else f"it reports a study ({source.design}), first cited at {at}"
     )
     return finding(
-        "missing-findings",
+        MISSING_FINDINGS,
         source.location,
         f"source '{source.key}' has no findings record, and {why}; extract what it reports (design, population, "
         f"outcomes, findings) into {suggested_path(config.records, source.key)}",
@@ -158,7 +158,7 @@ def _unsupported(claim: Claim, known: list[str], reported: Reported, numbers, ye
         checked = "; ".join(reported.where(k) for k in known)
         out.append(
             finding(
-                "unsupported-number",
+                UNSUPPORTED_NUMBER,
                 Location(claim.location.path, line),
                 f"the claim states '{n}', which no findings record of its sources reports (sources checked: "
                 f"{checked}); correct the number, or add it to the record (a finding, an outcome or numbers) "

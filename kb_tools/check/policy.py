@@ -12,7 +12,18 @@ from dataclasses import dataclass, field, replace
 
 from ..config.kbconfig import EVIDENCE_LEVELS, KbConfig
 from ..core import grading, scope
-from ..core.codes import finding
+from ..core.codes import (
+    BAD_CITATION,
+    BIB_SYNTAX,
+    MISSING_HOME_PAGE,
+    STALE_REVIEW,
+    UNACCEPTABLE_SOURCE,
+    UNCITED_CLAIM,
+    UNCLASSIFIED_SOURCE,
+    UNKNOWN_SOURCE,
+    UNUSED_SOURCE,
+    finding,
+)
 from ..core.grading import Grade
 from ..core.model import Catalogue, Finding, Location, Page, Source
 from ..load.layterms import read_lay_terms
@@ -71,14 +82,12 @@ def check(config: KbConfig, catalogue: Catalogue, today: dt.date | None = None) 
     today = today or dt.date.today()
     sources = cat.source_map()
     raw: list[Finding] = list(cat.findings)
-    already = {f.source for f in cat.findings if f.code == "unclassified-source"}
+    already = {f.source for f in cat.findings if f.code == UNCLASSIFIED_SOURCE}
     raw += [
-        f
-        for f in _source_findings(config, cat.sources)
-        if not (f.code == "unclassified-source" and f.source in already)
+        f for f in _source_findings(config, cat.sources) if not (f.code == UNCLASSIFIED_SOURCE and f.source in already)
     ]
     unreadable = {
-        f.source: f.location for f in cat.findings if f.code == "bib-syntax" and f.source and f.source not in sources
+        f.source: f.location for f in cat.findings if f.code == BIB_SYNTAX and f.source and f.source not in sources
     }
     cited: set[str] = set()
     draft_paths = {p.location.path for p in cat.pages if p.draft}
@@ -99,7 +108,7 @@ def check(config: KbConfig, catalogue: Catalogue, today: dt.date | None = None) 
         if s.key not in cited:
             raw.append(
                 finding(
-                    "unused-source",
+                    UNUSED_SOURCE,
                     s.location,
                     f"source '{s.key}' is cited by no published claim; cite it or remove the entry",
                     source=s.key,
@@ -134,7 +143,7 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
     if page.reviewed is None:
         return [
             finding(
-                "stale-review",
+                STALE_REVIEW,
                 page.location,
                 "page has no 'reviewed' date; add 'reviewed: YYYY-MM-DD' to its front matter after reviewing it",
             )
@@ -143,7 +152,7 @@ def _page_findings(config: KbConfig, page: Page, today: dt.date) -> list[Finding
     if age > config.review_max_age_days:
         return [
             finding(
-                "stale-review",
+                STALE_REVIEW,
                 replace(page.location, line=page.reviewed_line or page.location.line),
                 f"page was last reviewed {page.reviewed.isoformat()}, {age} days ago (limit "
                 f"{config.review_max_age_days}); review it and update 'reviewed'",
@@ -162,7 +171,7 @@ def _home_page(config: KbConfig, cat: Catalogue) -> list[Finding]:
         "kb serve has nothing to open at /; add it with front matter 'title:' and 'claims: false' and a few words on "
         "what the KB covers (kb init writes one), and list it first in the nav"
     )
-    return [finding("missing-home-page", Location(home, 1), msg)]
+    return [finding(MISSING_HOME_PAGE, Location(home, 1), msg)]
 
 
 def _unclosed_citations(claim) -> list[Finding]:
@@ -176,7 +185,7 @@ def _unclosed_citations(claim) -> list[Finding]:
         written = re.match(r"\[[^@]*@[^\s;\]]*", m.group(0)).group(0)
         out.append(
             finding(
-                "bad-citation",
+                BAD_CITATION,
                 Location(claim.location.path, line),
                 f"the citation '{written}' is never closed, so it cites nothing and prints a stray '['; "
                 "end it with ']', as in [@key]",
@@ -191,7 +200,7 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source], unreada
     if not claim.cited:
         return [
             finding(
-                "uncited-claim",
+                UNCITED_CLAIM,
                 loc,
                 f"claim '{_excerpt(scope.strip_tags(claim.text))}' cites no source; add a citation such as [@key], "
                 "or mark deliberate non-claims with <!-- kb: not-a-claim -->",
@@ -207,19 +216,17 @@ def _claim_findings(config: KbConfig, claim, sources: dict[str, Source], unreada
                 f"cites '{key}', which {where.path} defines but kb could not read; fix that entry "
                 f"(see the bib-syntax finding at {where})"
             )
-            out.append(finding("unknown-source", loc, msg, claim.id, key))
+            out.append(finding(UNKNOWN_SOURCE, loc, msg, claim.id, key))
         elif key not in sources:
             close = difflib.get_close_matches(key, list(sources), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else "; add the entry to a .bib file or fix the key"
-            out.append(
-                finding("unknown-source", loc, f"cites '{key}', which no .bib file defines{hint}", claim.id, key)
-            )
+            out.append(finding(UNKNOWN_SOURCE, loc, f"cites '{key}', which no .bib file defines{hint}", claim.id, key))
     rejected = [k for k in known if sources[k].sourcetype and sources[k].sourcetype not in config.accept]
     if known and len(rejected) == len(known) and len(known) == len(claim.keys):
         types = ", ".join(f"{k} ({sources[k].sourcetype})" for k in rejected)
         out.append(
             finding(
-                "unacceptable-source",
+                UNACCEPTABLE_SOURCE,
                 loc,
                 f"claim '{_excerpt(scope.strip_tags(claim.text))}' rests only on sources the policy does not accept: "
                 f"{types}; "

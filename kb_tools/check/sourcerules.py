@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.codes import finding
+from ..core.codes import CORPORATE_AUTHOR, MISSING_IDENTIFIER, UNCLASSIFIED_SOURCE, finding
 from ..core.model import Finding, Source
 
 BOOK_TYPES = frozenset(
@@ -105,7 +105,7 @@ def unclassified(s: Source) -> Finding:
         f"source '{s.key}' has no sourcetype{why_not}.{hint} Add sourcetype = "
         "{journal}, {government}, {university}, {professional}, {journalism}, {commercial} or {other}"
     )
-    return finding("unclassified-source", s.location, msg, source=s.key)
+    return finding(UNCLASSIFIED_SOURCE, s.location, msg, source=s.key)
 
 
 # What readers call each book-like entry, and where its identifiers come from (the message names both).
@@ -142,7 +142,7 @@ def missing_identifier(s: Source) -> Finding | None:
             )
     elif not (s.doi or url or s.field("isbn")) and (s.entry_type in WEB_TYPES or s.sourcetype):
         what = f"source '{s.key}' has neither doi nor url; add the address readers can check it at"
-    return finding("missing-identifier", s.location, what, source=s.key) if what else None
+    return finding(MISSING_IDENTIFIER, s.location, what, source=s.key) if what else None
 
 
 def corporate_author(s: Source) -> Finding | None:
@@ -154,7 +154,7 @@ def corporate_author(s: Source) -> Finding | None:
             f"is the author, add author = {{{{{org}}}}} (double braces keep the name whole, so pandoc prints it "
             "as written and kb search finds it)"
         )
-        return finding("corporate-author", s.location, msg, source=s.key)
+        return finding(CORPORATE_AUTHOR, s.location, msg, source=s.key)
     people = [p for p in s.authors if not p.literal]
     if people and any(_ORGANISATION.search(str(p)) for p in people):
         written = s.field("author")
@@ -163,5 +163,5 @@ def corporate_author(s: Source) -> Finding | None:
             "people's names (and splits it at every 'and'); write the organisation in double braces, as "
             "author = {{World Health Organization}}"
         )
-        return finding("corporate-author", s.location, msg, source=s.key)
+        return finding(CORPORATE_AUTHOR, s.location, msg, source=s.key)
     return None

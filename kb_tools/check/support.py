@@ -15,7 +15,7 @@ import difflib
 from dataclasses import dataclass
 
 from ..config.kbconfig import KbConfig
-from ..core.codes import finding
+from ..core.codes import UNKNOWN_FINDING, UNSUPPORTED_CLAIM, finding
 from ..core.model import Catalogue, Claim, Finding
 from ..load.layterms import read_lay_terms
 from ..load.records import REPORTED_FIELDS, Record
@@ -151,7 +151,7 @@ def _unknown(claim: Claim, key: str, fid: str, record: Record | None) -> Finding
             f"the citation names finding '{fid}', which {record.location.path} does not hold ({hint}); fix the id, "
             "or add the finding to the record"
         )
-    return finding("unknown-finding", claim.location, msg, claim=claim.id, source=key)
+    return finding(UNKNOWN_FINDING, claim.location, msg, claim=claim.id, source=key)
 
 
 def _unsupported(claim: Claim, known: list[str], closest: Support | None, named: bool) -> Finding:
@@ -163,7 +163,7 @@ def _unsupported(claim: Claim, known: list[str], closest: Support | None, named:
         near = f"{closest.source} {what}: '{_cut(closest.statement)}'"
     scope = "the finding its citation names" if named else f"what the records of {checked} report"
     return finding(
-        "unsupported-claim",
+        UNSUPPORTED_CLAIM,
         claim.location,
         f"the claim '{_cut(claim.shown)}' shares nothing substantive with {scope} (sources checked: {checked}; "
         f"closest: {near}); add the finding to the record if the source says it, cite the source that does, "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .starter import scaffold
+from ..store.starter import scaffold
 
 
 @click.command()

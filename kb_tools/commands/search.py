@@ -8,7 +8,8 @@ import click
 
 from ..config.kbconfig import load_config
 from ..core.errors import ConfigError
-from ..search.engine import MAX_LIMIT, IndexMissing, QueryError, open_engine
+from ..search.engine import IndexMissing, QueryError, open_engine
+from ..search.params import DEFAULT_LIMIT, DEFAULT_SORT, MAX_LIMIT
 from ..search.textout import format_text
 from .check import KB_ARG
 
@@ -27,8 +28,8 @@ from .check import KB_ARG
 @click.option("--source", metavar="KEY", help="Only claims citing this source.")
 @click.option("--design", "designs", multiple=True, metavar="DESIGN", help="Only claims whose best design is this.")
 @click.option("--sourcetype", "sourcetypes", multiple=True, metavar="TYPE", help="Only claims citing this type.")
-@click.option("--sort", default="relevance", show_default=True, metavar="relevance|design", help="design: best first")
-@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True)
+@click.option("--sort", default=DEFAULT_SORT, show_default=True, metavar="relevance|design", help="design: best first")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_LIMIT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def search(
     query: str,

@@ -24,40 +24,45 @@ from ..core.grading import DESIGN_ID, DESIGNS, EVIDENCE_LEVELS, NO_DESIGN  # noq
 from ..core.model import Condition
 from .folders import claim_cache_outside, own_folder
 from .options import OPTIONS, with_defaults
-from .styles import DEFAULT as DEFAULT_CSL
 from .styles import Style, StyleError, names_file, resolve
 
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
-DEFAULT_ACCEPT = tuple(OPTIONS["accept"].default)
-
 DEFAULT_CONDITIONS: tuple[Condition, ...] = ()  # a KB names its own conditions in mkdocs.yml; kb assumes none
+
+
+def _default(name: str) -> Any:
+    """Option ``name``'s default, written once in ``kb_tools.config.options``, as ``KbConfig`` holds it."""
+    value = OPTIONS[name].default
+    return tuple(value) if isinstance(value, list) else value
+
+
+DEFAULT_ACCEPT: tuple[str, ...] = _default("accept")
 
 
 @dataclass(frozen=True)
 class KbConfig:
-    """Typed, validated ``kb`` options plus the MkDocs settings kb needs."""
+    """Typed, validated ``kb`` options plus the MkDocs settings kb needs; each option's default is the registry's."""
 
     root: Path
     config_file: Path
     docs_dir: str = "docs"
     site_dir: str = "site"
-    bibliography: tuple[str, ...] = ("references/*.bib",)
-    records: tuple[str, ...] = ("references/records/*.yml",)  # findings records, one YAML file per source
+    bibliography: tuple[str, ...] = _default("bibliography")
+    records: tuple[str, ...] = _default("records")  # findings records, one YAML file per source
     accept: tuple[str, ...] = DEFAULT_ACCEPT
+    # every code's severity, where the option lists only those it changes
     severity: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     conditions: tuple[Condition, ...] = DEFAULT_CONDITIONS
-    review_max_age_days: int = 365
-    index_dir: str = ".kb/index"
-    cache_dir: str = ".kb/cache"
+    review_max_age_days: int = _default("review_max_age_days")
+    index_dir: str = _default("index_dir")
+    cache_dir: str = _default("cache_dir")
     draft_docs: str = ""
     site_name: str = ""
-    designs: tuple[str, ...] = DESIGNS  # study designs, strongest first
-    retractions: tuple[str, ...] = ()  # Retraction Watch CSV files (globs); see kb_tools.load.retractions
-    csl: str = (
-        DEFAULT_CSL  # the citation style: a style name or a .csl file relative to mkdocs.yml (kb_tools.config.styles)
-    )
-    publish_fields: tuple[str, ...] = ()  # CSL-JSON fields references.json carries beyond a reference list's
-    static_headers: bool = False  # kb build writes site/_headers with the site's CSP (kb_tools.site.csp)
+    designs: tuple[str, ...] = _default("designs")  # study designs, strongest first
+    retractions: tuple[str, ...] = _default("retractions")  # Retraction Watch CSV files (kb_tools.load.retractions)
+    csl: str = _default("csl")  # a style name or a .csl file relative to mkdocs.yml (kb_tools.config.styles)
+    publish_fields: tuple[str, ...] = _default("publish_fields")  # CSL-JSON fields beyond a reference list's
+    static_headers: bool = _default("static_headers")  # kb build writes site/_headers (kb_tools.site.csp)
 
     @property
     def docs_path(self) -> Path:
@@ -127,22 +132,6 @@ def _draft_spec(patterns: str) -> pathspec.PathSpec:
     return pathspec.PathSpec.from_lines(style, patterns.splitlines())
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader that tolerates MkDocs' ``!ENV`` and ``!!python/name:`` tags."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)
-
-
-_Loader.add_multi_constructor("!", _any_tag)
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
-
-
 def find_config_file(root: Path) -> Path:
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         if (root / name).is_file():
@@ -161,7 +150,7 @@ def load_config(root: Path | str = ".") -> KbConfig:
         raise ConfigError(f"{root}: not a folder; name the KB's folder")
     path = find_config_file(root)
     try:
-        data = safeyaml.load(path.read_text(encoding="utf-8"), _Loader) or {}
+        data = safeyaml.load_mkdocs(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         line = safeyaml.line_of(exc)
         where = f"{path.name}:{line}" if line is not None else f"{path.name}:1"
@@ -265,7 +254,7 @@ def _csl(value: Any, root: Path, path: Path) -> str:
 def _option_line(path: Path, key: str) -> int:
     """The line of mkdocs.yml that sets kb option ``key`` (the ``kb`` entry's line when it is not set there)."""
     try:
-        root = safeyaml.compose(path.read_text(encoding="utf-8"), _Loader)
+        root = safeyaml.compose_mkdocs(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return 1
     plugins = _child(root, "plugins")

@@ -1,5 +1,6 @@
 """Every YAML file kb reads (``mkdocs.yml``, ``lay_terms.yml``, findings records, page front matter) goes
-through here: bounded before it is parsed into Python objects.
+through here: bounded before it is parsed into Python objects. ``mkdocs.yml`` is read with ``MkDocsLoader``,
+which also takes the tags MkDocs and its plugins write there.
 
 YAML can describe far more than it spells out. A few lines of aliases (``&a [*b, *b, ...]``, nine levels
 deep) expand to a billion items once anything walks them (an "alias bomb"), and 50,000 nested ``[``
@@ -79,16 +80,46 @@ def _walk(events) -> None:
             )
 
 
+class MkDocsLoader(yaml.SafeLoader):
+    """``mkdocs.yml``'s loader: safe, and tolerant of the tags MkDocs and its plugins write there (``!ENV``,
+    ``!relative``, ``!!python/name:`` ...): a tagged value is read as written, without its tag.
+
+    PyYAML's Python parser, as MkDocs reads the file: one short file, where libyaml's speed does not count.
+    """
+
+
+def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+MkDocsLoader.add_multi_constructor("!", _untagged)
+MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", _untagged)
+
+
 def load(text: str, loader: type = FAST_LOADER) -> Any:
     """``yaml.load`` of ``text`` once it is within kb's bounds."""
     bounded(text)
     return yaml.load(text, Loader=loader)  # noqa: S506 - every loader passed here is a SafeLoader
 
 
+def load_mkdocs(text: str) -> Any:
+    """``mkdocs.yml``'s text as data, once within kb's bounds (``MkDocsLoader``)."""
+    return load(text, MkDocsLoader)
+
+
 def compose(text: str, loader: type = FAST_LOADER) -> yaml.Node | None:
     """``yaml.compose`` (nodes with their lines, nothing constructed) once ``text`` is within kb's bounds."""
     bounded(text)
     return yaml.compose(text, Loader=loader)
+
+
+def compose_mkdocs(text: str) -> yaml.Node | None:
+    """``mkdocs.yml``'s nodes, once within kb's bounds (``MkDocsLoader``, whose lines ``load_mkdocs``'s errors name)."""
+    return compose(text, MkDocsLoader)
 
 
 def line_of(exc: BaseException) -> int | None:

@@ -47,6 +47,12 @@ def plain_text(markdown: str, stripped: str | None = None) -> str:
     return " ".join(_EMPHASIS.sub("", text).split())
 
 
+def index_text(claim: Claim) -> str:
+    """The claim text the index holds and results show: a list item with its lead-in, a table row with its headings."""
+    text = plain_text(claim.text, claim.shown)
+    return labelled_row(text, claim.headers) if claim.headers else text
+
+
 def claim_document(  # noqa: PLR0913 - one claim's parts, each from another stage
     config: KbConfig, page: Page, claim: Claim, sources: dict[str, Source], styled, order: int,
     matcher=None, cited_cache: dict | None = None, support=(),
@@ -55,8 +61,7 @@ def claim_document(  # noqa: PLR0913 - one claim's parts, each from another stag
     cache = {} if cited_cache is None else cited_cache
     cited = [_cited(cache, sources[k], styled) for k in claim.keys if k in sources]
     authors = " ".join(c[1] for c in cited if c[1])
-    text = plain_text(claim.text, claim.shown)  # a list item reads with its lead-in, a table row with its headings
-    text = labelled_row(text, claim.headers) if claim.headers else text
+    text = index_text(claim)
     names = " ".join(c.name + " " + " ".join(c.synonyms) for c in config.conditions if c.id in claim.conditions)
     titles = [c[2] for c in cited]
     return {
@@ -92,12 +97,15 @@ def _cited(cache: dict, s: Source, styled) -> tuple:
     got = cache.get(s.key)
     if got is None:
         ref = asdict(SourceRef(s.key, _short(styled, s.key), s.sourcetype, s.evidence, s.design, s.authority))
-        # an organisation that published or issued it is searched like an author ("NICE", "WHO")
-        orgs = [s.field(n) for n in ("institution", "organization", "publisher") if s.field(n)]
-        # ... and by its acronym, though only the full name is written ("EMA", "AASM": kb_tools.index.acronyms)
-        names = [*(str(a) for a in s.authors), *orgs, *acronyms(s)]
-        got = cache[s.key] = (ref, " ".join(names), s.title, s.year)
+        got = cache[s.key] = (ref, source_names(s), s.title, s.year)
     return got
+
+
+def source_names(s: Source) -> str:
+    """Who a source is searched by: its authors, the organisations that published or issued it ("NICE",
+    "WHO"), and their acronyms, though only the full name is written ("EMA", "AASM": kb_tools.index.acronyms)."""
+    orgs = [s.field(n) for n in ("institution", "organization", "publisher") if s.field(n)]
+    return " ".join([*(str(a) for a in s.authors), *orgs, *acronyms(s)])
 
 
 def _short(styled, key: str) -> str:

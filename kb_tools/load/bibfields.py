@@ -17,7 +17,7 @@ from bibtexparser.middlewares import NameParts
 from bibtexparser.model import Block, Entry
 
 from ..config.kbconfig import EVIDENCE_LEVELS, SOURCE_TYPES
-from ..core.codes import finding
+from ..core.codes import BIB_SYNTAX, BIB_WARNING, CORPORATE_AUTHOR, UNCLASSIFIED_SOURCE, finding
 from ..core.grading import (
     AUTHORITIES,
     DESIGN_ID,
@@ -63,14 +63,14 @@ def record_of(entry: Entry, path: str, findings: list[Finding]) -> Record | None
     key = entry.key
     if not key or _BAD_KEY.search(key):
         msg = f"entry key '{key}' is empty or contains spaces, braces, commas or quotes"
-        findings.append(finding("bib-syntax", loc, msg + "; give it a key such as smith2020"))
+        findings.append(finding(BIB_SYNTAX, loc, msg + "; give it a key such as smith2020"))
         return None
     if bad := _unreadable_key_chars(key):
         msg = (
             f"entry key {key!r} contains {bad}, which pandoc cannot read in a key, so the site could not be "
             "built; the entry was skipped. Use letters, digits and - _ : . / only (cite the new key too)"
         )
-        findings.append(finding("bib-syntax", loc, msg, source=key))
+        findings.append(finding(BIB_SYNTAX, loc, msg, source=key))
         return None
     for f in entry.fields:
         if bad := _unreadable_key_chars(f.key, _FIELD_PUNCTUATION):
@@ -78,20 +78,20 @@ def record_of(entry: Entry, path: str, findings: list[Finding]) -> Record | None
                 f"entry '{key}' has a field named {f.key!r}, with {bad}, which pandoc cannot read in a field name; "
                 "the entry was skipped. Rename or delete the field (letters, digits, - and _ only)"
             )
-            findings.append(finding("bib-syntax", _field_location(entry, loc, f.key), msg, source=key))
+            findings.append(finding(BIB_SYNTAX, _field_location(entry, loc, f.key), msg, source=key))
             return None
     if malformed := entry.get_parser_metadata(_MALFORMED):
         for name, problem in malformed:
             msg = f"entry '{key}', field {name}: {problem}; the entry was skipped until this is fixed"
-            findings.append(finding("bib-syntax", _field_location(entry, loc, name), msg, source=key))
+            findings.append(finding(BIB_SYNTAX, _field_location(entry, loc, name), msg, source=key))
         return None
     if dups := entry.get_parser_metadata(_DUP_FIELDS):
         msg = f"'{key}' gives the field(s) {', '.join(dups)} more than once; the first value is used"
-        findings.append(finding("bib-warning", loc, msg + ", so delete the other copies", source=key))
+        findings.append(finding(BIB_WARNING, loc, msg + ", so delete the other copies", source=key))
     if undefined := entry.get_parser_metadata(_UNDEFINED):
         names = ", ".join(dict.fromkeys(undefined))
         msg = f"'{key}' uses undefined @string macro(s) {names}; define them or put the value in braces"
-        findings.append(finding("bib-warning", loc, msg, source=key))
+        findings.append(finding(BIB_WARNING, loc, msg, source=key))
     verbatim = entry.get_parser_metadata(_VERBATIM) or {}
     rec = Record(key, entry.entry_type.lower(), loc, {}, raw=entry.get_parser_metadata(_RAW_FIELDS) or {})
     findings.extend(_split_organisations(rec))
@@ -146,7 +146,7 @@ def _split_organisations(rec: Record) -> list[Finding]:
                     f"'{rec.key}' has {name} = {raw}, which pandoc reads as a list and prints with a ';' for "
                     f"each 'and'; write {name} = {{{{{' '.join(inner.split())}}}}} (double braces keep the name whole)"
                 )
-                out.append(finding("corporate-author", rec.location, msg, source=rec.key))
+                out.append(finding(CORPORATE_AUTHOR, rec.location, msg, source=rec.key))
                 break
     return out
 
@@ -241,7 +241,7 @@ def _sourcetype(rec: Record, findings: list[Finding]) -> str:
     if value in SOURCE_TYPES:
         return value
     msg = f"'{rec.key}' has sourcetype '{value}', which is not a source type; use one of {', '.join(SOURCE_TYPES)}"
-    findings.append(finding("unclassified-source", rec.location, msg, source=rec.key))
+    findings.append(finding(UNCLASSIFIED_SOURCE, rec.location, msg, source=rec.key))
     return ""
 
 
@@ -250,7 +250,7 @@ def _evidence(rec: Record, findings: list[Finding]) -> str:
     if not value or value in EVIDENCE_LEVELS:
         return value
     msg = f"'{rec.key}' has evidence '{value}', which is not an evidence level; use one of {', '.join(EVIDENCE_LEVELS)}"
-    findings.append(finding("bib-syntax", rec.location, msg, source=rec.key))
+    findings.append(finding(BIB_SYNTAX, rec.location, msg, source=rec.key))
     return ""
 
 
@@ -262,7 +262,7 @@ def _classification(rec: Record, findings: list[Finding]) -> dict:
     design = _token(rec.fields.get("design", ""))
     if design and design not in (*DESIGNS, NO_DESIGN) and not DESIGN_ID.match(design):
         msg = f"'{rec.key}' has design '{design}', which is not a study design; use one of {', '.join(DESIGNS)} or none"
-        findings.append(finding("bib-syntax", rec.location, msg, source=rec.key))
+        findings.append(finding(BIB_SYNTAX, rec.location, msg, source=rec.key))
         design = ""  # a well-formed id of a design the KB adds (``designs:``) is checked against the config later
     authority: list[str] = []
     for word in filter(None, (_token(w) for w in rec.fields.get("authority", "").split(","))):
@@ -272,7 +272,7 @@ def _classification(rec: Record, findings: list[Finding]) -> dict:
             msg = (
                 f"'{rec.key}' has authority '{word}'; use regulatory, guideline or consensus (comma-separated), or none"
             )
-            findings.append(finding("bib-syntax", rec.location, msg, source=rec.key))
+            findings.append(finding(BIB_SYNTAX, rec.location, msg, source=rec.key))
     given = "authority" in rec.fields
     return {
         "evidence": evidence,
@@ -289,11 +289,11 @@ def _pooled(rec: Record, design: str, findings: list[Finding]) -> str:
     pooled = pooled_value(given)
     if not pooled:
         msg = f"'{rec.key}' has pooled '{given}'; use randomised, observational or mixed"
-        findings.append(finding("bib-syntax", rec.location, msg, source=rec.key))
+        findings.append(finding(BIB_SYNTAX, rec.location, msg, source=rec.key))
     elif design not in SYNTHESES:
         msg = f"'{rec.key}' has pooled '{given}' but its design is '{design or 'not given'}'; pooled says what a "
         msg += "meta-analysis or systematic review pooled: give design = {meta-analysis}, or remove pooled"
-        findings.append(finding("bib-warning", rec.location, msg, source=rec.key))
+        findings.append(finding(BIB_WARNING, rec.location, msg, source=rec.key))
     return with_pooled(design, pooled)
 
 

@@ -60,7 +60,7 @@ from bibtexparser.model import (
     String,
 )
 
-from ..core.codes import finding
+from ..core.codes import BIB_SYNTAX, BIB_WARNING, DUPLICATE_SOURCE, finding
 from ..core.model import Finding, Location, Person, Source
 from .bibfields import Record, block_location, record_of, source_of
 from .bibmiddleware import (
@@ -141,7 +141,7 @@ def _parse_file(file: Path, root: Path, data: bytes | None = None) -> _Parsed:
         data = file.read_bytes() if data is None else data
     except OSError as exc:
         msg = f"cannot read this bibliography file ({exc.strerror or exc}); check that it exists and is readable"
-        return _Parsed(path, findings=[_finding("bib-syntax", Location(path, 1), msg)])
+        return _Parsed(path, findings=[_finding(BIB_SYNTAX, Location(path, 1), msg)])
     return _parse_text(decode_bytes(data), path)
 
 
@@ -166,7 +166,7 @@ def _parse_text(text: str, path: str) -> _Parsed:
         library = bibtexparser.parse_string(text, parse_stack=list(_parse_stack()))
     except Exception as exc:  # a parser bug must not stop the build; report it instead
         msg = f"bibtexparser could not read this file ({type(exc).__name__}: {exc}); check its syntax"
-        parsed.findings.append(_finding("bib-syntax", Location(path, 1), msg))
+        parsed.findings.append(_finding(BIB_SYNTAX, Location(path, 1), msg))
         return parsed
     _fix_start_lines(text, library.blocks)
     for block in library.blocks:
@@ -174,7 +174,7 @@ def _parse_text(text: str, path: str) -> _Parsed:
             _take_block(block, parsed)
         except Exception as exc:  # one odd entry must not hide the others
             msg = f"this block could not be loaded ({type(exc).__name__}: {exc}); check its syntax"
-            parsed.findings.append(_finding("bib-syntax", block_location(path, block), msg))
+            parsed.findings.append(_finding(BIB_SYNTAX, block_location(path, block), msg))
     return parsed
 
 
@@ -224,14 +224,14 @@ def _too_large_finding(block: Entry | String, path: str) -> Finding:
             f"@string '{block.key}' is over {limit} once its parts are joined with #; kb reads no field that "
             "large (nor hands it to pandoc), and it expands to nothing here: shorten it"
         )
-        return _finding("bib-syntax", block_location(path, block), msg)
+        return _finding(BIB_SYNTAX, block_location(path, block), msg)
     field = block.get_parser_metadata(_TOO_LARGE)
     msg = (
         f"'{block.key}': its {field} field is over {limit} as written or once its @string macros are joined "
         f"(or the file's macros add over {MAX_EXPANDED_CHARS >> 20} MB in all); kb reads no field that large, "
         "so the entry was skipped: shorten the field or remove it"
     )
-    return _finding("bib-syntax", block_location(path, block), msg, source=block.key)
+    return _finding(BIB_SYNTAX, block_location(path, block), msg, source=block.key)
 
 
 def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:
@@ -239,18 +239,18 @@ def _failed_block_finding(block: ParsingFailedBlock, path: str) -> Finding:
     if isinstance(block, DuplicateBlockKeyBlock):
         first = block_location(path, block.previous_block)
         msg = f"@string '{block.key}' is defined again here; the first definition at {first} is used"
-        return _finding("bib-syntax", loc, msg + ", so delete or rename one of them")
+        return _finding(BIB_SYNTAX, loc, msg + ", so delete or rename one of them")
     if isinstance(block, MiddlewareErrorBlock):
         what = getattr(block.ignore_error_block, "key", "") or "this block"
         msg = f"'{what}' could not be decoded ({_one_line(block.error)}); it was skipped"
-        return _finding("bib-syntax", loc, msg + ". Fix the name list or LaTeX in it", source=_raw_key(block))
+        return _finding(BIB_SYNTAX, loc, msg + ". Fix the name list or LaTeX in it", source=_raw_key(block))
     reason = getattr(block.error, "abort_reason", "") or _one_line(block.error)
     key = _raw_key(block)
     msg = (
         f"{f'entry {key!r}' if key else 'this BibTeX block'} could not be parsed ({reason.strip()}); it was skipped. "
         "Look for an unbalanced brace or quote, or a missing comma between fields, in this entry"
     )
-    return _finding("bib-syntax", loc, msg, source=key)
+    return _finding(BIB_SYNTAX, loc, msg, source=key)
 
 
 _RAW_KEY = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()=\"#%\\]+)\s*,")
@@ -308,7 +308,7 @@ def _resolve_crossrefs(records: list[Record], findings: list[Finding]) -> list[R
         parent = by_key.get(parent_key)
         if parent is None or parent is rec:
             msg = f"'{rec.key}' has crossref '{parent_key}', which is not in the bibliography; add that entry"
-            findings.append(_finding("bib-warning", rec.location, msg + " or remove the crossref", source=rec.key))
+            findings.append(_finding(BIB_WARNING, rec.location, msg + " or remove the crossref", source=rec.key))
             out.append(rec)
         else:
             out.append(_inherit(rec, parent))
@@ -374,10 +374,10 @@ def _duplicate_findings(used: dict[str, Location], copies: dict[str, list[Locati
         fix = ". Delete all but one, or give them different keys; kb build publishes neither until then"
         where = ", ".join(str(loc) for loc in others)
         msg = f"'{key}' is defined more than once (again at {where}); a preview uses this one, {_ORDER}"
-        out.append(_finding("duplicate-source", first, msg + fix, source=key))
+        out.append(_finding(DUPLICATE_SOURCE, first, msg + fix, source=key))
         for loc in others:
             msg = f"'{key}' is defined again here; a preview uses the one at {first}, {_ORDER}, and ignores this one"
-            out.append(_finding("duplicate-source", loc, msg + fix, source=key))
+            out.append(_finding(DUPLICATE_SOURCE, loc, msg + fix, source=key))
     return out
 
 

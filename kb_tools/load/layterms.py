@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..core import safeyaml
-from ..core.codes import finding
+from ..core.codes import BAD_LAY_TERMS, finding
 from ..core.model import Finding, Location
 from ..core.safeyaml import node_line
 
@@ -33,7 +33,7 @@ def read_lay_terms(root: Path) -> tuple[list[str], dict[str, list[str]], list[Fi
     findings: list[Finding] = []
 
     def bad(line: int, message: str) -> None:
-        findings.append(finding("bad-lay-terms", Location(LAY_TERMS_FILE, line), message))
+        findings.append(finding(BAD_LAY_TERMS, Location(LAY_TERMS_FILE, line), message))
 
     if not path.is_file():
         return stop, terms, findings

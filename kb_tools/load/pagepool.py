@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config.kbconfig import KbConfig
-from ..core.codes import finding
+from ..core.codes import BAD_PAGE, finding
 from ..core.model import Finding, Location, Page
 from ..store.background import Job
 from ..store.loadcache import text_key
@@ -142,11 +142,11 @@ def _read(pending: PendingPages, path: Path, rel: str) -> _Entry:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return _Entry([finding("bad-page", Location(display, 1), f"cannot read the page ({exc.strerror})")])
+        return _Entry([finding(BAD_PAGE, Location(display, 1), f"cannot read the page ({exc.strerror})")])
     text, bad_byte = decode_page(data)
     if "\0" in text:  # no text editor writes NUL: an image or archive saved as .md, read as garbage claims
         msg = "the page is not text (it holds NUL bytes, as an image does); save it as UTF-8 text, or move it"
-        return _Entry([finding("bad-page", Location(display, 1), msg)])
+        return _Entry([finding(BAD_PAGE, Location(display, 1), msg)])
     entry = _Entry([not_utf8(data, bad_byte, display)] if bad_byte is not None else [])
     entry.key = text_key(rel, text) if memo is not None else None
     entry.loaded = memo.get(entry.key) if memo is not None else None

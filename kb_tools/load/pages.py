@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..config.kbconfig import KbConfig
 from ..core import scope
-from ..core.codes import finding
+from ..core.codes import BAD_PAGE, LINK_OUTSIDE_KB, finding
 from ..core.errors import BuildError
 from ..core.model import Citation, Claim, Finding, Location, Page
 from ..store.files import digest
@@ -155,7 +155,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
     findings: list[Finding] = []
 
     def bad(line: int, msg: str) -> None:
-        findings.append(finding("bad-page", Location(display, line), msg))
+        findings.append(finding(BAD_PAGE, Location(display, line), msg))
 
     if parsed.meta_error:
         at, msg = parsed.meta_error.split(":", 1)
@@ -302,7 +302,7 @@ def outside_links(config: KbConfig, tree: docsfiles.DocsTree) -> list[Finding]:
     docs = config.docs_path.relative_to(config.root).as_posix() if config.docs_path.is_relative_to(config.root) else ""
     return [
         finding(
-            "link-outside-kb",
+            LINK_OUTSIDE_KB,
             Location(f"{docs}/{rel}" if docs else rel, 1),
             f"a symbolic link to {target}, "
             + ("a folder that contains it (following it never ends)" if loop else "outside the KB folder")
@@ -347,7 +347,7 @@ def not_utf8(data: bytes, at: int, display: str) -> Finding:
         f"the page is not UTF-8 text (byte 0x{data[at]:02X} on this line; perhaps Latin-1 or "
         "Windows-1252), and the site is built from UTF-8 only; save the page as UTF-8 in your editor"
     )
-    return finding("bad-page", Location(display, data[:at].count(b"\n") + 1), msg)
+    return finding(BAD_PAGE, Location(display, data[:at].count(b"\n") + 1), msg)
 
 
 def _use_one_of(known: tuple[str, ...], *more: str) -> str:

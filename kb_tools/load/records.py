@@ -29,7 +29,7 @@ import yaml
 
 from ..config.kbconfig import SOURCE_TYPES
 from ..core import grading, safeyaml
-from ..core.codes import finding
+from ..core.codes import BAD_RECORD, finding
 from ..core.model import Finding, Location, Source, tuple_state
 from ..core.numbers import extract
 from ..core.safeyaml import node_line, scalar_text
@@ -43,8 +43,6 @@ FIELDS = ("key", "design", "pooled", "sourcetype", "authority", *TEXT_FIELDS, "o
 # what a source reports, for the number and support checks: never notes (the editor's), never the .bib's fields
 REPORTED_FIELDS = ("population", "sample_size", "setting", "intervention", "comparator")
 OUTCOME_FIELDS = ("outcome", "value", "timepoint")
-# libyaml's parser, where PyYAML has it: 20 times faster, and a KB can have 10,000 records to read cold
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @tuple_state
@@ -103,7 +101,7 @@ class RecordSet:
 
 
 def _bad(path: str, line: int, message: str, key: str | None = None) -> Finding:
-    return finding("bad-record", Location(path, line), message, source=key)
+    return finding(BAD_RECORD, Location(path, line), message, source=key)
 
 
 def _token(value: str) -> str:
@@ -132,7 +130,7 @@ def parse_record(text: str, path: str, key: str) -> tuple[Record | None, list[Fi
         findings.append(_bad(path, line, message, key))
 
     try:
-        root = safeyaml.compose(text, _LOADER)
+        root = safeyaml.compose(text)  # libyaml's parser: a KB can have 10,000 records to read cold
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc.__class__.__name__

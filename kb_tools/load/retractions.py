@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..config.kbconfig import KbConfig
-from ..core.codes import finding
+from ..core.codes import BAD_RETRACTIONS, finding
 from ..core.model import Finding, Location
 from ..store.files import HashingReader, digest, file_digest
 from ..store.memo import Memo, MemoReader
@@ -54,7 +54,6 @@ REQUIRED = (
     "Reason",
 )
 MAX_ROW_FINDINGS = 20
-CODE = "bad-retractions"
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:(?:dx|www)\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -236,7 +235,7 @@ def _row(row: list[str], names: list[str], col: dict[str, int], where: Location)
 
 
 def _finding(path: str, line: int, message: str) -> Finding:
-    return finding(CODE, Location(path, line), f"retraction data: {message}")
+    return finding(BAD_RETRACTIONS, Location(path, line), f"retraction data: {message}")
 
 
 # --- files, the memo and the lookup ---------------------------------------------------------------------
@@ -256,7 +255,7 @@ def files(config: KbConfig) -> tuple[list[Path], list[Finding]]:
         if not matched:
             findings.append(
                 finding(
-                    CODE,
+                    BAD_RETRACTIONS,
                     _option_location(config),
                     f"retractions: no file matches '{pattern}'; download the Retraction Watch CSV "
                     "(see the editors' guide) to that path, or fix the pattern",

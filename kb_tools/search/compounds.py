@@ -9,7 +9,8 @@ words, ``kb-words.json``) decides, never a word list of the tool's:
   words together, which may then name a condition ("jet lag") as if typed apart;
 * a long word the index has that splits into two of its words also matches them written apart.
 
-The same rules run in the browser (``kb-search-terms.js``, ``compounds``) against the claims' words.
+The same rules run in the browser (``kb-search-terms.js``, ``compounds``, its thresholds written by
+``kb_tools.search.browser``) against the same words, which it counts from the claims as the index does.
 """
 
 from __future__ import annotations

@@ -43,14 +43,20 @@ from . import matchsets as searchsets
 from . import whooshquery as searchquery
 from .facets import FACETS, Selection, check_choices, check_sort
 from .matchsets import OpenIndex
+from .params import DEFAULT_LIMIT, DEFAULT_SORT, check_limit, check_query
 from .query import Parsed, QueryError, Vocabulary, parse
 from .results import Hit, Results, make_hit
 
 __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
 
-MAX_QUERY_CHARS = 300
-MAX_LIMIT = 100
 OWN_B = 0.5  # BM25's length normalisation, milder than its 0.75: a short list item is not more relevant
+NO_WORDS = "type one or more words to search for, e.g. 'side effects'"
+COMMON_ONLY = "the query has only common words; add one that says what you are looking for"
+
+
+def weighting() -> BM25F:
+    """How the engine scores a match: Whoosh's BM25F, with its own length normalisation for the claim's own words."""
+    return BM25F(own_B=OWN_B)
 
 
 class IndexMissing(KbError):
@@ -100,7 +106,7 @@ class Engine:
             raise IndexMissing(f"{self.path}: no search index here; run kb build first")
         ix = whoosh_index.open_dir(str(self.path))
         words = read_words(self.path)
-        searcher = ix.searcher(weighting=BM25F(own_B=OWN_B))
+        searcher = ix.searcher(weighting=weighting())
         vocab = Vocabulary.from_meta(meta)
         return OpenIndex(self.path, stamp, ix, searcher, vocab, meta, words, ListCorrector(sorted(words)), ix.schema)
 
@@ -126,10 +132,10 @@ class Engine:
         query: str,
         conditions: tuple[str, ...] = (),
         source: str | None = None,
-        limit: int = 10,
+        limit: int = DEFAULT_LIMIT,
         designs: tuple[str, ...] = (),
         sourcetypes: tuple[str, ...] = (),
-        sort: str = "relevance",
+        sort: str = DEFAULT_SORT,
         roles: tuple[str, ...] = (),
     ) -> Results:
         """Ranked claims for ``query``; raises QueryError with a reader-facing message when it cannot be searched.
@@ -137,11 +143,8 @@ class Engine:
         ``conditions``, ``roles``, ``designs`` and ``sourcetypes`` are facet choices: any of a facet's values, all
         facets (a role is the chosen conditions' role in the claim; see kb_tools.search.facets).
         """
-        query = query or ""
-        if len(query) > MAX_QUERY_CHARS:
-            raise QueryError(f"the query is too long ({len(query)} characters); keep it under {MAX_QUERY_CHARS}")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        query = check_query(query)
+        limit = check_limit(limit)
         sort = check_sort(sort)
         with self._lock:
             st = self._current()
@@ -157,9 +160,9 @@ class Engine:
             filt = searchquery.filter_query(parsed, source)
             narrowed = filt is not None or any(sel.of(f) for f in FACETS)
             if not parsed.clauses and not parsed.negated and not narrowed:
-                raise QueryError("type one or more words to search for, e.g. 'side effects'")
+                raise QueryError(NO_WORDS)
             if parsed.clauses and not narrowed and not any(searchquery.clause_query(st, c) for c in parsed.clauses):
-                raise QueryError("the query has only common words; add one that says what you are looking for")
+                raise QueryError(COMMON_ONLY)
             return self._run(st, query, parsed, filt, sel, limit, sort)
 
     def _run(

@@ -24,10 +24,14 @@ from ..core.grading import DESIGNS, NO_DESIGN, SOURCETYPE_LABELS, design_label
 from .query import QueryError
 
 FACETS = ("condition", "role", "design", "sourcetype")
+FACET_LABELS = {"condition": "Condition", "role": "Role of the condition", "design": "Study design"}
+FACET_LABELS["sourcetype"] = "Source type"  # the filters' headings on the search page
 FIELDS = {"condition": "conditions", "role": "role", "design": "design", "sourcetype": "sourcetypes"}
 ROLE_LABELS = {"treated": "Treated or studied", "harm": "Harm", "exclusion": "Exclusion"}
 SORTS = ("relevance", "design")
 CHOSEN_CACHE = 256  # unions of chosen values, per open index
+UNKNOWN_VALUE = "unknown {name} '{value}'; valid values are: {values}"
+UNKNOWN_SORT = "unknown sort '{value}'; valid values are: {values}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def check_choices(values: Iterable[str], allowed: Iterable[str], name: str) -> t
     for v in values:
         v = v.strip().lower()
         if v not in allowed:
-            raise QueryError(f"unknown {name} '{v}'; valid values are: {', '.join(allowed)}")
+            raise QueryError(UNKNOWN_VALUE.format(name=name, value=v, values=", ".join(allowed)))
         out.append(v)
     return tuple(dict.fromkeys(out))
 
@@ -68,7 +72,7 @@ def check_choices(values: Iterable[str], allowed: Iterable[str], name: str) -> t
 def check_sort(sort: str) -> str:
     sort = (sort or "relevance").strip().lower()
     if sort not in SORTS:
-        raise QueryError(f"unknown sort '{sort}'; valid values are: {', '.join(SORTS)}")
+        raise QueryError(UNKNOWN_SORT.format(value=sort, values=", ".join(SORTS)))
     return sort
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
 
-_TOKEN = re.compile(r'(?P<neg>-+)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))?')
-_WORD = re.compile(r"\w+")
+TOKEN = re.compile(r'(?P<neg>-+)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))?')
+WORD = re.compile(r"\w+")
 OPERATORS = {"AND", "OR", "NOT"}
 # query prefix -> (kind, index field)
 FIELDS = {
@@ -31,6 +31,11 @@ FIELDS = {
     "title": ("unit", "title"),
     "section": ("unit", "own"),
 }
+
+
+# a reader's mistakes, as the engine and the browser's static search say them
+NEEDS_VALUE = "'{name}:' needs a value, e.g. {name}:{example}"
+UNKNOWN_CONDITION = "unknown condition '{value}'; valid condition ids are: {ids}"
 
 
 class QueryError(ValueError):
@@ -65,7 +70,7 @@ class Parsed:
 
 
 def words_of(text: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(text.lower()))
+    return tuple(WORD.findall(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -117,9 +122,7 @@ class Vocabulary:
         if value.strip().lower() in self.condition_ids:
             cid = value.strip().lower()
         if not cid:
-            raise QueryError(
-                f"unknown condition '{value}'; valid condition ids are: {', '.join(self.condition_ids) or '(none)'}"
-            )
+            raise QueryError(UNKNOWN_CONDITION.format(value=value, ids=", ".join(self.condition_ids) or "(none)"))
         return cid
 
     def match(self, words: list[str], i: int) -> tuple[int, Unit] | None:
@@ -190,8 +193,8 @@ class _Builder:
         self.flush()
         kind, fname = FIELDS[name]
         if not value.strip():
-            example = (self.vocab.condition_ids or ("ID",))[0] if name == "condition" else _EXAMPLES[name]
-            raise QueryError(f"'{name}:' needs a value, e.g. {name}:{example}")
+            example = (self.vocab.condition_ids or ("ID",))[0] if name == "condition" else EXAMPLES[name]
+            raise QueryError(NEEDS_VALUE.format(name=name, example=example))
         if kind == "unit":
             ws = words_of(value)
             for w in ws:  # those fields keep no word positions: each word must match
@@ -216,9 +219,9 @@ class _Builder:
         )
 
 
-_EXAMPLES = {"source": "fda2023", "evidence": "rct", "year": "2023", "author": "smith"}
-_EXAMPLES.update(design="rct", authority="regulatory")
-_EXAMPLES.update(title="safety", section="monitoring")
+EXAMPLES = {"source": "fda2023", "evidence": "rct", "year": "2023", "author": "smith"}
+EXAMPLES.update(design="rct", authority="regulatory")
+EXAMPLES.update(title="safety", section="monitoring")
 
 
 def parse(query: str, vocab: Vocabulary) -> Parsed:
@@ -229,7 +232,7 @@ def parse(query: str, vocab: Vocabulary) -> Parsed:
         if query[pos].isspace():
             pos += 1
             continue
-        m = _TOKEN.match(query, pos)
+        m = TOKEN.match(query, pos)
         if m is None or m.end() == pos:  # pragma: no cover - the pattern matches any non-space character
             pos += 1
             continue

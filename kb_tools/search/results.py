@@ -10,6 +10,7 @@ from ..index.schema import SourceRef
 from .facets import FacetValue
 
 HIGHLIGHT_CACHE = 20_000  # analysed claim texts kept for highlighting
+MARK_JOINERS = " -\u2010\u2011"  # marked words with only these between them are one mark: "blood pressure"
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def highlight(
     for (_, start, end), on in zip(toks, hit, strict=True):
         if not on:
             continue
-        if spans and not text[spans[-1][1] : start].strip(" -\u2010\u2011"):
+        if spans and not text[spans[-1][1] : start].strip(MARK_JOINERS):
             spans[-1][1] = end  # "blood pressure" is one mark, not two
         else:
             spans.append([start, end])

@@ -20,6 +20,10 @@ CITED_BOOST = 0.5  # ranks only claims that match through their sources alone (`
 UNIT_FIELDS = {"cited": (CITED_FIELD,), "own": (OWN_FIELD,), "title": (OWN_FIELD, CITED_FIELD)}
 CONDITION_BOOST = 2.0
 EXPANSION_BOOST = 0.6  # a lay-term or synonym stand-in counts for less than the reader's own word
+# Spelling corrections: words of at least FIX_MIN characters, against the index's words with the same first
+# letter (FIX_PREFIX) one edit away, or two for words of TWO_EDITS characters or more; of the FIX_LIMIT nearest
+# (Whoosh's corrector keeps those), the word most claims use.
+FIX_MIN, TWO_EDITS, FIX_PREFIX, FIX_LIMIT = 4, 6, 1, 20
 
 
 def main_query(st: OpenIndex, parsed: Parsed, require_all: bool = True) -> tuple[Query, list[Query]]:
@@ -89,10 +93,11 @@ def corrections(st: OpenIndex, parsed: Parsed) -> dict[str, str]:
             if unit.condition or unit.expansions:
                 continue
             for word in unit.words:
-                if len(word) < 4 or word.isdigit() or word in fixes or _known(st, word):
+                if len(word) < FIX_MIN or word.isdigit() or word in fixes or _known(st, word):
                     continue
-                for dist in (1, 2) if len(word) >= 6 else (1,):
-                    found = [t for t in st.corrector.suggest(word, limit=20, maxdist=dist, prefix=1) if t != word]
+                for dist in (1, 2) if len(word) >= TWO_EDITS else (1,):
+                    found = st.corrector.suggest(word, limit=FIX_LIMIT, maxdist=dist, prefix=FIX_PREFIX)
+                    found = [t for t in found if t != word]
                     if found:  # the nearest words; among them, the one most claims use
                         fixes[word] = max(found, key=lambda t: (st.words.get(t, 0), t))
                         break

@@ -29,7 +29,7 @@ def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[d
     for claim in site.published_claims:
         yield {
             "id": claim.id,
-            "text": _shown(claim),  # a row with its headings, a list item with its lead-in
+            "text": claim_text(claim),  # a row with its headings, a list item with its lead-in
             "page": claim.page,
             "url": urls.claim_url(claim.page, claim.id, use_directory_urls),
             "section": claim.section,
@@ -65,7 +65,8 @@ def published_fields(extra: tuple[str, ...] = ()) -> frozenset[str]:
     return REFERENCE_FIELDS | {_CSL_NAMES.get(name.lower(), name) for name in extra}
 
 
-def _shown(claim) -> str:
+def claim_text(claim) -> str:
+    """A claim's text as ``claims.json`` gives it: a row with its headings, a list item with its lead-in."""
     text = labelled_row(" ".join(claim.plain.split()), claim.headers)
     return f"{claim.lead_in} {text}" if claim.lead_in else text
 

@@ -2,9 +2,9 @@
 
 The page and the header's search box are brought to life by ``assets/kb/kb-search-*.js``. Under
 ``kb serve`` they ask ``/api/search`` (synonyms, stemming, typo correction, facets); on static hosting
-they search ``claims.json`` in the browser with ``search-data.json`` (page titles, citations, source
-types and designs, the labels the site uses, and the condition vocabulary and lay terms the index
-expands queries with), and say so.
+they search ``claims.json`` in the browser with ``search-data.json`` (``kb_tools.site.searchdata``: the
+labels the site uses, page titles and cited sources, and the engine's own rules and the index's stems),
+and say so.
 """
 
 from __future__ import annotations
@@ -12,69 +12,14 @@ from __future__ import annotations
 import json
 from html import escape
 
+from ..config.kbconfig import KbConfig
 from ..core import urls
-from ..index.acronyms import acronyms
-from ..config.kbconfig import SOURCE_TYPES, KbConfig
-from ..core.errors import BuildError
-from ..search.facets import ROLE_LABELS
-from ..core.grading import AUTHORITY_LABELS, NO_DESIGN, SOURCETYPE_LABELS, design_label
-from ..index.writer import QUESTION_WORDS, load_lay_terms
-from ..search.engine import MAX_QUERY_CHARS
+from ..search.params import MAX_QUERY_CHARS
 from .data import SiteData
+from .searchdata import search_data, search_labels
 
 PAGE_PATH = "search.md"
 DATA_PATH = "search-data.json"
-
-
-def search_labels(config: KbConfig, use_directory_urls: bool = True) -> dict:
-    """How results and facets name things, as the rest of the site does (small: embedded in the search page)."""
-    designs = [{"id": d, "label": design_label(d)} for d in config.designs]  # strongest first
-    return {
-        "designs": [*designs, {"id": NO_DESIGN, "label": design_label(NO_DESIGN)}],
-        "authorities": AUTHORITY_LABELS,
-        "conditions": [{"id": c.id, "label": c.name} for c in config.conditions],
-        "roles": [{"id": r, "label": label} for r, label in ROLE_LABELS.items()],
-        "sourcetypes": [{"id": t, "label": SOURCETYPE_LABELS[t]} for t in SOURCE_TYPES],
-        "dirurls": use_directory_urls,
-        "maxQuery": MAX_QUERY_CHARS,
-    }
-
-
-def search_data(site: SiteData, use_directory_urls: bool = True) -> dict:
-    """``search-data.json``: the labels, each page's title and each cited source's citation and grading,
-    so the static search names pages and sources as ``/api/search`` does (never by path or key)."""
-    cited = dict.fromkeys(k for c in site.published_claims for k in c.keys if k in site.sources)
-    sources = {}
-    for key in cited:
-        s = site.sources[key]
-        sources[key] = {
-            "citation": site.styled.short(key),
-            "sourcetype": s.sourcetype,
-            "design": s.design,
-            "authority": list(s.authority),
-        }
-        if acronyms(s):  # searched like its citation ("EMA"), never shown
-            sources[key]["acronyms"] = list(acronyms(s))
-    return {
-        **search_labels(site.config, use_directory_urls),
-        "pages": {p.path: p.title for p in site.published},
-        "sources": sources,
-        "vocabulary": search_vocabulary(site.config),
-    }
-
-
-def search_vocabulary(config: KbConfig) -> dict:
-    """What the index expands queries with (``kb_tools.index.writer.index_meta``), for the browser to do the same:
-    each condition's names and the phrases that do not name it, and the lay terms with the stop words."""
-    try:
-        lay = load_lay_terms(config)
-    except BuildError:  # reported, with its path, by the index build; the search still works without them
-        lay = {"stop_words": sorted(set(QUESTION_WORDS)), "terms": {}}
-    conditions = [{"id": c.id, "name": c.name, "synonyms": list(c.synonyms)} for c in config.conditions]
-    for out, c in zip(conditions, config.conditions, strict=True):
-        if c.exclude:
-            out["exclude"] = list(c.exclude)
-    return {"conditions": conditions, "lay_terms": lay}
 
 
 def search_files(site: SiteData, use_directory_urls: bool = True) -> dict[str, str]:

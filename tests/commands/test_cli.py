@@ -105,11 +105,11 @@ def test_draft_findings_are_reported_but_never_fail(base_kb):
         ("uncited-claim", "docs/drafts/wip.md", 6)
     ]
     assert data["summary"]["draft_pages"] == 1 and data["summary"]["errors"] == 0
-    from kb_tools.check.policy import check
     from kb_tools.check.report import as_text
     from kb_tools.config.kbconfig import load_config
+    from kb_tools.pipeline import check_kb
 
-    report = check(load_config(base_kb))
+    report = check_kb(load_config(base_kb))
     assert "drafts/wip.md:6" in as_text(report)
     short = as_text(report, drafts=False)
     assert "drafts/wip.md" not in short and "1 draft page (not published, not counted above): 1 error" in short

@@ -22,8 +22,7 @@ from click.testing import CliRunner
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.references.citeproc import html_to_text
-from kb_tools.site.data import prepare
-from tests.conftest import FIXTURES, KBS
+from tests.conftest import FIXTURES, KBS, site_data
 from tests.site.test_golden import _entries, pandoc_plain
 
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
@@ -66,7 +65,7 @@ def test_lowback_passes_strict(tmp_path):
 
 def test_every_entry_reads_as_pandocs_apa_for_the_resolved_entry(tmp_path):
     kb = lowback(tmp_path)
-    site = prepare(load_config(kb))
+    site = site_data(load_config(kb))
     bib = (kb / "references" / "library.bib").read_text(encoding="utf-8")
     strings = "\n".join(re.findall(r"^@string\{.*\}$", bib, re.M)) + "\n\n"
     entries = {**_entries(bib), **_entries(RESOLVED.read_text(encoding="utf-8"))}

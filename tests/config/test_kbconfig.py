@@ -60,3 +60,11 @@ def test_index_dir_may_be_any_folder_of_its_own(base_kb, folder):
     yml.write_text(yml.read_text().replace("  - kb:\n", f"  - kb:\n      index_dir: {folder}\n", 1))
     result = CliRunner().invoke(cli, ["check", str(base_kb)])
     assert result.exit_code in (0, 1) and "plugins.kb" not in result.output, result.output
+
+
+def test_a_tagged_option_is_read_as_written_and_named_by_its_line(tmp_path):
+    # MkDocs' !ENV resolves only under MkDocs: kb reads the value as written, and says which line to fix
+    (tmp_path / "mkdocs.yml").write_text(HEAD + "      csl: !ENV [KB_CSL, apa]\n")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"mkdocs.yml:{LINE}: plugins.kb.csl: give a style name such as apa" in result.output

@@ -9,6 +9,7 @@ from mkdocs.config import load_config as mkdocs_config
 
 from kb_tools.config import options
 from kb_tools.config.kbconfig import KbConfig, config_from_options, load_config
+from kb_tools.core.codes import DEFAULT_SEVERITY
 from kb_tools.engines.mkdocs.plugin import kb_config
 
 GIVEN = {  # a valid value for every option kb reads
@@ -36,6 +37,16 @@ def test_every_option_has_a_valid_example_here():
 def test_the_defaults_are_the_registrys():
     root, path = Path("/kb"), Path("/kb/mkdocs.yml")
     assert config_from_options(root, path, {}, {}) == KbConfig(root, path)
+
+
+def test_kb_configs_own_defaults_are_the_registrys():
+    # severity and conditions are held in another form: every code's severity, and the conditions as read
+    held = {"severity": dict(DEFAULT_SEVERITY), "conditions": ()}
+    defaults = KbConfig(Path("/kb"), Path("/kb/mkdocs.yml"))
+    for name in options.NAMES:
+        default = options.OPTIONS[name].default
+        want = held.get(name, tuple(default) if isinstance(default, list) else default)
+        assert getattr(defaults, name) == want, name
 
 
 def test_mkdocs_and_kb_check_read_the_options_alike(base_kb):

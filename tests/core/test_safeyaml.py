@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
+from kb_tools.core import safeyaml
 from kb_tools.core.errors import BuildError
 from kb_tools.index.writer import load_lay_terms
 
@@ -85,3 +87,36 @@ def test_a_bomb_in_front_matter_is_a_bad_page_finding(base_kb):
     page.write_text(f"---\n{bomb}---\n\n" + page.read_text(encoding="utf-8").split("---\n", 2)[-1])
     got = [(f["code"], f["line"]) for f in findings(base_kb) if f["path"] == "docs/topic.md"]
     assert ("bad-page", 8) in got
+
+
+MKDOCS_TAGS = (
+    "site_url: !ENV [SITE_URL, 'https://example.org/']\n"
+    "markdown_extensions:\n"
+    "  - pymdownx.emoji:\n"
+    "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+    "  - pymdownx.snippets:\n"
+    "      base_path: !relative $config_dir\n"
+    "extra: !custom {a: [1, 2]}\n"
+)
+
+
+def test_mkdocs_yml_tags_are_read_as_written_without_their_tag():
+    data = safeyaml.load_mkdocs(MKDOCS_TAGS)
+    assert data["site_url"] == ["SITE_URL", "https://example.org/"]
+    assert data["markdown_extensions"] == [
+        {"pymdownx.emoji": {"emoji_index": ""}},
+        {"pymdownx.snippets": {"base_path": "$config_dir"}},
+    ]
+    assert data["extra"] == {"a": [1, 2]}
+    with pytest.raises(yaml.constructor.ConstructorError):  # every other YAML file kb reads takes no such tag
+        safeyaml.load(MKDOCS_TAGS)
+
+
+def test_a_tagged_mkdocs_yml_is_checked_and_still_bounded(base_kb):
+    yml = base_kb / "mkdocs.yml"
+    text = yml.read_text(encoding="utf-8")
+    yml.write_text(text + MKDOCS_TAGS, encoding="utf-8")
+    assert findings(base_kb) == [] and load_config(base_kb).site_name
+    yml.write_text(text + "extra: !custom\n  " + ALIAS_BOMB.replace("\n", "\n  "), encoding="utf-8")
+    result = run("check", str(base_kb))
+    assert result.exit_code == 2 and "mkdocs.yml is beyond what kb reads" in result.output

@@ -28,8 +28,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.conftest import make_kb
+from tests.serve.test_security import Served, get
 from tests.site_helpers import serve_static
-from tests.test_serve_security import Served, get
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.skipif(shutil.which("pandoc") is None, reason="needs pandoc")]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 
 import pytest
 from bibtexparser.middlewares import LatexDecodingMiddleware
@@ -584,17 +583,15 @@ def test_empty_and_comment_only_texts():
         assert one(text) == BibResult((), (), "")
 
 
-def test_performance_2000_entries():
+def test_2000_entries_load_completely():
     entry = (
         "@article{key%d,\n  author = {Sep{\\'u}lveda, Ana and Smith, John and {World Health Organization}},\n"
         "  title = {A {COVID-19} study %d}, journal = {J}, year = {2020}, month = jan, pages = {1--2},\n"
         "  doi = {10.1000/%d}, url = {https://example.org/%d}, abstract = {Plain text abstract.},\n}\n"
     )
     text = "\n".join(entry % (i, i, i, i) for i in range(2000))
-    start = time.perf_counter()
-    result = one(text)
+    result = one(text)  # how fast is the benchmarks' business (benchmarks/run.py), never a test's
     assert len(result.sources) == 2000 and result.findings == ()
-    assert time.perf_counter() - start < 10  # ~2 s on a laptop; generous for slow CI
 
 
 # --- properties ------------------------------------------------------------------------------------------

@@ -24,7 +24,10 @@ def is_entry(kind: str) -> bool:
     return kind.lower() not in NOT_ENTRIES and not kind.lower().startswith("comment")
 
 
-pytestmark = pytest.mark.skipif(not FILES, reason="run scripts/setup.sh --test to fetch the TeX Live corpus")
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(not FILES, reason="run scripts/setup.sh --test to fetch the TeX Live corpus"),
+]
 
 
 def test_corpus_is_large_enough():

@@ -22,5 +22,5 @@ def test_the_ci_example_caches_kb_and_builds_incrementally():
     assert cache["with"]["restore-keys"].strip()  # a new run restores the last run's entry
     runs = " ".join(s.get("run", "") for s in steps)
     assert "kb build" in runs and "scripts/setup.sh" in runs
-    for word in ("reduced search", "reverse proxy", "--workers", ".kb/cache"):
+    for word in ("searches in the browser", "reverse proxy", "--workers", ".kb/cache"):
         assert word in guide

@@ -322,18 +322,3 @@ def test_the_plugin_refuses_an_index_dir_over_other_files_too(tmp_path):
     )
     assert result.returncode != 0 and "index_dir holds files that are not kb's" in result.stderr
     assert (kb / "notes/todo.md").read_text() == "keep me\n"
-
-
-def test_an_interrupt_that_python_wrapped_is_still_an_interrupt():
-    """A signal during a class body reaches kb as a RuntimeError from ``__set_name__`` (seen in a loaded run):
-    kb build must still say "interrupted" and exit 130, not report a failed build."""
-    from kb_tools.core.interrupts import interrupted
-
-    try:
-        try:
-            raise KeyboardInterrupt
-        except KeyboardInterrupt as exc:
-            raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from exc
-    except RuntimeError as wrapped:
-        assert interrupted(wrapped)
-    assert not interrupted(RuntimeError("a bug in kb"))

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import load_config
 from kb_tools.index.writer import load_lay_terms
-from kb_tools.search.engine import MAX_LIMIT, MAX_QUERY_CHARS, Results
+from kb_tools.search.engine import Results
+from kb_tools.search.params import MAX_LIMIT, MAX_QUERY_CHARS
 from kb_tools.search.query import Parsed, QueryError, Vocabulary, parse
 from tests.conftest import REPO
 from tests.search.test_engine import engine, search_kb  # noqa: F401 - module fixtures: a real index of the search KB

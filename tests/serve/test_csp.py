@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_tools.serve import inline_script_hashes, theme_script_patterns
+from kb_tools.site.csp import inline_script_hashes, theme_script_patterns
 from tests.conftest import make_kb
 from tests.serve.test_security import Served
 

@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 import pytest
 from click.testing import CliRunner
 
-from kb_tools.check.policy import load_catalogue
 from kb_tools.cli import cli
 from kb_tools.config.kbconfig import SOURCE_TYPES, load_config
 from kb_tools.core.grading import DESIGNS
+from kb_tools.load.catalogue import load_catalogue
 from kb_tools.search.engine import Engine
 from tests.conftest import KBS
 from tests.serve.test_serve import build_site, request, uvicorn_serving

@@ -119,6 +119,19 @@ def test_bad_parameters_are_400_with_an_error(server, query):
     assert isinstance(json.loads(body)["error"], str)
 
 
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("/api/search?q=ketamine&limit=abc", "limit must be a whole number from 1 to 100"),
+        ("/api/search?q=ketamine&limit=0", "limit must be a whole number from 1 to 100"),
+        ("/api/search?q=" + "x" * 2000 + "&limit=0", "q is too long (2000 characters); keep it under 300"),
+    ],
+)
+def test_q_and_limit_errors_say_what_to_give(server, query, error):
+    status, headers, body = request(server, "GET", query)
+    assert (status, headers["cache-control"], json.loads(body)) == (400, "no-store", {"error": error})
+
+
 @pytest.mark.parametrize("path", ["/api/search?q=ketamine", "/", "/topics/safety/"])
 def test_only_get_and_head(server, path):
     for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):

@@ -48,7 +48,7 @@ _SET_BY_THE_PARENT = None
 
 def _hand_over(mode: str, arg: str) -> None:
     """A step that finishes in a fresh interpreter running this module (see ``_fresh``)."""
-    background.replace_process("tests.test_background", mode, arg)
+    background.replace_process("tests.store.test_background", mode, arg)
 
 
 def _fresh(mode: str, arg: str) -> None:
@@ -128,7 +128,7 @@ def test_the_step_dies_with_a_killed_parent(tmp_path, arguments):
     script = (
         "import time\n"
         "from pathlib import Path\n"
-        "from tests.test_background import _hand_over, _slow_with_cleanup\n"
+        "from tests.store.test_background import _hand_over, _slow_with_cleanup\n"
         "from kb_tools.store.background import Job\n"
         f"Job('writer', {arguments.format(marker=str(marker))})\n"
         "time.sleep(60)\n"
@@ -178,7 +178,7 @@ def test_cancel_stops_a_fresh_interpreter_and_lets_it_clean_up(tmp_path):
 
 def test_only_a_jobs_child_can_hand_over():
     with pytest.raises(RuntimeError, match="only for a Job's child"):
-        background.replace_process("tests.test_background", "write", "/nowhere")
+        background.replace_process("tests.store.test_background", "write", "/nowhere")
 
 
 if __name__ == "__main__":

@@ -45,19 +45,10 @@ CONFIG_NAME = "mkdocs.yml"  # Zensical reads MkDocs' format; its own zensical.to
 TOOLTIPS = "content.tooltips"  # full references on hover and focus, as the plugin turns on
 
 
-class _Loader(yaml.SafeLoader):
-    """Reads ``mkdocs.yml`` for the settings kb extends; other tags (``!ENV``, ``!!python/name:``) are kept
-    for Zensical, which reads the file itself."""
-
-
-_Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-
-
 def read_settings(config: KbConfig) -> dict:
     """The KB's ``mkdocs.yml`` as data (its own ``INHERIT`` is not followed: kb only reads nav and theme)."""
     try:
-        data = safeyaml.load(config.config_file.read_text(encoding="utf-8"), _Loader) or {}
+        data = safeyaml.load_mkdocs(config.config_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, RecursionError) as exc:
         raise ConfigError(f"{config.config_file.name}: cannot be read ({exc.__class__.__name__}); fix it") from exc
     return data if isinstance(data, dict) else {}
