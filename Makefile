@@ -1,5 +1,5 @@
 # The two quick-start commands: `make serve` and `make test`.
-.PHONY: serve test check-fast setup lint tables fuzz
+.PHONY: serve test check-fast setup lint tables fuzz bench
 
 serve:
 	scripts/setup.sh
@@ -27,3 +27,6 @@ fuzz:  # replays hostile inputs (tests/fuzz, marked fuzz, left out of `make test
 
 tables:  # the docs' tables of finding codes and options, from kb_tools.codes and kb_tools.options
 	.venv/bin/python -m tests.doc_tables
+
+bench:  # the regression guard: S and M timed against this machine's recorded figures; exit 1 if any is >10% slower
+	.venv/bin/python -m benchmarks.guard $(BENCH_ARGS)

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from whoosh.lang.porter import stem
 
+from ..core.model import tuple_state
 from ..core.numbers import extract
 
 MIN_SHARED = 2  # shared units, besides the KB's commonest words
@@ -49,6 +50,7 @@ results suggest suggests suggested according
 STOP_WORDS = frozenset(_STOP.split())
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Support:
     """What a cited source reports that a claim rests on (the site shows it beside the claim)."""

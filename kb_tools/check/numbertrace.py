@@ -105,10 +105,14 @@ def record_findings(config: KbConfig, cat: Catalogue) -> list[Finding]:
             known = [k for k in claim.keys if k in sources]
             if not known:
                 continue
-            stated = numbers(claim)
-            if claim.lead_in and (page.path, claim.lead_in) not in lead_ins:
+            first_item = bool(claim.lead_in) and (page.path, claim.lead_in) not in lead_ins
+            if first_item:
                 lead_ins.add((page.path, claim.lead_in))
-                stated = stated + lead_in_numbers(claim)
+            # a claim's numbers matter when a source it cites has a record, or when one without a record has
+            # not yet been seen cited with a number (missing-findings names that claim); else skip reading them
+            stated = []
+            if any(k in records or (not page.draft and k not in with_numbers) for k in known):
+                stated = numbers(claim) + (lead_in_numbers(claim) if first_item else [])
             if not page.draft:
                 for k in known:
                     cited_at.setdefault(k, claim.location)

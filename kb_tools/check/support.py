@@ -19,7 +19,8 @@ from ..core.codes import UNKNOWN_FINDING, UNSUPPORTED_CLAIM, finding
 from ..core.model import Catalogue, Claim, Finding
 from ..load.layterms import read_lay_terms
 from ..load.records import REPORTED_FIELDS, Record
-from .matching import COMMON_MIN_CLAIMS, COMMON_SHARE, Support, Vocabulary, distinct, keys, shared, supports
+from .commonwords import common_words
+from .matching import Support, Vocabulary, distinct, keys, shared, supports
 
 SHOWN = 2  # the most findings shown beside one claim
 
@@ -68,9 +69,11 @@ class SupportCheck:
     def __init__(self, config: KbConfig, cat: Catalogue) -> None:
         self.sources = cat.source_map()
         self.records: dict[str, Record] = {r.key: r for r in cat.records}
-        self.vocab = Vocabulary(config.conditions, lay_terms(config))
+        terms = lay_terms(config)
+        self.config, self.vocab = config, Vocabulary(config.conditions, terms)
+        self._vocab_key = repr(sorted(terms.items()))
         self._cands: dict[str, list[Candidate]] = {}
-        self._published = [c for p in cat.pages if not p.draft for c in p.claims]
+        self._published = [p for p in cat.pages if not p.draft]
         self._common: frozenset[str] | None = None
         self.support: dict[str, tuple[Support, ...]] = {}
 
@@ -79,7 +82,7 @@ class SupportCheck:
         """The KB's common words, counted once the first claim is judged: a KB whose sources have no
         findings records judges none, and pays nothing for the check."""
         if self._common is None:
-            self._common = _common(self.vocab, self._published)
+            self._common = common_words(self.config, self.vocab, self._vocab_key, self._published)
         return self._common
 
     def cands(self, key: str) -> list[Candidate]:
@@ -130,18 +133,6 @@ class SupportCheck:
                     continue
                 out.append(_unknown(claim, c.key, fid, record))
         return named, out
-
-
-def _common(vocab: Vocabulary, claims: list[Claim]) -> frozenset[str]:
-    """Words in more than ``COMMON_SHARE`` of a KB's claims ("aspirin" in a KB on aspirin)."""
-    if len(claims) < COMMON_MIN_CLAIMS:
-        return frozenset()
-    counts: dict[frozenset[str], int] = {}
-    for claim in claims:
-        for u in set(distinct(vocab.units(claim.plain))):
-            counts[u] = counts.get(u, 0) + 1
-    limit = COMMON_SHARE * len(claims)
-    return frozenset(k for u, n in counts.items() if n > limit for k in u if len(u) == 1)
 
 
 def _unknown(claim: Claim, key: str, fid: str, record: Record | None) -> Finding:

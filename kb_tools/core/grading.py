@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .model import tuple_state
+
 # What a synthesis (meta-analysis or systematic review) pooled: its record or .bib entry says ``pooled:``.
 SYNTHESES = ("meta-analysis", "systematic-review")
 POOLED = ("randomised", "mixed", "observational")
@@ -158,6 +160,7 @@ def legacy_level(design: str, authorities: Iterable[str]) -> str:
     return min(candidates, key=EVIDENCE_LEVELS.index) if candidates else ""
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Grade:
     """What a claim's acceptable sources show about its evidence."""

@@ -6,10 +6,28 @@ earlier stage produced.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 
+def tuple_state(cls):
+    """Pickle a frozen, slotted dataclass as a plain tuple of its fields: the caches hold hundreds of thousands
+    of these records, and dataclasses' own ``__setstate__`` looks up the fields again for every one."""
+    names = tuple(f.name for f in fields(cls))
+    set_ = object.__setattr__
+
+    def __getstate__(self):
+        return tuple([getattr(self, n) for n in names])
+
+    def __setstate__(self, state):
+        for n, value in zip(names, state, strict=True):
+            set_(self, n, value)
+
+    cls.__getstate__, cls.__setstate__ = __getstate__, __setstate__
+    return cls
+
+
+@tuple_state
 @dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in an input file; ``path`` is relative to the KB folder, ``line`` is 1-based."""
@@ -21,6 +39,7 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Person:
     """One author or editor, split into BibTeX name parts."""
@@ -37,6 +56,7 @@ class Person:
         return " ".join(p for p in (self.first, self.von, self.last, self.jr) if p)
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Source:
     """One BibTeX entry, after LaTeX decoding, macro and crossref resolution."""
@@ -65,6 +85,7 @@ class Source:
         return dict(self.fields).get(name.lower(), "")
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Citation:
     """One cited key inside a citation group."""
@@ -76,6 +97,7 @@ class Citation:
     findings: tuple[str, ...] = ()  # the finding ids named by ``finding: a, b`` at the end of the suffix
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class CitationGroup:
     """A bracketed ``[@a; @b]`` group or one in-text ``@a`` / ``@a [p. 4]`` citation.
@@ -94,6 +116,7 @@ class CitationGroup:
         return tuple(c.key for c in self.citations)
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A paragraph, list item or table row in a page body that states facts."""
@@ -142,6 +165,7 @@ class Claim:
         return bool(self.citations)
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Page:
     """A topic page: its front matter and the claims in its body."""
@@ -159,8 +183,13 @@ class Page:
     reviewed_invalid: bool = False  # front matter gives a 'reviewed' that is not a date (a bad-page finding)
     reviewed_line: int = 0  # the line of 'reviewed:' in the front matter (0: not given)
     text_digest: str = ""  # of the text the page was parsed from: later stages build from that text only
+    # (first line, last line) of each block of the page that is no claim (a lead-in, a block marked
+    # not-a-claim, every block of a page without claims): with the claims, the page's blocks, so the
+    # renderer's citation scan need not parse the page again
+    other_blocks: tuple[tuple[int, int], ...] = ()
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem an editor must look at."""

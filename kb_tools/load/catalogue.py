@@ -11,17 +11,23 @@ from ..config.kbconfig import KbConfig
 from ..core.model import Catalogue
 from ..store import loadcache as cache
 from .bibtex import load_sources
-from .pages import load_pages
+from .pagepool import start_pages
 from .records import attach, load_records
 
 
 def load_catalogue(config: KbConfig) -> Catalogue:
     """Load sources and pages; load-time problems become findings, never exceptions."""
-    bib = cache.cached_sources(config, config.bib_files(), load_sources)
-    sources, records = attach(cache.cached_sources(config, config.record_files(), load_records, "records"), bib.sources)
     memo = cache.page_memo(config)
     before = set(memo)
-    pages, page_findings = load_pages(config, memo)
+    pending = start_pages(config, memo)  # pages the memo lacks are parsed on the other cores meanwhile
+    try:
+        bib = cache.cached_sources(config, config.bib_files(), load_sources)
+        records = cache.cached_sources(config, config.record_files(), load_records, "records")
+    except BaseException:
+        pending.cancel()
+        raise
+    sources, records = attach(records, bib.sources)
+    pages, page_findings = pending.result()
     if set(memo) != before:
         cache.save_page_memo(config, memo)
     return Catalogue(

@@ -27,12 +27,10 @@ from ..core.codes import BAD_PAGE, LINK_OUTSIDE_KB, finding
 from ..core.errors import BuildError
 from ..core.model import Citation, Claim, Finding, Location, Page
 from ..store.files import digest
-from ..store.loadcache import text_key
 from . import citations, docsfiles, roles
-from .conditions import ConditionMatcher
 from .pageblocks import Block, ParsedPage, mask_code, parse_page
 
-__all__ = ["Block", "build_claims", "claim_id", "load_page_text", "load_pages", "page_files", "parse_page", "read_text"]
+__all__ = ["Block", "build_claims", "claim_id", "load_page_text", "page_files", "parse_page", "read_text"]
 
 
 def claim_id(page_path: str, text: str) -> str:
@@ -173,6 +171,8 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
     claims_enabled = meta.get("claims", True) is not False
     title = str(meta.get("title") or parsed.first_heading or Path(page_path).stem.replace("-", " ").title())
     claims = build_claims(page_path, display, parsed, tuple(conds), matcher) if claims_enabled else ()
+    spans = {(c.location.line, c.line_end) for c in claims}
+    other = tuple(s for b in parsed.blocks if (s := (b.line, b.line_end)) not in spans)
     page = Page(
         path=page_path,
         location=Location(display, 1),
@@ -187,6 +187,7 @@ def load_page_text(text: str, page_path: str, display: str, config: KbConfig, ma
         reviewed_invalid=reviewed_invalid,
         reviewed_line=line_of("reviewed") if "reviewed" in meta else 0,
         text_digest=digest(text),
+        other_blocks=other,
     )
     return page, findings
 
@@ -287,10 +288,10 @@ def _meta_lines(text: str, first: int):
 
 def page_files(config: KbConfig) -> list[tuple[Path, str]]:
     """Every Markdown page under docs_dir, with its docs-relative path (through links that stay in the KB)."""
-    return _pages_of(docsfiles.walk(config.root, config.docs_path))
+    return pages_of(docsfiles.walk(config.root, config.docs_path))
 
 
-def _pages_of(tree: docsfiles.DocsTree) -> list[tuple[Path, str]]:
+def pages_of(tree: docsfiles.DocsTree) -> list[tuple[Path, str]]:
     return sorted(
         (p, rel) for p, rel in tree.files if rel.endswith(".md") and not any(s.startswith(".") for s in rel.split("/"))
     )
@@ -339,7 +340,7 @@ def decode_page(data: bytes) -> tuple[str, int | None]:
         return data.decode("cp1252", errors="replace"), exc.start
 
 
-def _not_utf8(data: bytes, at: int, display: str) -> Finding:
+def not_utf8(data: bytes, at: int, display: str) -> Finding:
     """``bad-page`` at the line of a page's first byte that is not UTF-8: MkDocs reads pages as UTF-8 only,
     so such a page (Latin-1, Windows-1252) would pass the check and stop the build."""
     msg = (
@@ -347,45 +348,6 @@ def _not_utf8(data: bytes, at: int, display: str) -> Finding:
         "Windows-1252), and the site is built from UTF-8 only; save the page as UTF-8 in your editor"
     )
     return finding(BAD_PAGE, Location(display, data[:at].count(b"\n") + 1), msg)
-
-
-def load_pages(config: KbConfig, memo: dict | None = None) -> tuple[list[Page], list[Finding]]:
-    """Load every page of the KB.
-
-    ``memo`` (see kb_tools.store.loadcache) maps ``(path, text hash)`` to a page's ``(Page, findings)``:
-    unchanged pages are taken from it, and afterwards it holds exactly this run's pages.
-    """
-    matcher = ConditionMatcher(config.conditions)
-    pages: list[Page] = []
-    findings: list[Finding] = []
-    fresh: dict = {}
-    tree = docsfiles.walk(config.root, config.docs_path)
-    findings += outside_links(config, tree)
-    for path, rel in _pages_of(tree):
-        display = path.relative_to(config.root).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            findings.append(finding(BAD_PAGE, Location(display, 1), f"cannot read the page ({exc.strerror})"))
-            continue
-        text, bad_byte = decode_page(data)
-        if "\0" in text:  # no text editor writes NUL: an image or archive saved as .md, read as garbage claims
-            msg = "the page is not text (it holds NUL bytes, as an image does); save it as UTF-8 text, or move it"
-            findings.append(finding(BAD_PAGE, Location(display, 1), msg))
-            continue
-        if bad_byte is not None:
-            findings.append(_not_utf8(data, bad_byte, display))
-        key = text_key(rel, text) if memo is not None else None
-        hit = memo.get(key) if memo is not None else None
-        page, found = hit if hit is not None else load_page_text(text, rel, display, config, matcher)
-        if memo is not None:
-            fresh[key] = (page, found)
-        pages.append(page)
-        findings.extend(found)
-    if memo is not None:
-        memo.clear()
-        memo.update(fresh)
-    return pages, findings
 
 
 def _use_one_of(known: tuple[str, ...], *more: str) -> str:

@@ -30,7 +30,7 @@ import yaml
 from ..config.kbconfig import SOURCE_TYPES
 from ..core import grading, safeyaml
 from ..core.codes import BAD_RECORD, finding
-from ..core.model import Finding, Location, Source
+from ..core.model import Finding, Location, Source, tuple_state
 from ..core.numbers import extract
 from ..core.safeyaml import node_line, scalar_text
 from .bibtex import decode_bytes
@@ -45,6 +45,7 @@ REPORTED_FIELDS = ("population", "sample_size", "setting", "intervention", "comp
 OUTCOME_FIELDS = ("outcome", "value", "timepoint")
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """One outcome a source reports and its value, e.g. ``Response: 45% (after treatment)``."""
@@ -54,6 +55,7 @@ class Outcome:
     timepoint: str = ""
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Record:
     """One source's findings record, its values as written."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config.kbconfig import KbConfig
-from ..core.model import CitationGroup, Page
+from ..core.model import CitationGroup, Page, tuple_state
 from ..load import citations
 from ..load.pageblocks import Block, mask_code, parse_page
 from ..load.pages import changed_during_build, read_text
@@ -23,6 +23,7 @@ from ..store.memo import Memo, code_key, digest
 from . import citeproc as apa
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A citation group at ``text[start:end]`` of a page's full text (front matter included)."""
@@ -32,6 +33,7 @@ class Segment:
     group: CitationGroup
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class PageScan:
     """One page's text, its claim-shaped blocks and the citation groups inside them."""
@@ -52,17 +54,17 @@ class PageScan:
 def scan_page(text: str, page: Page | None = None) -> PageScan:
     """Find the citation groups inside the page's blocks, never inside code.
 
-    When every block of ``page`` is a claim (claims on, nothing marked not-a-claim),
-    its claims already are its blocks and the page is not parsed a second time.
+    Given the ``page`` the check loaded from this text, its claims and ``other_blocks`` are its blocks, and
+    the page is not parsed a second time.
     """
     starts = [0]
     for m in re.finditer("\n", text):
         starts.append(m.end())
     if starts[-1] == len(text) and len(starts) > 1:
         starts.pop()
-    # a list's lead-in is no claim of its own, so a page with one is parsed for its blocks
-    if page is not None and page.claims_enabled and not page.not_claims and not any(c.lead_in for c in page.claims):
-        blocks = tuple(
+    if page is not None:  # blocks that are no claim only bound where citations are looked for: their spans do
+        others = tuple(Block("other", lo, hi, "", "", True) for lo, hi in page.other_blocks)
+        blocks = others + tuple(
             Block(c.kind, c.location.line, c.line_end or c.location.line, c.text, c.section, False) for c in page.claims
         )
     else:

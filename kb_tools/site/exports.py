@@ -17,6 +17,7 @@ from ..core import urls
 from ..references.citeproc import crossref_parents, split_bibtex
 from ..core.errors import EntryError
 from ..core.grading import design_label
+from ..core.jsonout import dumps_indent1
 from ..load.pageblocks import labelled_row
 from ..references.pandoc import blame, pandoc_binary, pandoc_command
 from .data import SiteData, at_entry
@@ -142,7 +143,7 @@ def write_exports(site: SiteData, site_dir: Path, use_directory_urls: bool = Tru
             try:
                 for n, item in enumerate(items):
                     fh.write(",\n" if n else "\n")
-                    fh.write(json.dumps(item, ensure_ascii=False, indent=1))
+                    fh.write(dumps_indent1(item))
             except EntryError as exc:  # what the check let through: named at the entry's path:line
                 raise at_entry(site.report.catalogue, exc) from exc
             fh.write("\n]\n")

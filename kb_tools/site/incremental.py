@@ -15,7 +15,7 @@ without reuse: slower, never stale.
 
 A page whose hash matches the manifest of the live site, and whose live file is the very one that
 manifest describes (size and mtime), is neither converted (``kb_tools.engines.mkdocs.reusablepage``) nor templated: its file is
-*copied* from the live site into the staging folder (the live site never changes), and its search
+*linked* (or copied) from the live site into the staging folder (the live site never changes), and its search
 entries are put back into the written ``search/search_index.json`` from the manifest, in page order.
 
 The manifest is written next to the cache as ``site-manifest.json.pending`` and only becomes
@@ -191,7 +191,7 @@ class Reuse:
         for entry in self.reused.values():
             src, dest = self.live_site / entry["dest"], site_dir / entry["dest"]
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest)  # a copy, never a link: the live site must not change
+            _link_or_copy(src, dest)
         self._merge_search(site_dir / "search" / "search_index.json")
         self._write_pending(site_dir)
 
@@ -227,6 +227,16 @@ class Reuse:
         self.manifest_dir.mkdir(parents=True, exist_ok=True)
         manifest = {"key": self.key, "nav": self.nav, "plan": self.plan_key, "pages": pages}
         write_atomic(self.pending, json.dumps(manifest, ensure_ascii=False))
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    """A hard link where the file system allows, else a copy (both keep the size and mtime the manifest
+    records). A link leaves the live site as it is: nothing writes to a reused page once it is placed (the
+    engine rendered nothing for it), and the old site's names for it go when the old site is removed."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
 
 
 def open_reuse(live_site: Path, manifest_dir: Path, config) -> Reuse | None:

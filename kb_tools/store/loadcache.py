@@ -1,11 +1,13 @@
 """A small on-disk cache for the load stage, so a second ``kb check`` skips the parsing.
 
-Four entries live under ``config.cache_path`` (default ``.kb/cache``), each one pickle file:
+Five entries live under ``config.cache_path`` (default ``.kb/cache``), each one pickle file:
 
 * ``sources.pickle``: the ``BibResult`` of the bibliography files, keyed by a hash of every
   file's path and bytes;
 * ``records.pickle``: the findings records (``kb_tools.load.records``), kept the same way;
 * ``numbers.pickle``: each claim's numbers by a hash of its text (``kb_tools.check.numbertrace``);
+* ``words.pickle``: each published page's word counts by its text, for the common words
+  (``kb_tools.check.commonwords``);
 * ``pages.pickle``: per page, its ``Page`` and load findings, keyed by the page's path and a
   hash of its text; unchanged pages are reused, changed ones are parsed again.
 

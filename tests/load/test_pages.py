@@ -216,7 +216,7 @@ def test_excluded_phrases_do_not_name_the_condition():
 
 
 def test_a_binary_file_named_md_is_one_bad_page_not_garbage_claims(tmp_path):
-    from kb_tools.load.pages import load_pages
+    from kb_tools.load.pagepool import load_pages
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs/image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe garbage words\n")
