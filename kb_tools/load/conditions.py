@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 
 from ..core.model import Condition
 
@@ -12,6 +13,9 @@ def _pattern(phrase: str) -> str:
     # "low-back pain" also matches "low back pain" and a line break.
     words = re.split(r"[-\s]+", phrase.strip())
     return r"[-\s]+".join(re.escape(w) for w in words if w)
+
+
+_SEPARATOR = "\x00"
 
 
 class ConditionMatcher:
@@ -47,6 +51,26 @@ class ConditionMatcher:
     def match(self, text: str) -> tuple[str, ...]:
         """The ids of every condition named in ``text``, in vocabulary order."""
         return tuple(cid for cid, regex in self._rules if regex.search(self._without_excluded(cid, text)))
+
+    def match_many(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """``[self.match(t) for t in texts]``, with one search of each condition over all the texts.
+
+        The texts are joined by NUL, which no phrase, lookaround or exclusion can match across (they join words
+        with hyphens and white space only), so each match lies within one text and is counted for it.
+        """
+        if len(texts) < 2 or any(_SEPARATOR in t for t in texts):
+            return [self.match(t) for t in texts]
+        joined = _SEPARATOR.join(texts)
+        starts, pos = [], 0
+        for t in texts:
+            starts.append(pos)
+            pos += len(t) + 1
+        found: list[set[str]] = [set() for _ in texts]
+        for cid, regex in self._rules:
+            for m in regex.finditer(self._without_excluded(cid, joined)):
+                found[bisect_right(starts, m.start()) - 1].add(cid)
+        order = self.ids
+        return [tuple(cid for cid in order if cid in got) for got in found]
 
     def spans(self, text: str) -> tuple[tuple[str, int, int], ...]:
         """(id, start, end) of every mention of a condition in ``text``, in text order."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from whoosh.analysis.tokenizers import RegexTokenizer, default_pattern
 from whoosh.lang import porter
 from whoosh.util.numeric import byte_to_length
 
@@ -90,16 +91,57 @@ def porter_rules() -> dict:
 def stems(texts: Iterable[str], analyzer=None) -> dict[str, str]:
     """The analyzer's stem of each word of ``texts`` whose stem is not the word itself: stem -> its words, spaced."""
     analyzer = analyzer or text_analyzer()
-    tokenizer = analyzer.items[0]
-    words: set[str] = set()
-    for text in texts:
-        words.update(t.text.lower() for t in tokenizer(text))
+    fast = _one_pass(analyzer)
+    words = sorted(_words(texts, analyzer.items[0], fast))
     out: dict[str, list[str]] = {}
-    for word in sorted(words):
-        got = [t.text for t in analyzer(word)]
+    for word, got in zip(words, _analyzed(words, analyzer, fast), strict=True):
         if len(got) == 1 and got[0] != word:
             out.setdefault(got[0], []).append(word)
     return {stem: " ".join(ws) for stem, ws in sorted(out.items())}
+
+
+_ONE_TO_ONE = {"LowercaseFilter", "StopFilter", "StemFilter"}  # each token in, one token (or none) out, same offsets
+
+
+def _one_pass(analyzer) -> bool:
+    """Whether whole texts can be tokenized and analyzed at once: Whoosh's default word pattern (word characters
+    joined by single dots, so no token crosses a space or line break) and filters that keep each token's offsets."""
+    tokenizer, *filters = analyzer.items
+    return (
+        isinstance(tokenizer, RegexTokenizer)
+        and not tokenizer.gaps
+        and tokenizer.expression.pattern == default_pattern.pattern
+        and all(type(f).__name__ in _ONE_TO_ONE for f in filters)
+    )
+
+
+def _words(texts: Iterable[str], tokenizer, fast: bool) -> set[str]:
+    """The lower-cased tokens of ``texts``: one search of the texts joined by line breaks finds the same tokens."""
+    if not fast:
+        return {t.text.lower() for text in texts for t in tokenizer(text)}
+    return {w.lower() for w in {m.group() for m in tokenizer.expression.finditer("\n".join(texts))}}
+
+
+def _analyzed(words: list[str], analyzer, fast: bool) -> list[list[str]]:
+    """What the analyzer makes of each word on its own, from one pass over all of them spaced where that is the
+    same: a word that is one token (lower-casing can make it more) is the one token starting at its offset."""
+    out: list[list[str]] = [[] for _ in words]
+    starts: dict[int, int] = {}
+    pos = 0
+    expression = analyzer.items[0].expression if fast else None
+    for i, w in enumerate(words):
+        m = expression.match(w) if fast else None
+        if m is not None and m.end() == len(w):
+            starts[pos] = i
+        else:
+            out[i] = [t.text for t in analyzer(w)]
+        pos += len(w) + 1
+    if starts:
+        for t in analyzer(" ".join(words), chars=True):
+            i = starts.get(t.startchar)
+            if i is not None:
+                out[i].append(t.text)
+    return out
 
 
 def vocabulary_rules(meta: dict) -> dict:

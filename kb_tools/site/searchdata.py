@@ -60,8 +60,8 @@ def search_data(site: SiteData, use_directory_urls: bool = True) -> dict:
     texts = {c.id: index_text(c) for c in claims}
     matcher = ConditionMatcher(site.config.conditions)
     named: dict[str, list[str]] = {}
-    for cid, text in texts.items():
-        for condition in matcher.match(text):
+    for cid, conditions in zip(texts, matcher.match_many(list(texts.values())), strict=True):
+        for condition in conditions:
             named.setdefault(condition, []).append(cid)
     vocabulary = index_vocabulary(site.config)
     pages = {p.path: p.title for p in site.published}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.lang.porter import stem
 
@@ -77,3 +79,29 @@ def test_another_stemmer_leaves_the_browser_with_the_stems_alone():
     rules = browser.analyzer_rules(StemmingAnalyzer(stemfn=str.upper))
     assert rules["porter"] is False and rules["minsize"] == 2
     assert browser.stems(["treatments"], StemmingAnalyzer(stemfn=str.upper)) == {"TREATMENTS": "treatments"}
+
+
+def _stems_one_by_one(texts, analyzer):
+    """The definition ``stems`` keeps: every token of every text, each word analyzed on its own."""
+    words = {t.text.lower() for text in texts for t in analyzer.items[0](text)}
+    out: dict[str, list[str]] = {}
+    for word in sorted(words):
+        got = [t.text for t in analyzer(word)]
+        if len(got) == 1 and got[0] != word:
+            out.setdefault(got[0], []).append(word)
+    return {s: " ".join(ws) for s, ws in sorted(out.items())}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="aeiİIstudyngrd.,- \n3é_ß", max_size=40), max_size=5))
+def test_stems_in_one_pass_are_the_words_analyzed_one_by_one(texts):
+    analyzer = browser.text_analyzer()
+    assert browser.stems(texts) == _stems_one_by_one(texts, analyzer)
+
+
+def test_an_analyzer_that_splits_tokens_is_analyzed_word_by_word():
+    from whoosh.analysis import IntraWordFilter, RegexTokenizer
+
+    analyzer = RegexTokenizer() | IntraWordFilter()
+    texts = ["PowerShell wi-fi", "SD500 treatments"]
+    assert browser.stems(texts, analyzer) == _stems_one_by_one(texts, analyzer)
