@@ -27,13 +27,14 @@ from pathlib import Path
 
 from . import engines
 from .check.policy import Report, check
+from .check.report import as_text
 from .config.kbconfig import KbConfig
 from .core.errors import KbError
 from .core.model import Catalogue
 from .engines.stages import Stages
 from .index import process as index_process
 from .load.catalogue import load_catalogue
-from .publish import swap
+from .publish import swap, uptodate
 from .site import incremental
 from .site.data import SiteData, prepare
 from .site.evidence import tables_key
@@ -47,11 +48,12 @@ from .store.memo import Memo, digest
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What ``build_site`` did: the report, and whether the site was published."""
+    """What ``build_site`` did: what the check said, and whether the site was published (or was already)."""
 
-    report: Report
+    outcome: uptodate.Outcome
     published: bool
     site: Path | None = None
+    report: Report | None = None  # None when nothing changed since the last build, which was not checked again
 
 
 # --- kb build: every stage, in order ----------------------------------------------------------------
@@ -59,14 +61,23 @@ class BuildResult:
 
 def build_site(config: KbConfig, strict: bool = False, engine: str = engines.DEFAULT) -> BuildResult:
     """Check the KB; when it passes, build site and index (with ``engine``, see ``kb_tools.engines``) into
-    staging folders and swap both in."""
+    staging folders and swap both in. When nothing changed since the last build (``publish.uptodate``), its
+    site and index stand and its check's outcome is given again."""
     progress.stage("checking the KB")
+    key = uptodate.inputs_key(config, engine)
+    kept = uptodate.unchanged(config, key)
+    if kept is not None:
+        progress.stage("nothing changed since the last build: its site and index are up to date")
+        return BuildResult(kept, published=not kept.failed(strict), site=config.site_path)
+    uptodate.forget(config)
     report = check_kb(config)  # 1 and 2
+    outcome = uptodate.Outcome(report.errors, report.warnings, as_text(report, drafts=False))
     if report.failed(strict):
-        return BuildResult(report, published=False)
+        return BuildResult(outcome, published=False, report=report)
     # 3 to 5 by the engine in staging folders (MkDocs: its kb plugin runs them), then 6
     swap.publish(config, engine, lambda site, index: engines.run(engine, STAGES, config, report, site, index))
-    return BuildResult(report, published=True, site=config.site_path)
+    uptodate.remember(config, key, engine, outcome)
+    return BuildResult(outcome, published=True, site=config.site_path, report=report)
 
 
 # --- the stages ---------------------------------------------------------------------------------------

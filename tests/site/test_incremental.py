@@ -151,6 +151,7 @@ def _index_update(kb: Path) -> dict:
 
 def test_unchanged_build_updates_the_live_index_instead_of_rewriting_it(kb):
     assert _index_update(kb)["incremental"] is False  # the first build writes it
+    (kb / "notes.txt").write_text("a file in the KB: the build runs (kb_tools.publish.uptodate), no claim changed")
     _build(kb)
     assert _index_update(kb) == {"incremental": True, "added": 0, "deleted": 0}
 

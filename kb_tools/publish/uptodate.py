@@ -1,0 +1,141 @@
+"""``kb build`` with nothing changed: when no input differs from the last published build's, and the live site and
+index are the very files it published, there is nothing to do.
+
+After each published build, ``cache_dir/build-state.json`` records the digest of everything the build read
+(``inputs_key``), the listing of the site and index it published, and what its check said. The next build
+compares; only if all of it matches does it skip, printing the same report. The inputs are:
+
+* every file under the KB folder (content; dot folders such as ``.git``, ``node_modules``, ``__pycache__`` and the
+  build's own output folders left out), and explicitly ``docs/`` with its dot files, ``mkdocs.yml``, the
+  bibliography, findings records, lay terms, citation style, retraction data (wherever those are) and the theme's
+  ``custom_dir``;
+* the date (the check judges review dates and retractions by it; MkDocs dates the sitemap), ``SOURCE_DATE_EPOCH``,
+  the umask (the published files' modes follow it), the engine, kb_tools' code and the versions of the tools it calls.
+
+Only builds the incremental renderer accepts (``site.incremental.supported``: no hooks, no plugin or Markdown
+extension that reads other files) record a state, and a ``mkdocs.yml`` that ``INHERIT``\\s another file never does.
+The state is removed before any other build starts, and written only after its site and index are live, and only
+when the inputs were the same at the end of the build as at its start: an edit during a build is built next time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config.kbconfig import KbConfig, watched_paths
+from ..config.styles import names_file
+from ..core.safeyaml import load_mkdocs
+from ..load.layterms import LAY_TERMS_FILE
+from ..load.retractions import files as retraction_files
+from ..site.incremental import MANIFEST
+from ..store.files import cache_key, write_atomic
+from ..store.inputs import listing_digest, tree_digest
+
+STATE = "build-state.json"
+SKIPPED_NAMES = ("node_modules", "__pycache__")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a build's check said, as ``kb build`` prints it."""
+
+    errors: int
+    warnings: int
+    text: str
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+
+def inputs_key(config: KbConfig, engine: str) -> str | None:
+    """The digest of everything a build of ``config`` by ``engine`` reads; None when that cannot be known."""
+    try:
+        text = config.config_file.read_text(encoding="utf-8")
+        mkdocs = load_mkdocs(text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(mkdocs, dict) or "INHERIT" in mkdocs:
+        return None
+    theme = mkdocs.get("theme")
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+    outputs = {config.site_path, config.index_path, config.cache_path}
+    staging = tuple(f".{p.name}." for p in outputs)
+
+    def skip(path: Path) -> bool:
+        name = path.name
+        return name.startswith(".") or name in SKIPPED_NAMES or path in outputs or name.startswith(staging)
+
+    explicit = [config.config_file, config.docs_path, config.root / LAY_TERMS_FILE, *watched_paths(config)]
+    if names_file(config.csl):
+        explicit.append(config.style().path)
+    explicit += retraction_files(config)[0]
+    if isinstance(custom_dir, str):
+        explicit.append(config.root / custom_dir)
+    return cache_key(
+        "build inputs",
+        engine,
+        _today().isoformat(),
+        _umask(),
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
+        tree_digest([config.root], skip),
+        tree_digest(explicit),
+    )
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _umask() -> int:
+    """The process's umask, which the published files' modes follow (reading it means setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def unchanged(config: KbConfig, key: str | None) -> Outcome | None:
+    """The last build's outcome if its inputs had ``key`` and its site and index are still as it left them."""
+    if key is None:
+        return None
+    try:
+        state = json.loads((config.cache_path / STATE).read_text(encoding="utf-8"))
+        if state["key"] != key or not (config.cache_path / MANIFEST).is_file():
+            return None
+        if state["site"] != _listing(config.site_path) or state["index"] != _listing(config.index_path):
+            return None
+        return Outcome(int(state["errors"]), int(state["warnings"]), str(state["text"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def forget(config: KbConfig) -> None:
+    """Before a build: whatever it does, the last state no longer holds until it is written again."""
+    with contextlib.suppress(OSError):
+        (config.cache_path / STATE).unlink()
+
+
+def remember(config: KbConfig, key: str | None, engine: str, outcome: Outcome) -> None:
+    """After a published build whose inputs had ``key`` at its start: record it, if they still have it."""
+    if key is None or not (config.cache_path / MANIFEST).is_file():
+        return  # not a build the incremental renderer could vouch for
+    if inputs_key(config, engine) != key:
+        return  # an input changed while the build ran: the next build must see it
+    state = {
+        "key": key,
+        "site": _listing(config.site_path),
+        "index": _listing(config.index_path),
+        "errors": outcome.errors,
+        "warnings": outcome.warnings,
+        "text": outcome.text,
+    }
+    with contextlib.suppress(OSError):
+        write_atomic(config.cache_path / STATE, json.dumps(state, ensure_ascii=False))
+
+
+def _listing(folder: Path) -> str:
+    return listing_digest(folder) if folder.is_dir() else "absent"
