@@ -13,16 +13,17 @@ import gc
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..references import citeproc as apa, styling as csl
-from ..store import files as storage
-from ..store.loadcache import fingerprint
 from ..check.policy import Report, claim_grade
 from ..config.kbconfig import KbConfig
 from ..core.errors import BuildError, EntryError
 from ..core.grading import Grade
-from ..store.memo import Memo, code_key, digest
 from ..core.model import Claim, Page, Source
+from ..references import citeproc as apa
+from ..references import styling as csl
 from ..references.scan import Scans, scan_pages
+from ..store import files as storage
+from ..store.loadcache import fingerprint
+from ..store.memo import Memo, code_key, digest
 
 
 @dataclass(frozen=True)

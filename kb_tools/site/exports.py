@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import urls
-from ..references.citeproc import crossref_parents, split_bibtex
 from ..core.errors import EntryError
 from ..core.grading import design_label
 from ..core.jsonout import dumps_indent1
 from ..load.pageblocks import labelled_row
+from ..references.citeproc import crossref_parents, split_bibtex
 from ..references.pandoc import blame, pandoc_binary, pandoc_command
-from .data import SiteData, at_entry
 from ..store.files import cache_key, write_atomic
+from .data import SiteData, at_entry
 
 
 def claims_export(site: SiteData, use_directory_urls: bool = True) -> Iterator[dict]:

@@ -10,24 +10,22 @@ this module gathers each page's data and stashes its raw HTML.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
 
 from markupsafe import Markup
 
+from ..check.report import summary
+from ..check.sourcerules import source_url
 from ..core import urls
 from ..core.grading import AUTHORITIES, AUTHORITY_LABELS, Grade, design_rank, sourcetype_label, strongest_design
-from ..store.memo import Memo
 from ..core.model import Claim, Page
-from ..check.report import summary
 from ..core.scope import EXCLUSION, HARM, ROLES, TREATED
+from ..store.memo import Memo
 from .data import SiteData
 from .evidence import record_table
-from .placeholders import stash_html
 from .templating import Renderer, design_label, source_href
-from ..check.sourcerules import source_url
 
 
 def _by_page(site: SiteData, claims, order: dict[str, int] | None = None) -> list[tuple[Page, list[Claim]]]:
@@ -136,6 +134,18 @@ def condition_page(r: Renderer, condition) -> str:
     )
 
 
+def _condition_page_key(site: SiteData, condition, order: dict[str, int]) -> tuple:
+    """Everything a condition page shows besides the APA forms and the policy (the memo's context): the claims
+    in each role with what their items show, and the designs' order, by which its strongest design is chosen."""
+    claims = tuple(
+        (role, c.id, c.text, c.headers, c.lead_in, c.page, order.get(c.page), c.keys, site.grades.get(c.id))
+        for role, group in by_role(site, condition.id).items()
+        for c in group
+    )
+    titles = tuple(sorted({(c[5], site.pages[c[5]].title) for c in claims}))  # each page it groups claims under
+    return ("condition-page", repr(condition), site.config.designs, claims, titles)
+
+
 def _in_page_order(site: SiteData, claims, order) -> list[Claim]:
     return [c for _, group in _by_page(site, claims, order) for c in group]
 
@@ -234,14 +244,6 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
     )
 
 
-
-
-
-
-
-
-
-
 def generated_page_makers(
     site: SiteData, use_directory_urls: bool = True, memo: Memo | None = None, page_order=None
 ) -> dict[str, Callable[[], str]]:
@@ -255,10 +257,13 @@ def generated_page_makers(
     def source(key: str) -> str:  # reused while its source and the claims citing it are unchanged
         return r.memo.get(_source_page_key(site, key, r.page_order), lambda: source_page(r, key))
 
+    def condition(cond) -> str:  # reused while the claims about it and what their items show are unchanged
+        return r.memo.get(_condition_page_key(site, cond, r.page_order), lambda: condition_page(r, cond))
+
     out: dict[str, Callable[[], str]] = {urls.source_path(k): partial(source, k) for k in site.sources}
     out["sources/index.md"] = partial(sources_index, r)
     for cond in site.config.conditions:
-        out[urls.condition_path(cond.id)] = partial(condition_page, r, cond)
+        out[urls.condition_path(cond.id)] = partial(condition, cond)
     out["conditions/index.md"] = partial(conditions_index, r)
     out["evidence.md"] = partial(evidence_page, r)
     out["report.md"] = partial(report_page, r)

@@ -14,9 +14,10 @@ they not (a title the plan could not foresee), ``NavChanged`` is raised and ``kb
 without reuse: slower, never stale.
 
 A page whose hash matches the manifest of the live site, and whose live file is the very one that
-manifest describes (size and mtime), is neither converted (``kb_tools.engines.mkdocs.reusablepage``) nor templated: its file is
-*linked* (or copied) from the live site into the staging folder (the live site never changes), and its search
-entries are put back into the written ``search/search_index.json`` from the manifest, in page order.
+manifest describes (size and mtime), is neither converted (``kb_tools.engines.mkdocs.reusablepage``) nor
+templated: its file is *linked* (or copied) from the live site into the staging folder (the live site never
+changes), and its search entries are put back into the written ``search/search_index.json`` from the manifest,
+in page order.
 
 The manifest is written next to the cache as ``site-manifest.json.pending`` and only becomes
 ``site-manifest.json`` once ``kb build`` has swapped the new site in (``commit``); the old manifest

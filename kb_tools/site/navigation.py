@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 
 from ..core import urls
-from .htmltext import inert
 from .data import SiteData
+from .htmltext import inert
 
 
 def site_nav(nav: list | None, site: SiteData) -> list:

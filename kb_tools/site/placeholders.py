@@ -21,15 +21,12 @@ def stash_html(markdown: str, stash: list[str]) -> str:
     return "\n\n".join(parts)
 
 
-
 def placeholder(n: int, inline: bool = False) -> str:
     """Letters and digits only, so Markdown leaves it alone; a block one becomes its own paragraph."""
     return f"KBCITE{n:06d}KB" if inline else f"KBRAW{n:06d}KB"
 
 
-
 _PLACEHOLDER = re.compile(r"<p>KBRAW(\d{6})KB</p>|KBCITE(\d{6})KB")
-
 
 
 def restore_html(html_text: str, stash: list[str]) -> str:

@@ -21,8 +21,8 @@ from ..core.grading import AUTHORITY_LABELS, NO_DESIGN, SOURCETYPE_LABELS, desig
 from ..index.writer import QUESTION_WORDS, index_text, load_lay_terms, source_names
 from ..load.conditions import ConditionMatcher
 from ..search import browser
-from ..search.params import MAX_QUERY_CHARS
 from ..search.facets import FACET_LABELS, FACETS, ROLE_LABELS
+from ..search.params import MAX_QUERY_CHARS
 from .data import SiteData
 from .exports import claim_text
 

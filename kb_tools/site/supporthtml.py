@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 import re
 
+from ..check.matching import Support
 from ..core import urls
 from ..core.model import Source
-from ..check.matching import Support
 
 _PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)*")
 

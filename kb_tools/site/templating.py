@@ -15,14 +15,14 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from ..check.notices import mark_html
 from ..core import scope, urls
-from ..references.citeproc import html_to_text
 from ..core.grading import AUTHORITIES, AUTHORITY_LABELS, NO_DESIGN, Grade, design_rank, sourcetype_label
 from ..core.grading import design_label as _label
-from ..store.memo import Memo
 from ..core.model import Claim
-from ..check.notices import mark_html
 from ..load.pageblocks import labelled_row
+from ..references.citeproc import html_to_text
+from ..store.memo import Memo
 from .data import SiteData
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

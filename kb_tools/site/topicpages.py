@@ -12,14 +12,14 @@ import datetime as dt
 import html
 import re
 
-from ..core import urls
-from .evidence import source_name, table_edits
-from .htmltext import inert
-from ..core.model import CitationGroup, Claim
 from ..check.notices import mark_html
+from ..core import urls
+from ..core.model import CitationGroup, Claim
 from ..load.pageblocks import Block
 from ..references.scan import PageScan, mask_code
 from .data import SiteData
+from .evidence import source_name, table_edits
+from .htmltext import inert
 from .placeholders import placeholder
 from .supporthtml import block_prefix, support_html
 

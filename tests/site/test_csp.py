@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from kb_tools.site.csp import HEADERS_FILE, inline_script_hashes
-
 from tests.conftest import make_kb
 from tests.site_helpers import copy_kap
 

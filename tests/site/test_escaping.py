@@ -23,8 +23,8 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import KBS
-from tests.site_helpers import mkdocs_build
 from tests.serve.test_security import Served
+from tests.site_helpers import mkdocs_build
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("pandoc") is None, reason="the site build needs pandoc"),

@@ -85,7 +85,6 @@ def _built_references(tmp_path: Path, extra_options: str = "") -> dict:
     from click.testing import CliRunner
 
     from kb_tools.cli import cli
-
     from tests.conftest import make_kb
 
     kb = make_kb(tmp_path)

@@ -20,10 +20,8 @@ from kb_tools.config.kbconfig import load_config
 from kb_tools.references import citeproc as apa
 from kb_tools.references.citeproc import csl_path, html_to_text
 from kb_tools.site.topicpages import render_page
-
-from tests.conftest import make_kb, site_data
+from tests.conftest import TESTS, make_kb, site_data
 from tests.site_helpers import copy_kap
-from tests.conftest import TESTS
 
 GOLDEN = TESTS / "golden"
 UPDATE = bool(os.environ.get("KB_UPDATE_GOLDEN"))

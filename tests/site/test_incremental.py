@@ -12,7 +12,6 @@ from kb_tools.config.kbconfig import load_config
 from kb_tools.engines.mkdocs import runner as mkdocs_runner
 from kb_tools.publish import swap as kb_build
 from kb_tools.site import incremental
-
 from tests.conftest import make_kb
 
 

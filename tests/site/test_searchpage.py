@@ -16,7 +16,6 @@ from kb_tools.search.engine import OWN_B
 from kb_tools.search.facets import FACETS
 from kb_tools.search.whooshquery import CITED_BOOST
 from kb_tools.site.theme import theme_overrides
-
 from tests.serve.test_serve import built_kb  # noqa: F401 - the shared session fixture
 
 
@@ -89,7 +88,8 @@ def test_search_data_has_what_the_index_holds_beyond_claims_json(built_kb):  # n
         }
     # the text the index holds: claims.json's, but where that keeps Markdown (`code`), the index's plain text
     assert {c["id"]: data["texts"].get(c["id"], c["text"]) for c in claims} == {k: f["text"] for k, f in stored.items()}
-    assert list(data["texts"].values()) == ["A page may quote markup such as <script>alert(1)</script> without running it."]
+    quoted = "A page may quote markup such as <script>alert(1)</script> without running it."
+    assert list(data["texts"].values()) == [quoted]
     # the conditions a claim names in its own words, as the index's ``named`` field has them
     assert {cid: sorted(ids) for cid, ids in data["named"].items()} == {k: v for k, v in named.items() if v}
     assert len(data["named"]) == 4

@@ -21,7 +21,6 @@ from kb_tools.engines.zensical import mdext
 from kb_tools.site import navigation
 from kb_tools.site.htmltext import WORD_JOINER
 from kb_tools.site.topicpages import tooltip_attr
-
 from tests.conftest import make_kb
 from tests.site_helpers import serve_static
 

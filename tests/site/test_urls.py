@@ -15,7 +15,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 from kb_tools.core import urls
-
 from tests.conftest import make_kb
 from tests.site_helpers import serve_static
 
