@@ -208,6 +208,8 @@ def test_failed_build_leaves_previous_site_untouched(tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(mkdocs_runner, "run_mkdocs", half_a_build)
+    with open(kb / "docs/topic.md", "a", encoding="utf-8") as fh:
+        fh.write("\n## A section added since\n")  # so the build runs (unchanged inputs: nothing to do)
     with pytest.raises(BuildError, match="previous site is unchanged"):
         pipeline.build_site(config)
     after = {p.relative_to(kb): p.read_bytes() for p in (kb / "site").rglob("*") if p.is_file()}
