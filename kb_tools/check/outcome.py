@@ -17,28 +17,12 @@ from ..config.kbconfig import KbConfig
 from ..core.model import Finding
 from ..load import inputs
 from ..store.loadcache import read_pickle, write_pickle
+from .tally import Tally
 
 if TYPE_CHECKING:
     from .policy import Report
 
 CACHE_FILE = "check.pickle"
-
-
-class Tally:
-    """Errors and warnings among ``findings`` (those on draft pages never count), and whether they fail."""
-
-    findings: tuple[Finding, ...]
-
-    @property
-    def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity == "warning" for f in self.findings)
-
-    def failed(self, strict: bool = False) -> bool:
-        return self.errors > 0 or (strict and self.warnings > 0)
 
 
 @dataclass(frozen=True)

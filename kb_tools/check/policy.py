@@ -29,10 +29,10 @@ from ..core.model import Catalogue, Finding, Location, Page, Source
 from ..load.layterms import read_lay_terms
 from .designs import design_findings
 from .notices import SourceNotices, source_notices
-from .outcome import Tally
 from .numbertrace import record_findings
 from .sourcerules import corporate_author, missing_identifier, unclassified
 from .support import SupportCheck
+from .tally import Tally
 
 _CODE_SPAN = re.compile(r"(`+).*?\1", re.S)
 # "[@key" or "[see @key, p. 4" with no "]" before the next "[" or the end of the claim
