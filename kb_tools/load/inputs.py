@@ -38,7 +38,7 @@ from pathlib import Path
 from ..config.kbconfig import KbConfig
 from ..config.styles import collection_path, names_file
 from ..store.files import cache_key
-from . import docsfiles, retractions
+from . import docsfiles
 from .layterms import LAY_TERMS_FILE
 
 _VERSION = "inputs-1"  # what the key is made of: change it when this module starts hashing something else
@@ -98,6 +98,8 @@ def _inputs(config: KbConfig) -> Iterator[tuple[str, Path | None, str]]:
         yield "record", path, str(path)
     yield "lay-terms", root / LAY_TERMS_FILE, LAY_TERMS_FILE
     if config.retractions:
+        from . import retractions  # its reading machinery is for the check; a KB without the data skips it
+
         found, unmatched = retractions.files(config)
         for path in found:
             yield "retractions", path, str(path)
