@@ -31,6 +31,7 @@ import datetime as dt
 import hashlib
 import os
 import platform
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,13 +114,20 @@ def _read(path: Path) -> tuple[str, tuple]:
     """The file's content hash and (inode, size, mtime, ctime) as it was read; for a missing or unreadable
     file, what went wrong (the load stage reports it, and the report depends on it)."""
     try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            digest = hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would wait for a writer for ever
+        try:
+            st = os.fstat(fd)  # of the file read, even if the path is replaced meanwhile
+            if not stat.S_ISREG(st.st_mode):  # a folder, a FIFO, a device: the loader reads none
+                return "not a file", ()
+            digest = hashlib.file_digest(os.fdopen(fd, "rb", closefd=False), _hasher).hexdigest()
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         return "missing", ()
-    except IsADirectoryError:
-        return "folder", ()
     except OSError as exc:
         return f"unreadable: {exc.errno}", ()
     return digest, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _hasher():
+    return hashlib.blake2b(digest_size=16)

@@ -57,3 +57,15 @@ def test_a_missing_file_is_part_of_the_key(tmp_path):
     missing = key(kb)
     assert missing != before
     assert key(kb) == missing
+
+
+def test_a_fifo_where_a_file_was_expected_is_not_waited_on(base_kb):
+    os.mkfifo(base_kb / "lay_terms.yml")  # opening it to read would wait for a writer for ever
+    os.mkfifo(base_kb / "docs/pipe.md")
+    assert key(base_kb) == key(base_kb)
+
+
+def test_a_folder_where_a_file_was_expected(base_kb):
+    before = key(base_kb)
+    (base_kb / "lay_terms.yml").mkdir()
+    assert key(base_kb) == key(base_kb) != before
