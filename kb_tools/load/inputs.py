@@ -15,14 +15,14 @@ Each file's name goes in with its content's hash, so a file added, removed, rena
 key; so does a file that cannot be read (its error goes in). Contents are hashed, never trusted by their
 times: a stat shortcut (mtime and size, as git's index keeps) misses an edit made within the clock's
 granularity of the last hash unless it also handles git's "racy" case, and reading and hashing M's 6 MB
-takes about 20 ms. ``Snapshot.stats`` records each file's inode, size, mtime and ctime only to tell whether
+takes about 25 ms. ``Snapshot.stats`` records each file's inode, size, mtime and ctime only to tell whether
 anything was written *while* a check ran (``stable``).
 
 To reuse the key (e.g. for a build's "nothing changed" path): ``inputs_key(config, today)`` is enough for
 anything that depends only on what the check reads. A build depends on more: the other files under
 ``docs_dir`` (images, CSS), the theme and its overrides, pandoc's version (``cache_key(pandoc=True)``),
 the engine; combine those with this key (``store.files.digest(inputs_key(...), ...)``), and compare two
-snapshots around the work, as ``pipeline.check_outcome`` does, before storing anything under the key.
+snapshots around the work, as ``check.outcome.check_outcome`` does, before storing anything under the key.
 """
 
 from __future__ import annotations
@@ -77,9 +77,9 @@ def snapshot(config: KbConfig, today: dt.date) -> Snapshot:
         if path is None:  # a fact the listing gave, not a file
             put(section, name)
             continue
-        digest, stat = _read(path)
+        digest, ident = _read(path)
         put(section, name, digest)
-        stats.append((name, *stat))
+        stats.append((name, *ident))
     return Snapshot(h.hexdigest(), tuple(stats))
 
 
