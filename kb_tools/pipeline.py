@@ -21,6 +21,7 @@ first.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,9 +89,9 @@ def load(config: KbConfig) -> Catalogue:
     return load_catalogue(config)
 
 
-def check_kb(config: KbConfig) -> Report:
-    """Stages 1 and 2: the KB loaded and judged."""
-    return check(config, load(config))
+def check_kb(config: KbConfig, today: dt.date | None = None) -> Report:
+    """Stages 1 and 2: the KB loaded and judged (on ``today``, by default the date now)."""
+    return check(config, load(config), today)
 
 
 def format_references(config: KbConfig, report: Report) -> SiteData:

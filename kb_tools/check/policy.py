@@ -32,6 +32,7 @@ from .notices import SourceNotices, source_notices
 from .numbertrace import record_findings
 from .sourcerules import corporate_author, missing_identifier, unclassified
 from .support import SupportCheck
+from .tally import Tally
 
 _CODE_SPAN = re.compile(r"(`+).*?\1", re.S)
 # "[@key" or "[see @key, p. 4" with no "]" before the next "[" or the end of the claim
@@ -39,7 +40,7 @@ _UNCLOSED = re.compile(r"\[(?=[^\[\]]*-?@[\w{])[^\[\]]*(?=\[|$)")
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Tally):
     """The outcome of a check: what was loaded, and every finding, in file order."""
 
     catalogue: Catalogue
@@ -47,17 +48,6 @@ class Report:
     draft_findings: tuple[Finding, ...]  # findings on draft pages: reported, never failing
     notices: dict[str, SourceNotices] = field(default_factory=dict)  # retraction notices, by source key
     support: dict = field(default_factory=dict)  # claim id -> the findings (``support.Support``) it rests on
-
-    @property
-    def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.severity == "warning" for f in self.findings)
-
-    def failed(self, strict: bool = False) -> bool:
-        return self.errors > 0 or (strict and self.warnings > 0)
 
 
 def evidence_rank(level: str) -> int:

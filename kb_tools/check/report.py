@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ..core.model import Finding
-from .policy import Report
+from .outcome import Outcome, outcome
+
+if TYPE_CHECKING:
+    from .policy import Report  # not imported to print a kept outcome: kb check's fast path loads no checking
 
 
-def summary(report: Report) -> dict:
-    published = [p for p in report.catalogue.pages if not p.draft]
-    claims = [c for p in published for c in p.claims]
-    return {
-        "pages": len(published),
-        "claims": len(claims),
-        "cited_claims": sum(c.cited for c in claims),
-        "sources": len(report.catalogue.sources),
-        "errors": report.errors,
-        "warnings": report.warnings,
-        "not_claims": sum(p.not_claims for p in published),
-        "draft_pages": len(report.catalogue.pages) - len(published),
-        # findings on draft pages, counted apart: they never fail the check
-        "draft_errors": sum(f.severity == "error" for f in report.draft_findings),
-        "draft_warnings": sum(f.severity != "error" for f in report.draft_findings),
-    }
+def summary(report: Report | Outcome) -> dict:
+    return outcome(report).summary
 
 
 DRAFT = "draft page, not published"
@@ -47,9 +37,10 @@ def _finding_dict(f: Finding, draft: bool = False) -> dict:
     }
 
 
-def as_json(report: Report) -> str:
+def as_json(report: Report | Outcome) -> str:
+    report = outcome(report)
     data = {
-        "summary": summary(report),
+        "summary": report.summary,
         "findings": [_finding_dict(f) for f in report.findings],
         "draft_findings": [_finding_dict(f, draft=True) for f in report.draft_findings],
     }
@@ -61,12 +52,13 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def as_text(report: Report, drafts: bool = True) -> str:
+def as_text(report: Report | Outcome, drafts: bool = True) -> str:
     """One line per finding, then a summary; ``drafts=False`` leaves draft pages' findings to ``kb check``."""
+    report = outcome(report)
     lines = [str(f) for f in report.findings]
     if drafts:
         lines += [draft_line(f) for f in report.draft_findings]
-    s = summary(report)
+    s = report.summary
     on_drafts = (
         f"; on {plural(s['draft_pages'], 'draft page')} (not published, not counted above): "
         f"{plural(s['draft_errors'], 'error')}, {plural(s['draft_warnings'], 'warning')}"
@@ -88,7 +80,8 @@ def _gh_escape(value: str, prop: bool = False) -> str:
     return value
 
 
-def as_github(report: Report) -> str:
+def as_github(report: Report | Outcome) -> str:
+    report = outcome(report)
     lines = []
     for f in report.findings:
         kind = "error" if f.severity == "error" else "warning"

