@@ -5,12 +5,14 @@ After each published build, ``cache_dir/build-state.json`` records the digest of
 (``inputs_key``), the listing of the site and index it published, and what its check said. The next build
 compares; only if all of it matches does it skip, printing the same report. The inputs are:
 
-* every file under the KB folder (content; dot folders such as ``.git``, ``node_modules``, ``__pycache__`` and the
-  build's own output folders left out), and explicitly ``docs/`` with its dot files, ``mkdocs.yml``, the
-  bibliography, findings records, lay terms, citation style, retraction data (wherever those are) and the theme's
-  ``custom_dir``;
-* the date (the check judges review dates and retractions by it; MkDocs dates the sitemap), ``SOURCE_DATE_EPOCH``,
-  the umask (the published files' modes follow it), the engine, kb_tools' code and the versions of the tools it calls.
+* everything ``kb check`` reads, wherever it is (``load.inputs.inputs_key``: pages, bibliography, findings
+  records, lay terms, retraction data, citation style, ``mkdocs.yml``, the date, kb_tools' code and its
+  libraries' versions);
+* every file under the KB folder by its content (dot folders such as ``.git``, ``node_modules``, ``__pycache__``
+  and the build's own output folders left out), and explicitly all of ``docs/`` (images, CSS, dot files),
+  ``mkdocs.yml`` and the theme's ``custom_dir``;
+* pandoc's version, the engine, ``SOURCE_DATE_EPOCH`` (MkDocs dates the sitemap by it or by the date) and the
+  umask (the published files' modes follow it).
 
 Only builds the incremental renderer accepts (``site.incremental.supported``: no hooks, no plugin or Markdown
 extension that reads other files) record a state, and a ``mkdocs.yml`` that ``INHERIT``\\s another file never does.
@@ -27,11 +29,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config.kbconfig import KbConfig, watched_paths
-from ..config.styles import names_file
+from ..config.kbconfig import KbConfig
 from ..core.safeyaml import load_mkdocs
-from ..load.layterms import LAY_TERMS_FILE
-from ..load.retractions import files as retraction_files
+from ..load import inputs
 from ..site.incremental import MANIFEST
 from ..store.files import cache_key, write_atomic
 from ..store.inputs import listing_digest, tree_digest
@@ -70,20 +70,18 @@ def inputs_key(config: KbConfig, engine: str) -> str | None:
         name = path.name
         return name.startswith(".") or name in SKIPPED_NAMES or path in outputs or name.startswith(staging)
 
-    explicit = [config.config_file, config.docs_path, config.root / LAY_TERMS_FILE, *watched_paths(config)]
-    if names_file(config.csl):
-        explicit.append(config.style().path)
-    explicit += retraction_files(config)[0]
+    explicit = [config.config_file, config.docs_path]  # docs/ whole: images, CSS and dot files too
     if isinstance(custom_dir, str):
         explicit.append(config.root / custom_dir)
     return cache_key(
         "build inputs",
+        inputs.inputs_key(config, _today()),  # everything the check reads, wherever it is (``load.inputs``)
         engine,
-        _today().isoformat(),
         _umask(),
         os.environ.get("SOURCE_DATE_EPOCH", ""),
         tree_digest([config.root], skip),
         tree_digest(explicit),
+        pandoc=True,
     )
 
 
