@@ -1,8 +1,8 @@
 """The generated pages' Markdown: sources, conditions, the evidence overview and the editorial report.
 
 Each page is a Jinja2 template in ``kb_tools/templates/`` rendered to
-Markdown whose body is mostly raw HTML blocks, which Python-Markdown passes
-through untouched (so nothing is rendered twice and pages stay light).
+Markdown whose body is headings and raw HTML blocks; under MkDocs, kb writes
+its HTML itself (``pagehtml``) rather than Python-Markdown, where it can.
 ``sitetemplates.py`` fills the templates (and escapes what they show);
 this module gathers each page's data and stashes its raw HTML.
 """
@@ -10,24 +10,22 @@ this module gathers each page's data and stashes its raw HTML.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
 
 from markupsafe import Markup
 
+from ..check.report import summary
+from ..check.sourcerules import source_url
 from ..core import urls
 from ..core.grading import AUTHORITIES, AUTHORITY_LABELS, Grade, design_rank, sourcetype_label, strongest_design
-from ..store.memo import Memo
 from ..core.model import Claim, Page
-from ..check.report import summary
 from ..core.scope import EXCLUSION, HARM, ROLES, TREATED
+from ..store.memo import Memo
 from .data import SiteData
 from .evidence import record_table
-from .placeholders import stash_html
 from .templating import Renderer, design_label, source_href
-from ..check.sourcerules import source_url
 
 
 def _by_page(site: SiteData, claims, order: dict[str, int] | None = None) -> list[tuple[Page, list[Claim]]]:
@@ -232,14 +230,6 @@ def report_page(r: Renderer, today: dt.date | None = None) -> str:
         findings=site.report.findings,
         drafts=site.report.draft_findings,
     )
-
-
-
-
-
-
-
-
 
 
 def generated_page_makers(

@@ -93,7 +93,7 @@ def heading_style(extensions, configs) -> HeadingStyle | None:
         md = markdown.Markdown(extensions=list(extensions), extension_configs=dict(configs or {}))
     except Exception:  # noqa: BLE001 - a config MkDocs itself will report; Python-Markdown then does the pages
         return None
-    toc = md.treeprocessors["toc"] if "toc" in md.treeprocessors else None
+    toc = md.treeprocessors["toc"] if "toc" in md.treeprocessors else None  # noqa: SIM401 - a Registry, no .get
     if toc is None or toc.use_anchors or toc.base_level:
         return None
     link = toc.use_permalinks

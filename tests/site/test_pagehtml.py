@@ -19,7 +19,6 @@ from kb_tools.site.generated import generated_page_makers
 from kb_tools.site.pagehtml import heading_style, page_html
 from kb_tools.site.placeholders import restore_html, stash_html
 from kb_tools.site.templating import md_escape
-
 from tests.conftest import KBS, site_data
 
 MKDOCS = ["toc", "tables", "fenced_code"]  # MkDocs adds these to every site's extensions
@@ -41,7 +40,7 @@ HOSTILE = [
     "Smith &amp; Jones (literally)",
     "<script>alert(1)</script>",
     '"><img src=x onerror="alert(2)">',
-    "O'Brien \"quoted\" title",
+    'O\'Brien "quoted" title',
     "a\\b \\\\ c\\",
     "*not emphasis* _nor this_ `nor code`",
     "[not a link](javascript:alert(3)) ![nor an image](x)",

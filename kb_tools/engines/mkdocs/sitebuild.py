@@ -9,6 +9,9 @@ a page's ``meta``, ``markdown`` and ``content``, and pages of its own (``reusabl
   when MkDocs reaches them, so a KB's thousands of source pages are never all in memory.
 * A page's Markdown is made by the pipeline (``Stages.page_markdown`` for topic pages, the generated
   pages' makers for the rest); large HTML fragments travel as placeholders (``pagestore``).
+* A generated page's HTML is made by kb (``site.pagehtml``: its headings as the site's ``toc`` extension
+  writes them) when kb can make it exactly: MkDocs then converts an empty page, and ``on_page_content``
+  gets the HTML, ``page.toc`` and the page's anchor ids instead. Otherwise Python-Markdown converts it.
 * A converted page's HTML and Markdown wait on disk from the end of ``on_page_content`` until
   ``on_page_context`` (``pagestore``), and are dropped once the page is written.
 * Under ``kb build``, a page whose inputs and nav are unchanged is not converted (``reusablepage``), its
