@@ -11,7 +11,8 @@ a page's ``meta``, ``markdown`` and ``content``, and pages of its own (``reusabl
   pages' makers for the rest); large HTML fragments travel as placeholders (``pagestore``).
 * A generated page's HTML is made by kb (``site.pagehtml``: its headings as the site's ``toc`` extension
   writes them) when kb can make it exactly: MkDocs then converts an empty page, and ``on_page_content``
-  gets the HTML, ``page.toc`` and the page's anchor ids instead. Otherwise Python-Markdown converts it.
+  gets the HTML, ``page.toc`` and the page's anchor ids instead. Otherwise (also when another plugin or a
+  hook sees pages' Markdown after kb) Python-Markdown converts it.
 * A converted page's HTML and Markdown wait on disk from the end of ``on_page_content`` until
   ``on_page_context`` (``pagestore``), and are dropped once the page is written.
 * Under ``kb build``, a page whose inputs and nav are unchanged is not converted (``reusablepage``), its
@@ -81,15 +82,15 @@ class SiteBuild:
         self.headings: pagehtml.HeadingStyle | None = None  # None: Python-Markdown converts generated pages
         self.made: dict[str, tuple[pagehtml.PageHtml, str]] = {}  # generated pages' HTML made by kb, Markdown
 
-    def add_files(self, files, config, log) -> None:
+    def add_files(self, files, config, log, own_html: bool = True) -> None:
         """Add the generated pages (empty: made in ``page_markdown``), the search page and kb's assets;
-        a docs/ file of the same name wins."""
+        a docs/ file of the same name wins. ``own_html``: kb may write the generated pages' HTML."""
         use_dir = config.use_directory_urls
         self.close()
         self.memos = {name: self.site.memo(name, use_dir) for name in ("generated-pages", "topic-pages")}
         self.store = PageStore(self.site.config.cache_path)
         self.order = navigation.page_order(config.nav)
-        self.headings = pagehtml.heading_style(config.markdown_extensions, config.mdx_configs)
+        self.headings = pagehtml.heading_style(config.markdown_extensions, config.mdx_configs) if own_html else None
         makers = self.stages.generated_pages(self.site, use_dir, self.memos["generated-pages"], self.order)
         self.makers = {p: make for p, make in makers.items() if _add(files, self._generated(config, p), log)}
         for path, content in search_files(self.site, use_dir).items():  # the search page and its data
