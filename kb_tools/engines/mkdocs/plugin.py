@@ -37,7 +37,7 @@ from ...core.errors import KbError
 from ...load import docsfiles
 from ...site import incremental, navigation
 from ..stages import Handoff, Stages
-from .sitebuild import SiteBuild, add_assets, template_loader
+from .sitebuild import SiteBuild, add_assets, last_on_markdown, template_loader
 
 log = get_plugin_logger(__name__)
 KbPluginConfig = plugin_config_class()  # one entry per option of kb_tools.config.options, the registry
@@ -115,15 +115,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for file in [f for f in files if docsfiles.linked_out(f.abs_src_path, root, docs)]:
             files.remove(file)  # a link out of the KB: never published (``kb check`` reports it)
         if self.build is not None:
-            self.build.add_files(files, config, log, own_html=self._last_on_markdown(config))
+            self.build.add_files(files, config, log, own_html=last_on_markdown(config.plugins, self))
         return files
-
-    def _last_on_markdown(self, config: MkDocsConfig) -> bool:
-        """Whether no plugin or hook sees a page's Markdown after kb: only then may kb write the generated
-        pages' HTML itself (a later one would see, and could change, an empty page)."""
-        events = config.plugins.events.get("page_markdown", [])
-        mine = [n for n, event in enumerate(events) if getattr(event, "__self__", None) is self]
-        return bool(mine) and mine[-1] == len(events) - 1
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation | None:
         if self.build is not None:

@@ -65,6 +65,14 @@ def template_loader(theme_loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
     return theme_overrides(jinja2.ChoiceLoader([skip, theme_loader, jinja2.FileSystemLoader(str(THEME))]))
 
 
+def last_on_markdown(plugins, plugin) -> bool:
+    """Whether no plugin or hook sees a page's Markdown after ``plugin``: only then may kb write the generated
+    pages' HTML itself (a later one would see, and could change, an empty page)."""
+    events = plugins.events.get("page_markdown", [])
+    mine = [n for n, event in enumerate(events) if getattr(event, "__self__", None) is plugin]
+    return bool(mine) and mine[-1] == len(events) - 1
+
+
 class SiteBuild:
     """The state of one MkDocs build of the site: its pages' makers, memos and store, and the reuse."""
 
