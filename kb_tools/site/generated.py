@@ -1,8 +1,8 @@
 """The generated pages' Markdown: sources, conditions, the evidence overview and the editorial report.
 
 Each page is a Jinja2 template in ``kb_tools/templates/`` rendered to
-Markdown whose body is mostly raw HTML blocks, which Python-Markdown passes
-through untouched (so nothing is rendered twice and pages stay light).
+Markdown whose body is headings and raw HTML blocks; under MkDocs, kb writes
+its HTML itself (``pagehtml``) rather than Python-Markdown, where it can.
 ``sitetemplates.py`` fills the templates (and escapes what they show);
 this module gathers each page's data and stashes its raw HTML.
 """

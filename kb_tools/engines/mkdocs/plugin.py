@@ -37,7 +37,7 @@ from ...core.errors import KbError
 from ...load import docsfiles
 from ...site import incremental, navigation
 from ..stages import Handoff, Stages
-from .sitebuild import SiteBuild, add_assets, template_loader
+from .sitebuild import SiteBuild, add_assets, last_on_markdown, template_loader
 
 log = get_plugin_logger(__name__)
 KbPluginConfig = plugin_config_class()  # one entry per option of kb_tools.config.options, the registry
@@ -115,7 +115,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for file in [f for f in files if docsfiles.linked_out(f.abs_src_path, root, docs)]:
             files.remove(file)  # a link out of the KB: never published (``kb check`` reports it)
         if self.build is not None:
-            self.build.add_files(files, config, log)
+            self.build.add_files(files, config, log, own_html=last_on_markdown(config.plugins, self))
         return files
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation | None:

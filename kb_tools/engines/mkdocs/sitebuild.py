@@ -9,6 +9,10 @@ a page's ``meta``, ``markdown`` and ``content``, and pages of its own (``reusabl
   when MkDocs reaches them, so a KB's thousands of source pages are never all in memory.
 * A page's Markdown is made by the pipeline (``Stages.page_markdown`` for topic pages, the generated
   pages' makers for the rest); large HTML fragments travel as placeholders (``pagestore``).
+* A generated page's HTML is made by kb (``site.pagehtml``: its headings as the site's ``toc`` extension
+  writes them) when kb can make it exactly: MkDocs then converts an empty page, and ``on_page_content``
+  gets the HTML, ``page.toc`` and the page's anchor ids instead. Otherwise (also when another plugin or a
+  hook sees pages' Markdown after kb) Python-Markdown converts it.
 * A converted page's HTML and Markdown wait on disk from the end of ``on_page_content`` until
   ``on_page_context`` (``pagestore``), and are dropped once the page is written.
 * Under ``kb build``, a page whose inputs and nav are unchanged is not converted (``reusablepage``), its
@@ -22,11 +26,12 @@ from pathlib import Path
 import jinja2
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.structure.files import File, InclusionLevel
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from ...core import urls
 from ...load.pages import changed_during_build
-from ...site import incremental, navigation
+from ...site import incremental, navigation, pagehtml
 from ...site.data import SiteData
 from ...site.exports import EXPORTS
 from ...site.searchpage import search_files
@@ -60,6 +65,14 @@ def template_loader(theme_loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
     return theme_overrides(jinja2.ChoiceLoader([skip, theme_loader, jinja2.FileSystemLoader(str(THEME))]))
 
 
+def last_on_markdown(plugins, plugin) -> bool:
+    """Whether no plugin or hook sees a page's Markdown after ``plugin``: only then may kb write the generated
+    pages' HTML itself (a later one would see, and could change, an empty page)."""
+    events = plugins.events.get("page_markdown", [])
+    mine = [n for n, event in enumerate(events) if getattr(event, "__self__", None) is plugin]
+    return bool(mine) and mine[-1] == len(events) - 1
+
+
 class SiteBuild:
     """The state of one MkDocs build of the site: its pages' makers, memos and store, and the reuse."""
 
@@ -74,15 +87,18 @@ class SiteBuild:
         self.order: dict[str, int] = {}  # docs path -> place in the nav
         self.exports: list[str] = []  # export files to write into the site
         self.nav = self.files = None  # MkDocs' nav and files, once made
+        self.headings: pagehtml.HeadingStyle | None = None  # None: Python-Markdown converts generated pages
+        self.made: dict[str, tuple[pagehtml.PageHtml, str]] = {}  # generated pages' HTML made by kb, Markdown
 
-    def add_files(self, files, config, log) -> None:
+    def add_files(self, files, config, log, own_html: bool = True) -> None:
         """Add the generated pages (empty: made in ``page_markdown``), the search page and kb's assets;
-        a docs/ file of the same name wins."""
+        a docs/ file of the same name wins. ``own_html``: kb may write the generated pages' HTML."""
         use_dir = config.use_directory_urls
         self.close()
         self.memos = {name: self.site.memo(name, use_dir) for name in ("generated-pages", "topic-pages")}
         self.store = PageStore(self.site.config.cache_path)
         self.order = navigation.page_order(config.nav)
+        self.headings = pagehtml.heading_style(config.markdown_extensions, config.mdx_configs) if own_html else None
         makers = self.stages.generated_pages(self.site, use_dir, self.memos["generated-pages"], self.order)
         self.makers = {p: make for p, make in makers.items() if _add(files, self._generated(config, p), log)}
         for path, content in search_files(self.site, use_dir).items():  # the search page and its data
@@ -132,7 +148,13 @@ class SiteBuild:
                 raise changed
             markdown, stash = self.stages.page_markdown(self.site, memo, src, text, markdown, use_dir)
             self.store.keep(src, stash)
-        return markdown if self.reuse is None else self._offer(page, markdown)
+        markdown = markdown if self.reuse is None else self._offer(page, markdown)
+        if make is not None and markdown and self.headings is not None and "title" in page.meta:
+            made = pagehtml.page_html(markdown, self.headings)
+            if made is not None:  # kb made its HTML: MkDocs converts an empty page, ``restore`` puts it in
+                self.made[src] = (made, markdown)
+                return ""
+        return markdown
 
     def _offer(self, page, markdown: str) -> str:
         """Hash what determines the page; if the live site has it, MkDocs converts and templates nothing."""
@@ -150,8 +172,15 @@ class SiteBuild:
         return ""
 
     def restore(self, html: str, page) -> str:
-        """A converted page's HTML with the fragments kept out of Python-Markdown back in place."""
-        return self.store.restore(page.file.src_uri, html)
+        """A converted page's HTML with the fragments kept out of Python-Markdown back in place; for a
+        generated page kb made (``page_markdown``), its HTML, table of contents and ids as MkDocs would have
+        set them from its Markdown (which the page gets back, as other plugins expect)."""
+        src = page.file.src_uri
+        made = self.made.pop(src, None)
+        if made is not None:
+            made, page.markdown = made
+            html, page.toc, page.present_anchor_ids = made.html, get_toc(made.toc_tokens), set(made.ids)
+        return self.store.restore(src, html)
 
     def park(self, html: str, page) -> str:
         """Move the converted page to disk until its template is rendered; the page holds ``SPOOLED``."""
@@ -204,7 +233,7 @@ class SiteBuild:
             memo.save() if save else memo.discard()
         if self.store is not None:
             self.store.close()
-        self.memos, self.store, self.makers = {}, None, {}
+        self.memos, self.store, self.makers, self.made = {}, None, {}, {}
 
     def cancel(self) -> None:
         """A failed or interrupted build: stop the index writer and drop what this build made."""
