@@ -14,12 +14,12 @@ from pathlib import Path
 
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
 from whoosh.scoring import BM25FScorer
-from whoosh.spelling import ListCorrector
 
 from ..index.schema import read_orders
 from . import ranking
 from .facets import FacetSets, to_bits
 from .query import Vocabulary
+from .spelling import Corrector
 
 # How much a match in each field counts; the claim's own words matter most. A plain word matches in the
 # claim's own words (its text, page title and section heading, one field) and in what it cites (its
@@ -48,7 +48,7 @@ class OpenIndex:
     vocab: Vocabulary
     meta: dict
     words: dict[str, int]  # unstemmed vocabulary -> claim count, for spelling suggestions
-    corrector: ListCorrector
+    corrector: Corrector
     schema: object = None  # ix.schema reads the index's TOC from disk on every access: read it once
     tokens: dict = field(default_factory=dict)  # (field, text) -> analysed tokens
     docsets: OrderedDict = field(default_factory=OrderedDict)  # (kind, field, words) -> frozenset of docnums, LRU
@@ -58,6 +58,7 @@ class OpenIndex:
     spans: dict = field(default_factory=dict)  # claim text -> (stem, start, end) tokens, for highlighting
     facets: FacetSets | None = None
     lengths: dict = field(default_factory=dict)  # (segment offset, field) -> each document's field length
+    tokenize: object = None  # claim text -> its indexed words with their places (``spans.tokenizer``)
 
 
 def facets(st: OpenIndex) -> FacetSets:
