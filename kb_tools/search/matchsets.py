@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
 from whoosh.scoring import BM25FScorer
 
@@ -188,10 +189,9 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
             # BM25FScorer.score(m) is _score(weight, length) with the length read from a column per
             # posting; the segment's lengths are read once instead (most of a cold word's cost)
             lengths, score = _lengths(st, sub, offset, plain.fieldname), scorer._score
-            while m.is_active():
-                d = m.id()
-                found[d + offset] = score(m.weight(), lengths[d])
-                m.next()
+            for ids, weights in _blocks(m):
+                for d, w in zip(ids, weights, strict=True):
+                    found[d + offset] = score(w, lengths[d])
             continue
         while m.is_active():
             found[m.id() + offset] = m.score()
@@ -200,6 +200,27 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
         found = _flatten_common(st, q, found)
     _remember(st, key, found)
     return found
+
+
+def _blocks(m):
+    """A term matcher's postings, a block of (document numbers, weights) at a time.
+
+    Whoosh's matcher interface costs four method calls per posting (``is_active``, ``id``, ``weight``,
+    ``next``), most of a cold word's time; its on-disk matcher decodes whole blocks anyway, so those are
+    read directly (whoosh-reloaded is pinned). Any other matcher is stepped through as usual."""
+    if type(m) is not W3LeafMatcher:
+        while m.is_active():
+            yield (m.id(),), (m.weight(),)
+            m.next()
+        return
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        if m._weights is None:
+            m._read_weights()
+        i = m._i
+        yield m._ids[i:], m._weights[i:]
+        m._next_block()
 
 
 def _flatten_common(st: OpenIndex, q: Term, found: dict) -> dict:
