@@ -58,7 +58,7 @@ class OpenIndex:
     orders: list | None = None  # docnum -> site order, for listings without words
     spans: dict = field(default_factory=dict)  # claim text -> (stem, start, end) tokens, for highlighting
     facets: FacetSets | None = None
-    lengths: dict = field(default_factory=dict)  # (segment offset, field) -> each document's field length
+    lengths: dict = field(default_factory=dict)  # (segment offset, field, ...) -> each document's length part
     tokenize: object = None  # claim text -> its indexed words with their places (``spans.tokenizer``)
 
 
@@ -186,12 +186,15 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
         m = plain.matcher(sub, context)
         scorer = getattr(m, "scorer", None)
         if isinstance(plain, Term) and type(scorer) is BM25FScorer:
-            # BM25FScorer.score(m) is _score(weight, length) with the length read from a column per
-            # posting; the segment's lengths are read once instead (most of a cold word's cost)
-            lengths, score = _lengths(st, sub, offset, plain.fieldname), scorer._score
+            # BM25FScorer.score(m) is bm25(idf, weight, length, avgfl, B, K1) with the length read from a
+            # column per posting. The same arithmetic, in the same order (so the same floats), with each
+            # document's length part worked out once per segment and field: a cold word costs a pass
+            # over its postings' blocks instead of a few Python calls per posting
+            norms = _norms(st, sub, offset, plain.fieldname, scorer)
+            idf, k1p1 = scorer.idf, scorer.K1 + 1
             for ids, weights in _blocks(m):
-                for d, w in zip(ids, weights, strict=True):
-                    found[d + offset] = score(w, lengths[d])
+                scores = [idf * ((w * k1p1) / (w + norms[d])) for d, w in zip(ids, weights, strict=True)]
+                found.update(zip(ids if not offset else [d + offset for d in ids], scores, strict=True))
             continue
         while m.is_active():
             found[m.id() + offset] = m.score()
@@ -237,13 +240,17 @@ def _flatten_common(st: OpenIndex, q: Term, found: dict) -> dict:
     return {d: flat if d in in_text else flat * TITLE_ONLY for d in found}
 
 
-def _lengths(st: OpenIndex, sub, offset: int, fieldname: str) -> list:
-    """Each document's length of a field in one segment, as Whoosh's scorer reads it (cached per index)."""
-    key = (offset, fieldname)
+def _norms(st: OpenIndex, sub, offset: int, fieldname: str, scorer: BM25FScorer) -> list:
+    """Each document's ``K1 * ((1 - B) + B * length / avgfl)`` in one segment: the part of Whoosh's ``bm25``
+    that depends on the document's length of the field, as its scorer reads it (cached per index)."""
+    key = (offset, fieldname, scorer.K1, scorer.B, scorer.avgfl)
     got = st.lengths.get(key)
     if got is None:
         reader = sub.reader()
-        got = st.lengths[key] = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
+        lengths = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        # (a deleted document has no length, and no postings either)
+        got = st.lengths[key] = [None if fl is None else k1 * ((1 - b) + b * fl / avgfl) for fl in lengths]
     return got
 
 
