@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
 from whoosh.scoring import BM25FScorer
 
@@ -179,6 +180,11 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
     if found is not None:
         st.docsets.move_to_end(key)
         return found
+    if isinstance(q, Phrase):
+        found = _phrase_scores(st, q)
+        if found is not None:
+            _remember(st, key, found)
+            return found
     plain = Term(q.fieldname, q.text) if isinstance(q, Term) else Phrase(q.fieldname, q.words, slop=q.slop)
     context = st.searcher.context()
     found = {}
@@ -203,6 +209,65 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
         found = _flatten_common(st, q, found)
     _remember(st, key, found)
     return found
+
+
+def _phrase_scores(st: OpenIndex, q: Phrase) -> dict | None:
+    """docnum -> Whoosh's score of a phrase (words next to each other, in order), from its words' cached
+    scores and, for the claims having every word, their positions; None for a phrase this does not cover.
+
+    Whoosh matches a phrase by stepping its words' matchers together through every claim having them all
+    and scores a match as the sum of its words' scores, added up as a binary tree (``make_binary_tree``);
+    this adds them up in the same order, so the scores are the same floats."""
+    words = list(q.words)
+    if q.slop != 1 or len(words) < 2 or type(st.schema[q.fieldname].format) is not Positions:
+        return None
+    scores = [leaf_scores(st, Term(q.fieldname, w)) for w in words]
+    smallest = min(scores, key=len)
+    docs = [d for d in smallest if all(d in s for s in scores)]
+    if not docs:
+        return {}
+    wanted = set(docs)
+    places = {w: _positions(st, q.fieldname, w, wanted) for w in dict.fromkeys(words)}
+    found = {}
+    for d in sorted(docs):
+        first, *rest = [places[w][d] for w in words]
+        rest = [set(p) for p in rest]
+        if any(all(p + i in ps for i, ps in enumerate(rest, 1)) for p in first):
+            found[d] = _tree_sum([s[d] for s in scores])
+    return found
+
+
+def _tree_sum(values: list[float]) -> float:
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
+def _positions(st: OpenIndex, fieldname: str, word: str, docs: set) -> dict[int, list[int]]:
+    """docnum -> the word's positions in the field, for the documents in ``docs``."""
+    decode = st.schema[fieldname].format.decode_positions
+    context = st.searcher.context()
+    out = {}
+    for sub, offset in st.searcher.leaf_searchers():
+        m = Term(fieldname, word).matcher(sub, context)
+        if type(m) is not W3LeafMatcher:  # deletions (a filtering matcher) or another codec: step through
+            while m.is_active():
+                if m.id() + offset in docs:
+                    out[m.id() + offset] = decode(m.value())
+                m.next()
+            continue
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._values is None:
+                m._read_values()
+            i = m._i
+            for d, v in zip(m._ids[i:], m._values[i:], strict=True):
+                if d + offset in docs:
+                    out[d + offset] = decode(v)
+            m._next_block()
+    return out
 
 
 def _blocks(m):
