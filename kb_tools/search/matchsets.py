@@ -212,28 +212,33 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
 
 
 def _phrase_scores(st: OpenIndex, q: Phrase) -> dict | None:
-    """docnum -> Whoosh's score of a phrase (words next to each other, in order), from its words' cached
-    scores and, for the claims having every word, their positions; None for a phrase this does not cover.
+    """docnum -> Whoosh's score of a phrase (words next to each other, in order); None for a phrase this does
+    not cover.
 
-    Whoosh matches a phrase by stepping its words' matchers together through every claim having them all
-    and scores a match as the sum of its words' scores, added up as a binary tree (``make_binary_tree``);
-    this adds them up in the same order, so the scores are the same floats."""
+    Whoosh steps the words' matchers together through every claim having them all, reading each one's
+    positions, and scores a match as the sum of its words' scores, added up as a binary tree
+    (``make_binary_tree``). This reads each word's postings once, rarest word first, keeping only the claims
+    that have every word so far, then checks their positions and adds the scores up in Whoosh's order: the
+    same floats."""
     words = list(q.words)
     if q.slop != 1 or len(words) < 2 or type(st.schema[q.fieldname].format) is not Positions:
         return None
-    scores = [leaf_scores(st, Term(q.fieldname, w)) for w in words]
-    smallest = min(scores, key=len)
-    docs = [d for d in smallest if all(d in s for s in scores)]
-    if not docs:
-        return {}
-    wanted = set(docs)
-    places = {w: _positions(st, q.fieldname, w, wanted) for w in dict.fromkeys(words)}
+    reader = st.searcher.reader()
+    distinct = sorted(dict.fromkeys(words), key=lambda w: reader.doc_frequency(q.fieldname, w))
+    got: dict[str, dict[int, tuple[float, bytes]]] = {}
+    docs = None
+    for w in distinct:
+        got[w] = _postings_within(st, q.fieldname, w, docs)
+        docs = set(got[w])
+        if not docs:
+            return {}
+    decode = st.schema[q.fieldname].format.decode_positions
     found = {}
     for d in sorted(docs):
-        first, *rest = [places[w][d] for w in words]
+        first, *rest = [decode(got[w][d][1]) for w in words]
         rest = [set(p) for p in rest]
         if any(all(p + i in ps for i, ps in enumerate(rest, 1)) for p in first):
-            found[d] = _tree_sum([s[d] for s in scores])
+            found[d] = _tree_sum([got[w][d][0] for w in words])
     return found
 
 
@@ -244,28 +249,33 @@ def _tree_sum(values: list[float]) -> float:
     return _tree_sum(values[:half]) + _tree_sum(values[half:])
 
 
-def _positions(st: OpenIndex, fieldname: str, word: str, docs: set) -> dict[int, list[int]]:
-    """docnum -> the word's positions in the field, for the documents in ``docs``."""
-    decode = st.schema[fieldname].format.decode_positions
+def _postings_within(st: OpenIndex, fieldname: str, word: str, docs: set | None) -> dict[int, tuple[float, bytes]]:
+    """docnum -> (the word's Whoosh score, its encoded positions), for its claims among ``docs`` (None: all)."""
     context = st.searcher.context()
     out = {}
     for sub, offset in st.searcher.leaf_searchers():
         m = Term(fieldname, word).matcher(sub, context)
-        if type(m) is not W3LeafMatcher:  # deletions (a filtering matcher) or another codec: step through
-            while m.is_active():
-                if m.id() + offset in docs:
-                    out[m.id() + offset] = decode(m.value())
+        scorer = getattr(m, "scorer", None)
+        if type(m) is not W3LeafMatcher or type(scorer) is not BM25FScorer:
+            while m.is_active():  # deletions (a filtering matcher) or another codec: step through
+                d = m.id() + offset
+                if docs is None or d in docs:
+                    out[d] = (m.score(), m.value())
                 m.next()
             continue
+        norms = _norms(st, sub, offset, fieldname, scorer)
+        idf, k1p1 = scorer.idf, scorer.K1 + 1
         while m.is_active():
             if m._ids is None:
                 m._read_ids()
+            if m._weights is None:
+                m._read_weights()
             if m._values is None:
                 m._read_values()
             i = m._i
-            for d, v in zip(m._ids[i:], m._values[i:], strict=True):
-                if d + offset in docs:
-                    out[d + offset] = decode(v)
+            for d, w, v in zip(m._ids[i:], m._weights[i:], m._values[i:], strict=True):
+                if docs is None or d + offset in docs:
+                    out[d + offset] = (idf * ((w * k1p1) / (w + norms[d])), v)  # as ``leaf_scores``
             m._next_block()
     return out
 
