@@ -34,11 +34,10 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.query import Query
 from whoosh.scoring import BM25F
-from whoosh.spelling import ListCorrector
 
 from ..core.errors import KbError
 from ..index.schema import META_FILE, read_meta, read_words
-from . import compounds
+from . import compounds, spans
 from . import matchsets as searchsets
 from . import whooshquery as searchquery
 from .facets import FACETS, Selection, check_choices, check_sort
@@ -46,6 +45,7 @@ from .matchsets import OpenIndex
 from .params import DEFAULT_LIMIT, DEFAULT_SORT, check_limit, check_query
 from .query import Parsed, QueryError, Vocabulary, parse
 from .results import Hit, Results, make_hit
+from .spelling import Corrector
 
 __all__ = ["Engine", "Hit", "IndexMissing", "QueryError", "Results", "open_engine"]
 
@@ -108,7 +108,19 @@ class Engine:
         words = read_words(self.path)
         searcher = ix.searcher(weighting=weighting())
         vocab = Vocabulary.from_meta(meta)
-        return OpenIndex(self.path, stamp, ix, searcher, vocab, meta, words, ListCorrector(sorted(words)), ix.schema)
+        schema = ix.schema
+        return OpenIndex(
+            self.path,
+            stamp,
+            ix,
+            searcher,
+            vocab,
+            meta,
+            words,
+            Corrector(words),
+            schema,
+            tokenize=spans.tokenizer(schema["text"].analyzer),
+        )
 
     def meta(self) -> dict:
         with self._lock:
@@ -219,7 +231,7 @@ class Engine:
         return tuple(self._hit(st, st.searcher.stored_fields(d), 0.0, marks, False) for d in docs)
 
     def _hit(self, st: OpenIndex, fields: dict, score, marks, scored: bool) -> Hit:
-        return make_hit(fields, score, marks, st.schema["text"].analyzer, st.spans, scored)
+        return make_hit(fields, score, marks, st.tokenize, st.spans, scored)
 
 
 _engines: dict[Path, Engine] = {}

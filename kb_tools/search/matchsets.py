@@ -12,14 +12,16 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 from whoosh.query import And, Every, Not, Or, Phrase, Query, Term
 from whoosh.scoring import BM25FScorer
-from whoosh.spelling import ListCorrector
 
 from ..index.schema import read_orders
 from . import ranking
 from .facets import FacetSets, to_bits
 from .query import Vocabulary
+from .spelling import Corrector
 
 # How much a match in each field counts; the claim's own words matter most. A plain word matches in the
 # claim's own words (its text, page title and section heading, one field) and in what it cites (its
@@ -48,7 +50,7 @@ class OpenIndex:
     vocab: Vocabulary
     meta: dict
     words: dict[str, int]  # unstemmed vocabulary -> claim count, for spelling suggestions
-    corrector: ListCorrector
+    corrector: Corrector
     schema: object = None  # ix.schema reads the index's TOC from disk on every access: read it once
     tokens: dict = field(default_factory=dict)  # (field, text) -> analysed tokens
     docsets: OrderedDict = field(default_factory=OrderedDict)  # (kind, field, words) -> frozenset of docnums, LRU
@@ -57,7 +59,8 @@ class OpenIndex:
     orders: list | None = None  # docnum -> site order, for listings without words
     spans: dict = field(default_factory=dict)  # claim text -> (stem, start, end) tokens, for highlighting
     facets: FacetSets | None = None
-    lengths: dict = field(default_factory=dict)  # (segment offset, field) -> each document's field length
+    lengths: dict = field(default_factory=dict)  # (segment offset, field, ...) -> each document's length part
+    tokenize: object = None  # claim text -> its indexed words with their places (``spans.tokenizer``)
 
 
 def facets(st: OpenIndex) -> FacetSets:
@@ -177,6 +180,11 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
     if found is not None:
         st.docsets.move_to_end(key)
         return found
+    if isinstance(q, Phrase):
+        found = _phrase_scores(st, q)
+        if found is not None:
+            _remember(st, key, found)
+            return found
     plain = Term(q.fieldname, q.text) if isinstance(q, Term) else Phrase(q.fieldname, q.words, slop=q.slop)
     context = st.searcher.context()
     found = {}
@@ -184,13 +192,15 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
         m = plain.matcher(sub, context)
         scorer = getattr(m, "scorer", None)
         if isinstance(plain, Term) and type(scorer) is BM25FScorer:
-            # BM25FScorer.score(m) is _score(weight, length) with the length read from a column per
-            # posting; the segment's lengths are read once instead (most of a cold word's cost)
-            lengths, score = _lengths(st, sub, offset, plain.fieldname), scorer._score
-            while m.is_active():
-                d = m.id()
-                found[d + offset] = score(m.weight(), lengths[d])
-                m.next()
+            # BM25FScorer.score(m) is bm25(idf, weight, length, avgfl, B, K1) with the length read from a
+            # column per posting. The same arithmetic, in the same order (so the same floats), with each
+            # document's length part worked out once per segment and field: a cold word costs a pass
+            # over its postings' blocks instead of a few Python calls per posting
+            norms = _norms(st, sub, offset, plain.fieldname, scorer)
+            idf, k1p1 = scorer.idf, scorer.K1 + 1
+            for ids, weights in _blocks(m):
+                scores = [idf * ((w * k1p1) / (w + norms[d])) for d, w in zip(ids, weights, strict=True)]
+                found.update(zip(ids if not offset else [d + offset for d in ids], scores, strict=True))
             continue
         while m.is_active():
             found[m.id() + offset] = m.score()
@@ -199,6 +209,96 @@ def leaf_scores(st: OpenIndex, q: Query) -> dict:
         found = _flatten_common(st, q, found)
     _remember(st, key, found)
     return found
+
+
+def _phrase_scores(st: OpenIndex, q: Phrase) -> dict | None:
+    """docnum -> Whoosh's score of a phrase (words next to each other, in order); None for a phrase this does
+    not cover.
+
+    Whoosh steps the words' matchers together through every claim having them all, reading each one's
+    positions, and scores a match as the sum of its words' scores, added up as a binary tree
+    (``make_binary_tree``). This reads each word's postings once, rarest word first, keeping only the claims
+    that have every word so far, then checks their positions and adds the scores up in Whoosh's order: the
+    same floats."""
+    words = list(q.words)
+    if q.slop != 1 or len(words) < 2 or type(st.schema[q.fieldname].format) is not Positions:
+        return None
+    reader = st.searcher.reader()
+    distinct = sorted(dict.fromkeys(words), key=lambda w: reader.doc_frequency(q.fieldname, w))
+    got: dict[str, dict[int, tuple[float, bytes]]] = {}
+    docs = None
+    for w in distinct:
+        got[w] = _postings_within(st, q.fieldname, w, docs)
+        docs = set(got[w])
+        if not docs:
+            return {}
+    decode = st.schema[q.fieldname].format.decode_positions
+    found = {}
+    for d in sorted(docs):
+        first, *rest = [decode(got[w][d][1]) for w in words]
+        rest = [set(p) for p in rest]
+        if any(all(p + i in ps for i, ps in enumerate(rest, 1)) for p in first):
+            found[d] = _tree_sum([got[w][d][0] for w in words])
+    return found
+
+
+def _tree_sum(values: list[float]) -> float:
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
+def _postings_within(st: OpenIndex, fieldname: str, word: str, docs: set | None) -> dict[int, tuple[float, bytes]]:
+    """docnum -> (the word's Whoosh score, its encoded positions), for its claims among ``docs`` (None: all)."""
+    context = st.searcher.context()
+    out = {}
+    for sub, offset in st.searcher.leaf_searchers():
+        m = Term(fieldname, word).matcher(sub, context)
+        scorer = getattr(m, "scorer", None)
+        if type(m) is not W3LeafMatcher or type(scorer) is not BM25FScorer:
+            while m.is_active():  # deletions (a filtering matcher) or another codec: step through
+                d = m.id() + offset
+                if docs is None or d in docs:
+                    out[d] = (m.score(), m.value())
+                m.next()
+            continue
+        norms = _norms(st, sub, offset, fieldname, scorer)
+        idf, k1p1 = scorer.idf, scorer.K1 + 1
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            if m._values is None:
+                m._read_values()
+            i = m._i
+            for d, w, v in zip(m._ids[i:], m._weights[i:], m._values[i:], strict=True):
+                if docs is None or d + offset in docs:
+                    out[d + offset] = (idf * ((w * k1p1) / (w + norms[d])), v)  # as ``leaf_scores``
+            m._next_block()
+    return out
+
+
+def _blocks(m):
+    """A term matcher's postings, a block of (document numbers, weights) at a time.
+
+    Whoosh's matcher interface costs four method calls per posting (``is_active``, ``id``, ``weight``,
+    ``next``), most of a cold word's time; its on-disk matcher decodes whole blocks anyway, so those are
+    read directly (whoosh-reloaded is pinned). Any other matcher is stepped through as usual."""
+    if type(m) is not W3LeafMatcher:
+        while m.is_active():
+            yield (m.id(),), (m.weight(),)
+            m.next()
+        return
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        if m._weights is None:
+            m._read_weights()
+        i = m._i
+        yield m._ids[i:], m._weights[i:]
+        m._next_block()
 
 
 def _flatten_common(st: OpenIndex, q: Term, found: dict) -> dict:
@@ -215,13 +315,17 @@ def _flatten_common(st: OpenIndex, q: Term, found: dict) -> dict:
     return {d: flat if d in in_text else flat * TITLE_ONLY for d in found}
 
 
-def _lengths(st: OpenIndex, sub, offset: int, fieldname: str) -> list:
-    """Each document's length of a field in one segment, as Whoosh's scorer reads it (cached per index)."""
-    key = (offset, fieldname)
+def _norms(st: OpenIndex, sub, offset: int, fieldname: str, scorer: BM25FScorer) -> list:
+    """Each document's ``K1 * ((1 - B) + B * length / avgfl)`` in one segment: the part of Whoosh's ``bm25``
+    that depends on the document's length of the field, as its scorer reads it (cached per index)."""
+    key = (offset, fieldname, scorer.K1, scorer.B, scorer.avgfl)
     got = st.lengths.get(key)
     if got is None:
         reader = sub.reader()
-        got = st.lengths[key] = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
+        lengths = [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())]
+        # (a deleted document has no length, and no postings either)
+        got = st.lengths[key] = [None if fl is None else k1 * ((1 - b) + b * fl / avgfl) for fl in lengths]
     return got
 
 

@@ -78,7 +78,7 @@ def top(
             elif (v := rest_get(d)) is not None:
                 total[d] = get(d, 0.0) + v
     if strength is None:
-        best = heapq.nlargest(limit, total, key=lambda d: (total[d], -rank[d], -order[d]))
+        best = [d for d, _ in _best(limit, total.items(), lambda p: (p[1], -rank[p[0]], -order[p[0]]))]
     else:
         best = heapq.nlargest(limit, total, key=lambda d: (-strength[d], total[d], -order[d]))
     return [(d, total[d] % TIER) for d in best]
@@ -104,10 +104,22 @@ def _one_clause(
     def key(pair: tuple[int, float]) -> tuple[float, int, int]:
         return pair[1], -rank[pair[0]], -order[pair[0]]
 
-    out = heapq.nlargest(limit, own.items() if whole else _within(own, matched), key=key)
+    out = _best(limit, own.items() if whole else _within(own, matched), key)
     if len(out) < limit:
-        out += heapq.nlargest(limit - len(out), rest.items() if whole else _within(rest, matched), key=key)
+        out += _best(limit - len(out), rest.items() if whole else _within(rest, matched), key)
     return out
+
+
+def _best(limit: int, pairs, key) -> list[tuple[int, float]]:
+    """``heapq.nlargest(limit, pairs, key=key)`` for (docnum, score) pairs and a key that starts with the score.
+
+    Only a pair scoring at least the ``limit``-th best score can be among the best, so the key (a Python call
+    per pair) is computed for those alone; the filter keeps the pairs' order, so ties come out as before."""
+    pairs = list(pairs)
+    if len(pairs) > limit > 0:
+        kth = heapq.nlargest(limit, [v for _, v in pairs])[-1]
+        pairs = [p for p in pairs if p[1] >= kth]
+    return heapq.nlargest(limit, pairs, key=key)
 
 
 def _within(scores: dict[int, float], matched: set):

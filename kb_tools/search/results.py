@@ -93,13 +93,15 @@ class Results:
 
 
 def highlight(
-    text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]], analyzer, cache: dict | None = None
+    text: str, marks: tuple[frozenset[str], frozenset[tuple[str, ...]]], tokenize, cache: dict | None = None
 ) -> str:
-    """Escape ``text`` for HTML, then wrap the matched words (and matched phrases) in <mark>."""
+    """Escape ``text`` for HTML, then wrap the matched words (and matched phrases) in <mark>.
+
+    ``tokenize`` gives the text's indexed words with where they stand (``kb_tools.search.spans.tokenizer``)."""
     singles, phrases = marks
     toks = cache.get(text) if cache is not None else None
     if toks is None:
-        toks = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
+        toks = tokenize(text)
         if cache is not None and len(cache) < HIGHLIGHT_CACHE:
             cache[text] = toks
     stems = [t[0] for t in toks]
@@ -124,14 +126,14 @@ def highlight(
     return "".join(out)
 
 
-def make_hit(f: dict, score, marks, analyzer, spans: dict | None, scored: bool) -> Hit:
+def make_hit(f: dict, score, marks, tokenize, spans: dict | None, scored: bool) -> Hit:
     """A result from a claim's stored fields."""
     refs = tuple(SourceRef(**{**r, "authority": tuple(r.get("authority") or ())}) for r in f.get("refs") or ())
     score = score if scored and score is not None else 0.0  # sorted listings have no relevance
     return Hit(
         claim=f["id"],
         text=f["text"],
-        highlight=highlight(f["text"], marks, analyzer, spans),
+        highlight=highlight(f["text"], marks, tokenize, spans),
         url=f["url"],
         page=f.get("title", ""),
         conditions=tuple(c for c in (f.get("conditions") or "").split(",") if c),

@@ -282,6 +282,7 @@ def test_edited_claim_is_found_with_its_new_text_not_its_old_one(update_kb):
     assert meta["update"]["incremental"] and 1 <= meta["update"]["added"] < meta["claims"]
     engine = Engine(load_config(update_kb).index_path)
     assert engine.search("bladder").total == 0
+    assert_phrases_as_whoosh(engine)  # an updated index has deleted documents
     res = engine.search("kidneyquux")
     assert res.total == 1 and "kidneyquux" in res.hits[0].text
     assert engine.search("ketamine").total == Engine(load_config(update_kb).index_path).search("ketamine").total
@@ -303,6 +304,7 @@ def test_removed_page_claims_are_gone(update_kb):
     assert meta["claims"] == before - meta["update"]["deleted"]
     engine = Engine(load_config(update_kb).index_path)
     assert engine.search("bladder").total == 0
+    assert_phrases_as_whoosh(engine)  # an updated index has deleted documents
     assert engine.search("condition:ptsd").total >= 1
 
 
@@ -372,3 +374,33 @@ def test_failed_update_keeps_previous_index(update_kb, monkeypatch):
     assert {p.name: p.read_bytes() for p in config.index_path.iterdir()} == files_before
     assert not list(config.index_path.parent.glob(".index-*"))
     assert Engine(config.index_path).search("bladder").total == 1
+
+
+def test_phrase_scores_are_whooshs(engine):
+    """The engine's own phrase matching gives Whoosh's matches and scores, the same floats in the same order."""
+    assert_phrases_as_whoosh(engine)
+
+
+def assert_phrases_as_whoosh(engine: Engine) -> None:
+    from whoosh.query import Phrase
+
+    from kb_tools.search import matchsets
+
+    st = engine._current()
+    phrases = set()
+    for fields in st.searcher.all_stored_fields():
+        toks = matchsets.tokens(st, "text", fields["text"])
+        for k in (2, 3):
+            phrases.update(tuple(toks[i : i + k]) for i in range(len(toks) - k + 1))
+        phrases.update({tuple(toks[:1] * 2), tuple(toks[-1:] + toks[:1]), (*toks[:1], "zzzunknown")})
+    context = st.searcher.context()
+    for words in sorted(p for p in phrases if len(p) > 1):
+        q = Phrase("text", list(words))
+        whoosh = {}
+        for sub, offset in st.searcher.leaf_searchers():
+            m = q.matcher(sub, context)
+            while m.is_active():
+                whoosh[m.id() + offset] = m.score()
+                m.next()
+        ours = matchsets._phrase_scores(st, q)
+        assert list(ours.items()) == list(whoosh.items()), words
