@@ -66,21 +66,25 @@ def inputs_key(config: KbConfig, engine: str) -> str | None:
     outputs = {config.site_path, config.index_path, config.cache_path}
     staging = tuple(f".{p.name}." for p in outputs)
 
+    docs = config.docs_path
+
     def skip(path: Path) -> bool:
         name = path.name
-        return name.startswith(".") or name in SKIPPED_NAMES or path in outputs or name.startswith(staging)
+        if path in outputs or name.startswith(staging):
+            return True
+        return path != docs and not path.is_relative_to(docs) and (name.startswith(".") or name in SKIPPED_NAMES)
 
-    explicit = [config.config_file, config.docs_path]  # docs/ whole: images, CSS and dot files too
+    # one walk: docs/ whole (images, CSS, dot files) within the KB folder's, each folder hashed once
+    walked = [config.root, config.config_file, docs]
     if isinstance(custom_dir, str):
-        explicit.append(config.root / custom_dir)
+        walked.append(config.root / custom_dir)
     return cache_key(
         "build inputs",
         inputs.inputs_key(config, _today()),  # everything the check reads, wherever it is (``load.inputs``)
         engine,
         _umask(),
         os.environ.get("SOURCE_DATE_EPOCH", ""),
-        tree_digest([config.root], skip),
-        tree_digest(explicit),
+        tree_digest(walked, skip),
         pandoc=True,
     )
 
