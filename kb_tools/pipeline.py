@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import engines
+from .check.outcome import Outcome
+from .check.outcome import outcome as check_outcome_of
 from .check.policy import Report, check
-from .check.report import as_text
 from .config.kbconfig import KbConfig
 from .core.errors import KbError
 from .core.model import Catalogue
@@ -51,7 +52,7 @@ from .store.memo import Memo, digest
 class BuildResult:
     """What ``build_site`` did: what the check said, and whether the site was published (or was already)."""
 
-    outcome: uptodate.Outcome
+    outcome: Outcome  # what its check found (the report's, or the last build's when nothing changed)
     published: bool
     site: Path | None = None
     report: Report | None = None  # None when nothing changed since the last build, which was not checked again
@@ -72,7 +73,7 @@ def build_site(config: KbConfig, strict: bool = False, engine: str = engines.DEF
         return BuildResult(kept, published=not kept.failed(strict), site=config.site_path)
     uptodate.forget(config)
     report = check_kb(config)  # 1 and 2
-    outcome = uptodate.Outcome(report.errors, report.warnings, as_text(report, drafts=False))
+    outcome = check_outcome_of(report)
     if report.failed(strict):
         return BuildResult(outcome, published=False, report=report)
     # 3 to 5 by the engine in staging folders (MkDocs: its kb plugin runs them), then 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..check.report import as_text
 from ..config.kbconfig import load_config
 from ..core.interrupts import terminate_as_interrupt
 from ..engines import DEFAULT, ENGINES
@@ -33,7 +34,7 @@ def build(kb: str, strict: bool, quiet: bool, engine: str) -> None:
     config = load_config(kb)
     with terminate_as_interrupt(), progress.reporting(progress.reporter_for(quiet)):
         result = build_site(config, strict=strict, engine=engine)
-    click.echo(result.outcome.text)  # drafts are never published; kb check lists them
+    click.echo(as_text(result.outcome, drafts=False))  # drafts are never published; kb check lists them
     if not result.published:
         what = "errors" if result.outcome.errors else "warnings (--strict)"
         click.echo(f"kb: not published: the check has {what}; fix them and build again", err=True)

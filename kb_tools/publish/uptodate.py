@@ -1,7 +1,7 @@
 """``kb build`` with nothing changed: when no input differs from the last published build's, and the live site and
 index are the very files it published, there is nothing to do.
 
-After each published build, ``cache_dir/build-state.json`` records the digest of everything the build read
+After each published build, ``cache_dir/build-state.pickle`` records the digest of everything the build read
 (``inputs_key``), the listing of the site and index it published, and what its check said. The next build
 compares; only if all of it matches does it skip, printing the same report. The inputs are:
 
@@ -24,32 +24,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..check.outcome import Outcome
 from ..config.kbconfig import KbConfig
 from ..core.safeyaml import load_mkdocs
 from ..load import inputs
 from ..site.incremental import MANIFEST
-from ..store.files import cache_key, write_atomic
+from ..store.files import cache_key
 from ..store.inputs import listing_digest, tree_digest
+from ..store.loadcache import read_pickle, write_pickle
 
-STATE = "build-state.json"
+STATE = "build-state.pickle"
 SKIPPED_NAMES = ("node_modules", "__pycache__")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a build's check said, as ``kb build`` prints it."""
-
-    errors: int
-    warnings: int
-    text: str
-
-    def failed(self, strict: bool = False) -> bool:
-        return self.errors > 0 or (strict and self.warnings > 0)
 
 
 def inputs_key(config: KbConfig, engine: str) -> str | None:
@@ -101,18 +89,17 @@ def _umask() -> int:
 
 
 def unchanged(config: KbConfig, key: str | None) -> Outcome | None:
-    """The last build's outcome if its inputs had ``key`` and its site and index are still as it left them."""
+    """The last build's check outcome if its inputs had ``key`` and its site and index are still as it left them."""
     if key is None:
         return None
-    try:
-        state = json.loads((config.cache_path / STATE).read_text(encoding="utf-8"))
-        if state["key"] != key or not (config.cache_path / MANIFEST).is_file():
-            return None
-        if state["site"] != _listing(config.site_path) or state["index"] != _listing(config.index_path):
-            return None
-        return Outcome(int(state["errors"]), int(state["warnings"]), str(state["text"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    state = read_pickle(config.cache_path / STATE)  # sealed: a state kb did not write is never read
+    if not (isinstance(state, dict) and state.get("key") == key and isinstance(state.get("outcome"), Outcome)):
         return None
+    if not (config.cache_path / MANIFEST).is_file():
+        return None
+    if state.get("site") != _listing(config.site_path) or state.get("index") != _listing(config.index_path):
+        return None
+    return state["outcome"]
 
 
 def forget(config: KbConfig) -> None:
@@ -131,12 +118,9 @@ def remember(config: KbConfig, key: str | None, engine: str, outcome: Outcome) -
         "key": key,
         "site": _listing(config.site_path),
         "index": _listing(config.index_path),
-        "errors": outcome.errors,
-        "warnings": outcome.warnings,
-        "text": outcome.text,
+        "outcome": outcome,
     }
-    with contextlib.suppress(OSError):
-        write_atomic(config.cache_path / STATE, json.dumps(state, ensure_ascii=False))
+    write_pickle(config.cache_path / STATE, state)  # sealed and atomic, as every kb cache
 
 
 def _listing(folder: Path) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from kb_tools import pipeline
 from kb_tools.config.kbconfig import load_config
 from kb_tools.publish import uptodate
+from kb_tools.store.loadcache import read_pickle, write_pickle
 from tests.conftest import make_kb
 
 
@@ -137,6 +137,14 @@ def test_an_edit_during_the_build_leaves_no_state(kb, monkeypatch):
 def test_a_state_for_other_inputs_is_not_taken(kb):
     pipeline.build_site(load_config(kb))
     state = kb / ".kb/cache" / uptodate.STATE
-    data = json.loads(state.read_text())
-    state.write_text(json.dumps({**data, "key": "other"}))
+    data = read_pickle(state)
+    assert isinstance(data, dict) and data["key"]
+    write_pickle(state, {**data, "key": "other"})
+    assert pipeline.build_site(load_config(kb)).report is not None
+
+
+def test_a_state_kb_did_not_seal_is_not_taken(kb):
+    pipeline.build_site(load_config(kb))
+    state = kb / ".kb/cache" / uptodate.STATE
+    state.write_bytes(state.read_bytes()[:-1] + b"x")  # its seal no longer matches
     assert pipeline.build_site(load_config(kb)).report is not None

@@ -32,7 +32,7 @@ def build_site(kb: Path) -> None:
     from kb_tools.pipeline import build_site as run_build
 
     result = run_build(load_config(kb))
-    assert result.published, result.outcome.text
+    assert result.published, [str(f) for f in result.outcome.findings]
 
 
 @pytest.fixture(scope="session")
